@@ -1,0 +1,38 @@
+// "At most once per window per key", for log lines about bad input from many sources.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace beat {
+
+class RateLimiter {
+  public:
+    // Allows one event per `window_ms` for each key, remembering at most `max_keys` keys; when the
+    // table is full, entries older than the window are dropped, and if none is, new keys share
+    // one overflow slot (so memory stays bounded under a flood of distinct sources).
+    RateLimiter(std::int64_t window_ms, std::size_t max_keys = 10'000);
+
+    // True when an event for `key` at time `now_ms` should be reported. Counts the events that
+    // were held back; `suppressed(key)` tells how many since the last allowed one.
+    bool allow(std::string_view key, std::int64_t now_ms);
+    std::uint64_t take_suppressed(std::string_view key);
+
+  private:
+    struct Entry {
+        std::int64_t last_ms;
+        std::uint64_t suppressed;
+    };
+    Entry& slot(std::string_view key, std::int64_t now_ms, bool& fresh);
+
+    std::int64_t window_ms_;
+    std::size_t max_keys_;
+    std::unordered_map<std::string, Entry> entries_;
+    Entry overflow_{0, 0};
+    bool overflow_used_ = false;
+};
+
+}  // namespace beat
