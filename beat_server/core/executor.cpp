@@ -1,0 +1,45 @@
+#include "beat_server/core/executor.hpp"
+
+namespace beat {
+namespace {
+
+void append_series(std::string& out, std::string_view key, const Series& s) {
+    for (const Point& p : s.points())
+        append_point(out, key, p.value, p.timestamp);
+}
+
+}  // namespace
+
+void Executor::execute(const Request& req, std::string& out) {
+    switch (req.kind) {
+        case Request::Kind::put:
+            ++stats_.puts;
+            store_.put(req.key, req.timestamp, req.value);
+            out += "ok\n\n";
+            return;
+        case Request::Kind::get:
+            ++stats_.gets;
+            append_ok(out);
+            if (const Series* s = store_.find(req.key)) append_series(out, req.key, *s);
+            append_end(out);
+            return;
+        case Request::Kind::get_all:
+            ++stats_.get_alls;
+            append_ok(out);
+            for (const Store::Entry* e : store_.entries())
+                append_series(out, e->first, e->second);
+            append_end(out);
+            return;
+        case Request::Kind::malformed:
+            ++stats_.malformed;
+            append_error(out);
+            return;
+    }
+}
+
+void Executor::too_long(std::string& out) {
+    ++stats_.too_long;
+    append_error(out, "line too long");
+}
+
+}  // namespace beat

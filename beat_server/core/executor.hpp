@@ -1,0 +1,31 @@
+// Executes put/get requests against the store and writes the reply text.
+#pragma once
+
+#include <string>
+
+#include "beat_server/core/stats.hpp"
+#include "beat_server/core/store.hpp"
+#include "common/protocol.hpp"
+
+namespace beat {
+
+class Executor {
+  public:
+    explicit Executor(Store& store) noexcept : store_(store) {}
+
+    // Runs `request` and appends its complete reply to `out`: "ok\n\n" for a put, "ok\n" + one
+    // line per point + "\n" for get (keys in first-insertion order for "get *", points sorted by
+    // timestamp), "error\nwrong command\n\n" for a malformed request.
+    void execute(const Request& request, std::string& out);
+
+    // Appends the reply to a line longer than the limit and counts it.
+    void too_long(std::string& out);
+
+    const ProtocolStats& stats() const noexcept { return stats_; }
+
+  private:
+    Store& store_;
+    ProtocolStats stats_;
+};
+
+}  // namespace beat

@@ -1,0 +1,159 @@
+#include "beat_server/core/monitor.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace beat {
+namespace {
+
+HostRecord& owner_of(LivenessNode& n) {
+    return *static_cast<HostRecord*>(n.owner);
+}
+
+// Floor division, so that a send time before 1970 still lands in its own second.
+std::int64_t second_of(std::int64_t ms) {
+    return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+}  // namespace
+
+Monitor::Monitor(const MonitorConfig& config, Store& store, EventSink& events)
+    : config_(config), store_(store), events_(events), liveness_(config.timeout_ms) {}
+
+void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from,
+                          std::int64_t now_ms) {
+    ++stats_.datagrams;
+    HeartbeatView hb;
+    if (const DecodeError e = decode_heartbeat(datagram, hb); e != DecodeError::ok) {
+        ++stats_.rejected;
+        ++stats_.rejected_by[static_cast<std::size_t>(e)];
+        events_.invalid_datagram(e, from, now_ms);
+        return;
+    }
+
+    HostRecord* found = registry_.find(hb.host);
+    const bool is_new = found == nullptr;
+    HostRecord& host = is_new ? registry_.add(hb.host, now_ms) : *found;
+
+    const auto seen = host.sequence.observe(hb.incarnation, hb.sequence);
+    bool new_beat = true;  // False for the further parts of a beat already counted.
+    switch (seen.verdict) {
+        case SequenceWindow::Verdict::stale:
+            ++stats_.duplicates;
+            ++host.duplicates;
+            return;
+        case SequenceWindow::Verdict::duplicate: {
+            // A beat split across datagrams shares one sequence number: a part not seen yet
+            // belongs to the newest beat; anything else is a true duplicate.
+            const std::uint64_t bit = hb.part < 64 ? std::uint64_t{1} << hb.part : 0;
+            if (hb.parts < 2 || hb.sequence != host.parts_sequence || (host.parts_seen & bit)) {
+                ++stats_.duplicates;
+                ++host.duplicates;
+                return;
+            }
+            host.parts_seen |= bit;
+            new_beat = false;
+            break;
+        }
+        case SequenceWindow::Verdict::late:
+            ++stats_.late;
+            break;
+        case SequenceWindow::Verdict::restart:
+            ++host.restarts;
+            [[fallthrough]];
+        case SequenceWindow::Verdict::first:
+        case SequenceWindow::Verdict::next:
+            host.parts_sequence = hb.sequence;
+            host.parts_seen = hb.part < 64 ? std::uint64_t{1} << hb.part : 0;
+            break;
+    }
+    ++stats_.accepted;
+
+    if (new_beat) ++host.beats;
+    if (seen.lost >= 0) {
+        host.lost += static_cast<std::uint64_t>(seen.lost);
+    } else if (host.lost > 0) {
+        --host.lost;  // A late beat was counted lost when the gap appeared.
+    }
+    const std::int64_t previous_seen_ms = host.last_seen_ms;
+    host.address = from;
+    host.interval_ms = hb.interval_ms;
+    host.last_seen_ms = now_ms;
+    const bool newest = seen.verdict != SequenceWindow::Verdict::late;
+    if (newest) host.last_send_time_ms = hb.send_time_ms;
+
+    const HostState before = liveness_.beat(host.liveness, hb.interval_ms, now_ms);
+    store_metrics(host, hb, newest);
+
+    const bool restarted = seen.verdict == SequenceWindow::Verdict::restart;
+    if (is_new) {
+        events_.host_new(host, now_ms);
+    } else if (before == HostState::silent) {
+        events_.host_back(host, now_ms - previous_seen_ms,
+                          seen.lost > 0 ? static_cast<std::uint64_t>(seen.lost) : 0, restarted,
+                          now_ms);
+    } else if (restarted) {
+        events_.host_restarted(host, now_ms);
+    }
+}
+
+void Monitor::store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest) {
+    const std::int64_t second = second_of(hb.send_time_ms);
+    auto cursor = hb.metrics();
+    MetricView m;
+    std::size_t hint = 0;
+    while (cursor.next(m)) {
+        // Agents send their metrics in the same order every beat, so the slot after the last one
+        // matched is almost always the right one.
+        HostMetric* slot = nullptr;
+        auto& slots = host.metrics;
+        for (std::size_t probe = 0; probe < slots.size(); ++probe) {
+            const std::size_t i = (hint + probe) % slots.size();
+            if (slots[i].name == m.name) {
+                slot = &slots[i];
+                hint = i + 1;
+                break;
+            }
+        }
+        if (slot == nullptr) {
+            key_scratch_.assign(host.name);
+            key_scratch_ += '.';
+            key_scratch_ += m.name;
+            slots.push_back({std::string(m.name), m.value, &store_.series(key_scratch_)});
+            slot = &slots.back();
+            hint = slots.size();
+        } else if (latest) {
+            slot->value = m.value;
+        }
+        store_.note_put(slot->series->put(second, m.value));
+        ++stats_.metrics;
+    }
+}
+
+void Monitor::expire(std::int64_t now_ms) {
+    liveness_.expire(now_ms, [&](LivenessNode& n) { events_.host_silent(owner_of(n), now_ms); });
+}
+
+void Monitor::report(std::int64_t now_ms) {
+    std::vector<HostRecord*> forget;
+    std::vector<const HostRecord*> silent;
+    liveness_.for_each_silent([&](LivenessNode& n) {
+        HostRecord& h = owner_of(n);
+        if (now_ms - h.last_seen_ms >= config_.forget_after_ms) {
+            forget.push_back(&h);
+        } else {
+            silent.push_back(&h);
+        }
+    });
+    for (HostRecord* h : forget) {
+        events_.host_forgotten(*h, now_ms);
+        liveness_.remove(h->liveness);
+        registry_.remove(*h);
+    }
+    std::stable_sort(silent.begin(), silent.end(), [](const HostRecord* a, const HostRecord* b) {
+        return a->last_seen_ms < b->last_seen_ms;
+    });
+    events_.silent_summary(silent, liveness_.up_count(), now_ms);
+}
+
+}  // namespace beat

@@ -1,0 +1,57 @@
+// The monitor: turns heartbeat datagrams into host state and stored metrics, and drives the
+// failure detector. Pure: the caller passes the bytes, their source and the time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "beat_server/core/events.hpp"
+#include "beat_server/core/liveness.hpp"
+#include "beat_server/core/registry.hpp"
+#include "beat_server/core/stats.hpp"
+#include "beat_server/core/store.hpp"
+
+namespace beat {
+
+struct MonitorConfig {
+    std::optional<std::int64_t> timeout_ms;  // Unset: 3 x each host's advertised interval.
+    std::int64_t forget_after_ms = 86'400'000;
+};
+
+class Monitor {
+  public:
+    // `store` holds the metric series (shared with the put/get protocol); `events` receives the
+    // reports. Both must outlive the monitor.
+    Monitor(const MonitorConfig& config, Store& store, EventSink& events);
+
+    // Applies one datagram received at `now_ms` (monotonic) from `from`. A datagram that fails to
+    // decode changes nothing but the counters. Cost: O(metrics in the datagram).
+    void on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms);
+
+    // Reports every host whose deadline has passed as silent. O(hosts that expired).
+    void expire(std::int64_t now_ms);
+    // When expire() next has something to do, or nullopt when no host is up.
+    std::optional<std::int64_t> next_deadline() const noexcept { return liveness_.next_deadline(); }
+
+    // The periodic pass: drops hosts silent for longer than forget_after, then reports the silent
+    // ones. O(silent hosts).
+    void report(std::int64_t now_ms);
+
+    const Registry& registry() const noexcept { return registry_; }
+    const Liveness& liveness() const noexcept { return liveness_; }
+    const IngestStats& stats() const noexcept { return stats_; }
+
+  private:
+    void store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest);
+
+    MonitorConfig config_;
+    Store& store_;
+    EventSink& events_;
+    Registry registry_;
+    Liveness liveness_;
+    IngestStats stats_;
+    std::string key_scratch_;
+};
+
+}  // namespace beat

@@ -1,0 +1,43 @@
+// Loss accounting from heartbeat sequence numbers.
+#pragma once
+
+#include <cstdint>
+
+namespace beat {
+
+// Tracks the sequence numbers seen from one agent incarnation in a 64-beat window, so that a gap
+// counts as loss, a late (reordered) beat takes its loss back, a duplicate is recognised, and an
+// agent restart (a new incarnation) starts afresh without counting loss.
+class SequenceWindow {
+  public:
+    static constexpr std::uint64_t kWindow = 64;
+
+    enum class Verdict {
+        first,      // The first beat ever seen.
+        restart,    // A new incarnation: the agent restarted.
+        next,       // Newer than any seen so far (`lost` beats were skipped).
+        late,       // Older than the newest, not seen before: a reordered beat (`lost` is -1).
+        duplicate,  // Seen before.
+        stale,      // Older than the window: cannot be told from a duplicate.
+    };
+    struct Result {
+        Verdict verdict;
+        std::int64_t lost;  // Change to the host's lost-beat count.
+    };
+
+    // Classifies (incarnation, sequence) and records it unless it is a duplicate or stale.
+    Result observe(std::uint64_t incarnation, std::uint64_t sequence) noexcept;
+
+    std::uint64_t incarnation() const noexcept { return incarnation_; }
+    std::uint64_t highest() const noexcept { return highest_; }
+    // True when `sequence` of the current incarnation has been seen (within the window).
+    bool seen(std::uint64_t sequence) const noexcept;
+
+  private:
+    bool started_ = false;
+    std::uint64_t incarnation_ = 0;
+    std::uint64_t highest_ = 0;
+    std::uint64_t mask_ = 0;  // Bit i set: highest_ - i was seen.
+};
+
+}  // namespace beat

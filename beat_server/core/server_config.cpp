@@ -1,0 +1,67 @@
+#include "beat_server/core/server_config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "common/duration.hpp"
+
+namespace beat {
+namespace {
+
+// Validates a duration option and converts it to milliseconds.
+std::int64_t duration_option(const std::string& name, const std::string& text,
+                             std::int64_t min_ms) {
+    const auto ms = parse_duration_ms(text);
+    if (!ms)
+        throw CLI::ValidationError(name, "'" + text + "' is not a duration (e.g. 20, 0.5, 250ms)");
+    if (*ms < min_ms) {
+        throw CLI::ValidationError(
+            name, "'" + text + "' is below the minimum of " + format_duration(min_ms));
+    }
+    return *ms;
+}
+
+Endpoint endpoint_option(const std::string& name, const std::string& text) {
+    auto e = parse_endpoint(text);
+    if (!e) throw CLI::ValidationError(name, "'" + text + "' is not ADDR:PORT");
+    return *e;
+}
+
+}  // namespace
+
+ParsedArgs parse_server_args(int argc, const char* const* argv) {
+    ServerConfig cfg;
+    CLI::App app{
+        "beat_server: receives UDP heartbeats, reports silent hosts, serves put/get on TCP"};
+    app.set_version_flag("--version", std::string("beat_server ") + BEAT_VERSION);
+    std::string udp = to_string(cfg.udp), tcp = to_string(cfg.tcp);
+    std::string timeout, report = "20", forget = "86400", level = "info";
+    app.add_option("--udp", udp, "UDP heartbeat listener ADDR:PORT")->capture_default_str();
+    app.add_option("--tcp", tcp, "TCP put/get listener ADDR:PORT")->capture_default_str();
+    app.add_option("--timeout", timeout,
+                   "Seconds without a beat before a host is silent [default: 3 x its interval]");
+    app.add_option("--report-interval", report, "Seconds between silent-host summaries")
+        ->capture_default_str();
+    app.add_option("--forget-after", forget, "Seconds of silence before a host is forgotten")
+        ->capture_default_str();
+    app.add_option("--max-connections", cfg.max_connections, "Concurrent TCP connections")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+    app.add_option("--log-level", level, "debug|info|warn|error")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+    try {
+        app.parse(argc, argv);
+        cfg.udp = endpoint_option("--udp", udp);
+        cfg.tcp = endpoint_option("--tcp", tcp);
+        if (!timeout.empty()) cfg.timeout_ms = duration_option("--timeout", timeout, 10);
+        cfg.report_interval_ms = duration_option("--report-interval", report, 100);
+        cfg.forget_after_ms = duration_option("--forget-after", forget, 1000);
+        cfg.log_level = *parse_log_level(level);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? 0 : 2;
+    }
+    return cfg;
+}
+
+}  // namespace beat

@@ -1,0 +1,31 @@
+// The network address a datagram came from, kept compactly per host.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <string>
+
+namespace beat {
+
+class SourceAddress {
+  public:
+    SourceAddress() noexcept;
+    // Copies an AF_INET or AF_INET6 address; anything else gives an empty address.
+    explicit SourceAddress(const sockaddr* sa) noexcept;
+
+    // "1.2.3.4:5678" or "[::1]:5678"; "-" when empty.
+    std::string to_string() const;
+    // The address without the port, e.g. "1.2.3.4" or "::1".
+    std::string ip() const;
+    bool operator==(const SourceAddress& other) const noexcept;
+
+  private:
+    union {
+        sockaddr sa;
+        sockaddr_in v4;
+        sockaddr_in6 v6;
+    } u_;
+};
+
+}  // namespace beat

@@ -1,0 +1,127 @@
+#include "beat_server/io/server.hpp"
+
+#include "common/log.hpp"
+
+namespace beat {
+namespace {
+
+uv_handle_t* as_handle(uv_timer_t* t) {
+    return reinterpret_cast<uv_handle_t*>(t);
+}
+
+}  // namespace
+
+Server::Server(uv_loop_t* loop, const ServerConfig& config)
+    : loop_(loop),
+      config_(config),
+      monitor_(MonitorConfig{config.timeout_ms, config.forget_after_ms}, store_, reporter_) {
+    uv_timer_init(loop, &detector_timer_);
+    uv_timer_init(loop, &report_timer_);
+    uv_timer_init(loop, &grace_timer_);
+    detector_timer_.data = report_timer_.data = grace_timer_.data = this;
+    try {
+        udp_ = std::make_unique<UdpListener>(loop, config.udp, config.udp_rcvbuf_bytes, monitor_,
+                                             [this] { arm_detector(); });
+        tcp_ = std::make_unique<TcpServer>(loop, config.tcp, config.max_connections, executor_);
+    } catch (...) {
+        if (udp_) udp_->close();
+        for (uv_timer_t* t : {&detector_timer_, &report_timer_, &grace_timer_}) {
+            uv_close(as_handle(t), nullptr);
+        }
+        throw;
+    }
+    signals_ = std::make_unique<Signals>(loop, [this](int signum) {
+        log_info("received {}, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+        stop();
+    });
+    const auto report = static_cast<std::uint64_t>(config.report_interval_ms);
+    uv_timer_start(&report_timer_, &Server::on_report_timer, report, report);
+    log_info("listening udp={} tcp={} rcvbuf={} timeout={} report_interval={}s", udp_->bound(),
+             tcp_->bound(), udp_->rcvbuf_bytes(),
+             config.timeout_ms ? std::to_string(*config.timeout_ms) + "ms" : "3x-interval",
+             static_cast<double>(config.report_interval_ms) / 1000.0);
+}
+
+void Server::arm_detector() noexcept {
+    if (stopping_) return;
+    const auto next = monitor_.next_deadline();
+    if (!next) {
+        if (armed_for_ != 0) uv_timer_stop(&detector_timer_);
+        armed_for_ = 0;
+        return;
+    }
+    const auto deadline = static_cast<std::uint64_t>(*next);
+    // Re-arm only when the earliest deadline moved earlier; a later one is found when the timer
+    // fires early and re-arms (at most one spare wake-up per deadline).
+    if (armed_for_ != 0 && armed_for_ <= deadline) return;
+    const std::uint64_t now = uv_now(loop_);
+    armed_for_ = deadline;
+    uv_timer_start(&detector_timer_, &Server::on_detector_timer,
+                   deadline > now ? deadline - now : 0, 0);
+}
+
+void Server::on_detector_timer(uv_timer_t* t) noexcept {
+    auto* self = static_cast<Server*>(t->data);
+    self->armed_for_ = 0;
+    try {
+        self->monitor_.expire(static_cast<std::int64_t>(uv_now(self->loop_)));
+    } catch (const std::exception& e) {
+        log_error("failure detector: {}", e.what());
+    }
+    self->arm_detector();
+}
+
+void Server::on_report_timer(uv_timer_t* t) noexcept {
+    auto* self = static_cast<Server*>(t->data);
+    try {
+        self->monitor_.report(static_cast<std::int64_t>(uv_now(self->loop_)));
+    } catch (const std::exception& e) {
+        log_error("report: {}", e.what());
+    }
+}
+
+void Server::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    udp_->close();
+    uv_timer_stop(&detector_timer_);
+    uv_timer_stop(&report_timer_);
+    uv_timer_start(&grace_timer_, &Server::on_grace_timer, kShutdownGraceMs, 0);
+    tcp_->shutdown([this] { finish(); });
+}
+
+void Server::on_grace_timer(uv_timer_t* t) noexcept {
+    auto* self = static_cast<Server*>(t->data);
+    log_warn("shutdown: closing {} connection(s) with unwritten replies",
+             self->tcp_->connections());
+    self->tcp_->close_all();
+    self->finish();
+}
+
+void Server::finish() noexcept {
+    if (finished_) return;
+    finished_ = true;
+    for (uv_timer_t* t : {&detector_timer_, &report_timer_, &grace_timer_}) {
+        uv_close(as_handle(t), nullptr);
+    }
+    signals_->close();
+    log_totals();
+}
+
+void Server::log_totals() const {
+    const IngestStats& s = monitor_.stats();
+    std::string reasons;
+    for (std::size_t i = 1; i < kDecodeErrorCount; ++i) {
+        if (s.rejected_by[i] == 0) continue;
+        reasons += fmt::format(" {}={}", to_string(static_cast<DecodeError>(i)), s.rejected_by[i]);
+    }
+    const ProtocolStats& p = executor_.stats();
+    log_info(
+        "stopped datagrams={} accepted={} rejected={} duplicates={} hosts={} keys={} points={} "
+        "tcp_connections={} puts={} gets={} malformed={}{}",
+        s.datagrams, s.accepted, s.rejected, s.duplicates, monitor_.registry().size(),
+        store_.key_count(), store_.point_count(), tcp_->accepted(), p.puts, p.gets + p.get_alls,
+        p.malformed, reasons);
+}
+
+}  // namespace beat

@@ -1,0 +1,303 @@
+#include "beat_server/io/tcp_server.hpp"
+
+#include "common/line_framer.hpp"
+#include "common/log.hpp"
+#include "common/protocol.hpp"
+#include "common/uv/resolve.hpp"
+#include "common/uv/uv_error.hpp"
+
+namespace beat {
+namespace {
+
+constexpr std::size_t kReadBuffer = 64 * 1024;
+
+}  // namespace
+
+struct TcpServer::Connection {
+    uv_tcp_t handle{};
+    TcpServer* server = nullptr;
+    std::string in;  // Bytes read but not yet handled (an incomplete line, or lines held back).
+    std::string peer;
+    bool reading = false;
+    bool paused = false;              // Reading stopped because replies are queued.
+    bool eof = false;                 // The client sent all it will send.
+    bool close_when_flushed = false;  // Handle no more requests: close once replies are written.
+    bool closing = false;
+};
+
+struct TcpServer::WriteReq {
+    uv_write_t req{};
+    Connection* conn = nullptr;
+    std::string data;
+};
+
+TcpServer::TcpServer(uv_loop_t* loop, const Endpoint& at, std::size_t max_connections,
+                     Executor& executor)
+    : loop_(loop),
+      max_connections_(max_connections),
+      executor_(executor),
+      read_buffer_(new char[kReadBuffer]) {
+    const sockaddr_storage addr = resolve_for_bind(loop, at);
+    uv_check(uv_tcp_init(loop, &listener_), "tcp init");
+    listening_ = true;
+    listener_.data = this;
+    int rc = uv_tcp_bind(&listener_, reinterpret_cast<const sockaddr*>(&addr), 0);
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 511, &on_connection);
+    if (rc < 0) {
+        uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+        listening_ = false;
+        throw UvError("cannot listen on TCP " + to_string(at) + ": " + uv_message(rc));
+    }
+    sockaddr_storage bound{};
+    int len = sizeof bound;
+    uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&bound), &len);
+    bound_ = sockaddr_to_string(reinterpret_cast<const sockaddr*>(&bound));
+}
+
+TcpServer::~TcpServer() = default;
+
+void TcpServer::on_connection(uv_stream_t* listener, int status) noexcept {
+    auto* self = static_cast<TcpServer*>(listener->data);
+    if (status < 0) {
+        log_warn("tcp accept failed: {}", uv_message(status));
+        return;
+    }
+    if (self->connections_.size() >= self->max_connections_) {
+        self->refuse(listener);
+        return;
+    }
+    auto* c = new (std::nothrow) Connection;
+    if (c == nullptr) return;
+    c->server = self;
+    if (uv_tcp_init(self->loop_, &c->handle) != 0) {
+        delete c;
+        return;
+    }
+    c->handle.data = c;
+    self->connections_.insert(c);
+    auto* stream = reinterpret_cast<uv_stream_t*>(&c->handle);
+    if (uv_accept(listener, stream) != 0) {
+        self->close(*c);
+        return;
+    }
+    ++self->accepted_;
+    uv_tcp_nodelay(&c->handle, 1);
+    sockaddr_storage peer{};
+    int len = sizeof peer;
+    if (uv_tcp_getpeername(&c->handle, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
+        c->peer = sockaddr_to_string(reinterpret_cast<const sockaddr*>(&peer));
+    }
+    c->reading = uv_read_start(stream, &on_alloc, &on_read) == 0;
+    if (!c->reading) self->close(*c);
+}
+
+void TcpServer::refuse(uv_stream_t* listener) noexcept {
+    // Accept and close at once: the newest connection is the one turned away, and the kernel's
+    // backlog does not fill up with connections that will never be served.
+    ++refused_;
+    auto* h = new (std::nothrow) uv_tcp_t;
+    if (h == nullptr || uv_tcp_init(loop_, h) != 0) {
+        delete h;
+        return;
+    }
+    uv_accept(listener, reinterpret_cast<uv_stream_t*>(h));
+    uv_close(reinterpret_cast<uv_handle_t*>(h),
+             [](uv_handle_t* p) { delete reinterpret_cast<uv_tcp_t*>(p); });
+    const std::uint64_t now = uv_now(loop_);
+    if (!refusal_logged_ || now - last_refusal_log_ms_ >= 60'000) {
+        refusal_logged_ = true;
+        last_refusal_log_ms_ = now;
+        log_warn("tcp connection limit reached: max_connections={} refused_total={}",
+                 max_connections_, refused_);
+    }
+}
+
+void TcpServer::on_alloc(uv_handle_t* h, std::size_t, uv_buf_t* buf) noexcept {
+    auto* c = static_cast<Connection*>(h->data);
+    // One buffer serves every connection: each read is handled completely in on_read before the
+    // next read into it.
+    *buf = uv_buf_init(c->server->read_buffer_.get(), kReadBuffer);
+}
+
+void TcpServer::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
+    auto* c = static_cast<Connection*>(stream->data);
+    TcpServer* self = c->server;
+    if (nread == 0) return;
+    if (nread < 0) {
+        // End of requests (or a reset): answer what was complete, then close.
+        uv_read_stop(stream);
+        c->reading = false;
+        if (nread != UV_EOF) {
+            self->close(*c);
+            return;
+        }
+        c->eof = true;
+        self->maybe_finish(*c);
+        return;
+    }
+    try {
+        self->pump(*c, std::string_view(buf->base, static_cast<std::size_t>(nread)));
+    } catch (const std::exception& e) {
+        log_error("tcp request handling failed peer={}: {}", c->peer, e.what());
+        self->close(*c);
+    }
+}
+
+std::size_t TcpServer::queued(const Connection& c) noexcept {
+    return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&c.handle));
+}
+
+void TcpServer::pump(Connection& c, std::string_view fresh) {
+    // Work straight from the read buffer when nothing is held back, else from the held bytes.
+    if (!c.in.empty()) {
+        c.in.append(fresh);
+        fresh = {};
+    }
+    const std::string_view data = c.in.empty() ? fresh : std::string_view(c.in);
+    std::string& out = out_;
+    out.clear();
+    std::size_t pos = 0;
+    bool stop_reading = false;
+    while (!c.close_when_flushed) {
+        if (queued(c) + out.size() >= kHighWater) {
+            c.paused = true;
+            stop_reading = true;
+            break;
+        }
+        const Frame f = next_line(data.substr(pos));
+        if (f.kind == Frame::Kind::need_more) break;
+        if (f.kind == Frame::Kind::too_long) {
+            executor_.too_long(out);
+            log_warn("tcp request line too long peer={} limit={} bytes: closing", c.peer,
+                     kMaxLineLength);
+            c.close_when_flushed = true;
+            stop_reading = true;
+            pos = data.size();
+            break;
+        }
+        executor_.execute(parse_request(f.line), out);
+        pos += f.consumed;
+    }
+    if (c.paused && !stop_reading) c.paused = false;
+    // Keep what is left; `data` may point into c.in, so copy before replacing.
+    if (data.data() == c.in.data() && !c.in.empty()) {
+        c.in.erase(0, pos);
+    } else {
+        c.in.assign(data.substr(pos));
+    }
+    if (stop_reading && c.reading) {
+        uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.handle));
+        c.reading = false;
+    }
+    if (!out.empty()) send(c, out);
+    maybe_finish(c);
+}
+
+void TcpServer::send(Connection& c, std::string& out) {
+    auto* stream = reinterpret_cast<uv_stream_t*>(&c.handle);
+    std::size_t off = 0;
+    if (queued(c) == 0) {
+        uv_buf_t b = uv_buf_init(out.data(), static_cast<unsigned>(out.size()));
+        const int n = uv_try_write(stream, &b, 1);
+        if (n > 0) off = static_cast<std::size_t>(n);
+        if (n < 0 && n != UV_EAGAIN) {
+            close(c);
+            return;
+        }
+    }
+    if (off == out.size()) return;
+    auto* w = new WriteReq;
+    w->conn = &c;
+    w->data.assign(out, off);
+    w->req.data = w;
+    uv_buf_t b = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+    if (uv_write(&w->req, stream, &b, 1, &on_write) != 0) {
+        delete w;
+        close(c);
+    }
+}
+
+void TcpServer::on_write(uv_write_t* req, int status) noexcept {
+    auto* w = static_cast<WriteReq*>(req->data);
+    Connection& c = *w->conn;
+    delete w;
+    TcpServer* self = c.server;
+    if (c.closing) return;
+    if (status < 0) {
+        self->close(c);
+        return;
+    }
+    try {
+        if (c.paused && queued(c) < kLowWater) {
+            // The client caught up: handle the requests held back, then read again.
+            self->pump(c, {});
+            if (!c.paused && !c.eof && !c.close_when_flushed && !c.closing && !c.reading &&
+                !self->shutting_down_) {
+                c.reading = uv_read_start(reinterpret_cast<uv_stream_t*>(&c.handle), &on_alloc,
+                                          &on_read) == 0;
+            }
+            self->maybe_finish(c);
+            return;
+        }
+    } catch (const std::exception& e) {
+        log_error("tcp request handling failed peer={}: {}", c.peer, e.what());
+        self->close(c);
+        return;
+    }
+    self->maybe_finish(c);
+}
+
+void TcpServer::maybe_finish(Connection& c) noexcept {
+    const bool done = c.close_when_flushed || (c.eof && !c.paused);
+    if (!c.closing && done && queued(c) == 0) close(c);
+}
+
+void TcpServer::close(Connection& c) noexcept {
+    if (c.closing) return;
+    c.closing = true;
+    connections_.erase(&c);
+    uv_close(reinterpret_cast<uv_handle_t*>(&c.handle), &on_close);
+}
+
+void TcpServer::on_close(uv_handle_t* h) noexcept {
+    auto* c = static_cast<Connection*>(h->data);
+    TcpServer* self = c->server;
+    delete c;
+    if (self->shutting_down_ && self->connections_.empty() && self->on_idle_) {
+        auto done = std::move(self->on_idle_);
+        self->on_idle_ = nullptr;
+        done();
+    }
+}
+
+void TcpServer::shutdown(std::function<void()> on_idle) {
+    shutting_down_ = true;
+    on_idle_ = std::move(on_idle);
+    if (listening_) {
+        listening_ = false;
+        uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+    }
+    // Copy: closing a connection removes it from the set.
+    std::vector<Connection*> all(connections_.begin(), connections_.end());
+    for (Connection* c : all) {
+        if (c->reading) {
+            uv_read_stop(reinterpret_cast<uv_stream_t*>(&c->handle));
+            c->reading = false;
+        }
+        c->close_when_flushed = true;
+        maybe_finish(*c);
+    }
+    if (connections_.empty() && on_idle_) {
+        auto done = std::move(on_idle_);
+        on_idle_ = nullptr;
+        done();
+    }
+}
+
+void TcpServer::close_all() noexcept {
+    std::vector<Connection*> all(connections_.begin(), connections_.end());
+    for (Connection* c : all)
+        close(*c);
+}
+
+}  // namespace beat

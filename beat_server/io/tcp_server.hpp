@@ -1,0 +1,77 @@
+// The TCP side-port: accepts connections and runs the put/get protocol on each, pipelined, with
+// bounded memory per connection.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "beat_server/core/executor.hpp"
+#include "common/endpoint.hpp"
+
+namespace beat {
+
+class TcpServer {
+  public:
+    // Replies queued beyond this many bytes pause reading from that client until the queue drains
+    // below kLowWater: a client that does not read its replies cannot grow the server's memory.
+    static constexpr std::size_t kHighWater = 1 << 20;
+    static constexpr std::size_t kLowWater = 256 << 10;
+
+    // Binds and listens on `at`. Throws UvError when it cannot (e.g. port in use).
+    TcpServer(uv_loop_t* loop, const Endpoint& at, std::size_t max_connections, Executor& executor);
+    TcpServer(const TcpServer&) = delete;
+    TcpServer& operator=(const TcpServer&) = delete;
+    ~TcpServer();
+
+    const std::string& bound() const noexcept { return bound_; }
+    std::size_t connections() const noexcept { return connections_.size(); }
+    std::uint64_t accepted() const noexcept { return accepted_; }
+    std::uint64_t refused() const noexcept { return refused_; }
+
+    // Stops accepting, stops reading, lets queued replies drain and closes each connection once
+    // its replies are written. Calls `on_idle` when the last connection has closed.
+    void shutdown(std::function<void()> on_idle);
+    // Closes every connection at once, written or not (the end of the shutdown grace period).
+    void close_all() noexcept;
+
+  private:
+    struct Connection;
+    struct WriteReq;
+
+    static void on_connection(uv_stream_t* server, int status) noexcept;
+    static void on_alloc(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) noexcept;
+    static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
+    static void on_write(uv_write_t* req, int status) noexcept;
+    static void on_close(uv_handle_t* h) noexcept;
+
+    void refuse(uv_stream_t* listener) noexcept;
+    // Handles as many complete lines as the output limit allows: `fresh` are bytes just read.
+    void pump(Connection& c, std::string_view fresh);
+    void send(Connection& c, std::string& out);
+    void close(Connection& c) noexcept;
+    void maybe_finish(Connection& c) noexcept;
+    static std::size_t queued(const Connection& c) noexcept;
+
+    uv_loop_t* loop_;
+    uv_tcp_t listener_{};
+    bool listening_ = false;
+    std::size_t max_connections_;
+    Executor& executor_;
+    std::string bound_;
+    std::unordered_set<Connection*> connections_;
+    std::unique_ptr<char[]> read_buffer_;
+    std::string out_;  // Reply scratch, reused across reads.
+    std::uint64_t accepted_ = 0;
+    std::uint64_t refused_ = 0;
+    std::uint64_t last_refusal_log_ms_ = 0;
+    bool refusal_logged_ = false;
+    bool shutting_down_ = false;
+    std::function<void()> on_idle_;
+};
+
+}  // namespace beat
