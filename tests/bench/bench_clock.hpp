@@ -1,0 +1,35 @@
+// Clocks shared by the load generators. Benchmarks read the clock themselves; they are glue, not
+// core code.
+#pragma once
+
+#include <time.h>
+
+#include <cerrno>
+#include <cstdint>
+
+namespace beat::bench {
+
+// Nanoseconds on the monotonic clock, for pacing and latency.
+inline std::int64_t now_ns() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Unix time in milliseconds, as an agent stamps its beats.
+inline std::int64_t wall_ms() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+// Sleeps until `deadline_ns` on the monotonic clock; returns at once when it has passed.
+inline void sleep_until_ns(std::int64_t deadline_ns) noexcept {
+    timespec ts{};
+    ts.tv_sec = deadline_ns / 1'000'000'000;
+    ts.tv_nsec = deadline_ns % 1'000'000'000;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+    }
+}
+
+}  // namespace beat::bench
