@@ -1,11 +1,43 @@
 #include "common/float_repr.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <system_error>
 
 namespace beat {
+namespace {
+
+// For number text that from_chars rejected as out of range (`s` holds an optional '-', digits with
+// an optional point, and an optional exponent): true when it is too small for a double rather than
+// too large. The decimal exponent of its first significant digit tells which.
+bool underflows(std::string_view s) noexcept {
+    if (s.front() == '-') s.remove_prefix(1);
+    const std::size_t e_pos = s.find_first_of("eE");
+    const std::string_view mantissa = s.substr(0, e_pos);
+    std::int64_t exponent = 0;
+    if (e_pos != std::string_view::npos) {
+        std::string_view digits = s.substr(e_pos + 1);
+        const bool negative = !digits.empty() && digits.front() == '-';
+        if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) {
+            digits.remove_prefix(1);
+        }
+        for (char c : digits) {
+            // Saturates far beyond any double's range, and far below int64's.
+            if (exponent < 1'000'000'000'000) exponent = exponent * 10 + (c - '0');
+        }
+        if (negative) exponent = -exponent;
+    }
+    const std::size_t point = std::min(mantissa.find('.'), mantissa.size());
+    const std::size_t first = mantissa.find_first_not_of("0.");
+    if (first == std::string_view::npos) return true;
+    const auto place = first < point ? static_cast<std::int64_t>(point - first - 1)
+                                     : -static_cast<std::int64_t>(first - point);
+    return exponent + place < 0;
+}
+
+}  // namespace
 
 void append_float_repr(std::string& out, double v) {
     if (std::isnan(v)) {
@@ -77,7 +109,11 @@ std::optional<double> parse_finite_double(std::string_view s) noexcept {
     if (!(c0 >= '0' && c0 <= '9') && c0 != '.') return std::nullopt;
     double v = 0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
-    if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+    if (ptr != s.data() + s.size()) return std::nullopt;
+    // Text below the smallest subnormal reads as zero, as Python's float() and strtod() read it;
+    // from_chars reports it as out of range, like an overflow.
+    if (ec == std::errc::result_out_of_range && underflows(s)) return s.front() == '-' ? -0.0 : 0.0;
+    if (ec != std::errc() || !std::isfinite(v)) return std::nullopt;
     return v;
 }
 

@@ -16,7 +16,7 @@ std::string float_repr(double v);
 
 // Parses a finite decimal floating-point number: optional sign, digits with an optional point and
 // optional exponent ("10", "-1.5", "1e3", ".5", "+2."). Rejects empty text, spaces, hex, "nan",
-// "inf" and values that overflow a double.
+// "inf" and values that overflow a double; values too small for a double read as (signed) zero.
 std::optional<double> parse_finite_double(std::string_view s) noexcept;
 
 // Parses a base-10 integer with an optional sign ("1700000000", "-5"). Rejects everything else,
