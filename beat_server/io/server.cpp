@@ -1,33 +1,25 @@
 #include "beat_server/io/server.hpp"
 
 #include "common/log.hpp"
+#include "common/uv/handle.hpp"
 
 namespace beat {
-namespace {
-
-uv_handle_t* as_handle(uv_timer_t* t) {
-    return reinterpret_cast<uv_handle_t*>(t);
-}
-
-}  // namespace
-
 Server::Server(uv_loop_t* loop, const ServerConfig& config)
     : loop_(loop),
       config_(config),
       monitor_(MonitorConfig{config.timeout_ms, config.forget_after_ms}, store_, reporter_) {
-    uv_timer_init(loop, &detector_timer_);
-    uv_timer_init(loop, &report_timer_);
-    uv_timer_init(loop, &grace_timer_);
-    detector_timer_.data = report_timer_.data = grace_timer_.data = this;
     try {
+        for (uv_timer_t** t : {&detector_timer_, &report_timer_, &grace_timer_}) {
+            *t = init_handle<uv_timer_t>(uv_timer_init, loop, "timer init");
+            (*t)->data = this;
+        }
         udp_ = std::make_unique<UdpListener>(loop, config.udp, config.udp_rcvbuf_bytes, monitor_,
                                              [this] { arm_detector(); });
         tcp_ = std::make_unique<TcpServer>(loop, config.tcp, config.max_connections, executor_);
     } catch (...) {
+        // Everything opened so far is closed here; the handles free themselves once closed.
         if (udp_) udp_->close();
-        for (uv_timer_t* t : {&detector_timer_, &report_timer_, &grace_timer_}) {
-            uv_close(as_handle(t), nullptr);
-        }
+        close_timers();
         throw;
     }
     signals_ = std::make_unique<Signals>(loop, [this](int signum) {
@@ -35,18 +27,31 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
         stop();
     });
     const auto report = static_cast<std::uint64_t>(config.report_interval_ms);
-    uv_timer_start(&report_timer_, &Server::on_report_timer, report, report);
+    uv_timer_start(report_timer_, &Server::on_report_timer, report, report);
     log_info("listening udp={} tcp={} rcvbuf={} timeout={} report_interval={}s", udp_->bound(),
              tcp_->bound(), udp_->rcvbuf_bytes(),
              config.timeout_ms ? std::to_string(*config.timeout_ms) + "ms" : "3x-interval",
              static_cast<double>(config.report_interval_ms) / 1000.0);
 }
 
+Server::~Server() {
+    // Normally everything is closed by finish(); this covers leaving the loop early.
+    if (udp_) udp_->close();
+    close_timers();
+    if (signals_) signals_->close();
+}
+
+void Server::close_timers() noexcept {
+    close_handle(detector_timer_);
+    close_handle(report_timer_);
+    close_handle(grace_timer_);
+}
+
 void Server::arm_detector() noexcept {
     if (stopping_) return;
     const auto next = monitor_.next_deadline();
     if (!next) {
-        if (armed_for_ != 0) uv_timer_stop(&detector_timer_);
+        if (armed_for_ != 0) uv_timer_stop(detector_timer_);
         armed_for_ = 0;
         return;
     }
@@ -56,8 +61,8 @@ void Server::arm_detector() noexcept {
     if (armed_for_ != 0 && armed_for_ <= deadline) return;
     const std::uint64_t now = uv_now(loop_);
     armed_for_ = deadline;
-    uv_timer_start(&detector_timer_, &Server::on_detector_timer,
-                   deadline > now ? deadline - now : 0, 0);
+    uv_timer_start(detector_timer_, &Server::on_detector_timer, deadline > now ? deadline - now : 0,
+                   0);
 }
 
 void Server::on_detector_timer(uv_timer_t* t) noexcept {
@@ -84,9 +89,9 @@ void Server::stop() {
     if (stopping_) return;
     stopping_ = true;
     udp_->close();
-    uv_timer_stop(&detector_timer_);
-    uv_timer_stop(&report_timer_);
-    uv_timer_start(&grace_timer_, &Server::on_grace_timer, kShutdownGraceMs, 0);
+    uv_timer_stop(detector_timer_);
+    uv_timer_stop(report_timer_);
+    uv_timer_start(grace_timer_, &Server::on_grace_timer, kShutdownGraceMs, 0);
     tcp_->shutdown([this] { finish(); });
 }
 
@@ -101,9 +106,7 @@ void Server::on_grace_timer(uv_timer_t* t) noexcept {
 void Server::finish() noexcept {
     if (finished_) return;
     finished_ = true;
-    for (uv_timer_t* t : {&detector_timer_, &report_timer_, &grace_timer_}) {
-        uv_close(as_handle(t), nullptr);
-    }
+    close_timers();
     signals_->close();
     log_totals();
 }

@@ -24,6 +24,7 @@ class Server {
     Server(uv_loop_t* loop, const ServerConfig& config);
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
+    ~Server();
 
     // Starts an orderly shutdown: stop listening, let queued replies drain (at most
     // kShutdownGraceMs), close every handle. The loop then runs out.
@@ -37,6 +38,7 @@ class Server {
     static void on_grace_timer(uv_timer_t* t) noexcept;
     void arm_detector() noexcept;
     void finish() noexcept;
+    void close_timers() noexcept;
     void log_totals() const;
 
     uv_loop_t* loop_;
@@ -45,10 +47,10 @@ class Server {
     Executor executor_{store_};
     LogReporter reporter_;
     Monitor monitor_;
-    uv_timer_t detector_timer_{};
+    uv_timer_t* detector_timer_ = nullptr;
     std::uint64_t armed_for_ = 0;  // The deadline the detector timer is set for; 0 when idle.
-    uv_timer_t report_timer_{};
-    uv_timer_t grace_timer_{};
+    uv_timer_t* report_timer_ = nullptr;
+    uv_timer_t* grace_timer_ = nullptr;
     std::unique_ptr<UdpListener> udp_;
     std::unique_ptr<TcpServer> tcp_;
     std::unique_ptr<Signals> signals_;

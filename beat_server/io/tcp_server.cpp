@@ -3,6 +3,7 @@
 #include "common/line_framer.hpp"
 #include "common/log.hpp"
 #include "common/protocol.hpp"
+#include "common/uv/handle.hpp"
 #include "common/uv/resolve.hpp"
 #include "common/uv/uv_error.hpp"
 
@@ -38,19 +39,17 @@ TcpServer::TcpServer(uv_loop_t* loop, const Endpoint& at, std::size_t max_connec
       executor_(executor),
       read_buffer_(new char[kReadBuffer]) {
     const sockaddr_storage addr = resolve_for_bind(loop, at);
-    uv_check(uv_tcp_init(loop, &listener_), "tcp init");
-    listening_ = true;
-    listener_.data = this;
-    int rc = uv_tcp_bind(&listener_, reinterpret_cast<const sockaddr*>(&addr), 0);
-    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 511, &on_connection);
+    listener_ = init_handle<uv_tcp_t>(uv_tcp_init, loop, "tcp init");
+    listener_->data = this;
+    int rc = uv_tcp_bind(listener_, reinterpret_cast<const sockaddr*>(&addr), 0);
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_), 511, &on_connection);
     if (rc < 0) {
-        uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
-        listening_ = false;
+        close_handle(listener_);
         throw UvError("cannot listen on TCP " + to_string(at) + ": " + uv_message(rc));
     }
     sockaddr_storage bound{};
     int len = sizeof bound;
-    uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&bound), &len);
+    uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &len);
     bound_ = sockaddr_to_string(reinterpret_cast<const sockaddr*>(&bound));
 }
 
@@ -273,10 +272,7 @@ void TcpServer::on_close(uv_handle_t* h) noexcept {
 void TcpServer::shutdown(std::function<void()> on_idle) {
     shutting_down_ = true;
     on_idle_ = std::move(on_idle);
-    if (listening_) {
-        listening_ = false;
-        uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
-    }
+    close_handle(listener_);
     // Copy: closing a connection removes it from the set.
     std::vector<Connection*> all(connections_.begin(), connections_.end());
     for (Connection* c : all) {

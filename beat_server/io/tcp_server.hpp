@@ -58,8 +58,7 @@ class TcpServer {
     static std::size_t queued(const Connection& c) noexcept;
 
     uv_loop_t* loop_;
-    uv_tcp_t listener_{};
-    bool listening_ = false;
+    uv_tcp_t* listener_ = nullptr;
     std::size_t max_connections_;
     Executor& executor_;
     std::string bound_;

@@ -26,7 +26,7 @@ class UdpListener {
     // The receive buffer size the kernel granted.
     std::size_t rcvbuf_bytes() const noexcept { return rcvbuf_; }
 
-    // Stops reading and closes the socket; the object must live until the loop has run once more.
+    // Stops reading and closes the socket. Safe to call twice.
     void close() noexcept;
 
   private:
@@ -34,8 +34,7 @@ class UdpListener {
     static void on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,
                         unsigned flags) noexcept;
 
-    uv_udp_t handle_{};
-    bool open_ = false;
+    uv_udp_t* handle_ = nullptr;
     Monitor& monitor_;
     std::function<void()> after_batch_;
     std::unique_ptr<char[]> buffer_;

@@ -1,24 +1,23 @@
 #include "common/uv/signals.hpp"
 
-#include "common/uv/uv_error.hpp"
+#include "common/uv/handle.hpp"
 
 namespace beat {
 
 Signals::Signals(uv_loop_t* loop, std::function<void(int)> on_stop, std::function<void()> on_hup)
     : on_stop_(std::move(on_stop)), on_hup_(std::move(on_hup)) {
-    for (auto [h, sig] : {std::pair{&int_, SIGINT}, std::pair{&term_, SIGTERM}}) {
-        uv_check(uv_signal_init(loop, h), "uv_signal_init");
+    auto watch = [&](uv_signal_t*& h, int sig) {
+        h = init_handle<uv_signal_t>(uv_signal_init, loop, "uv_signal_init");
         h->data = this;
-        uv_check(uv_signal_start(h, &Signals::on_signal, sig), "uv_signal_start");
         uv_unref(reinterpret_cast<uv_handle_t*>(h));
-    }
-    if (on_hup_) {
-        uv_check(uv_signal_init(loop, &hup_), "uv_signal_init");
-        hup_.data = this;
-        hup_active_ = true;
-        uv_check(uv_signal_start(&hup_, &Signals::on_signal, SIGHUP), "uv_signal_start");
-        uv_unref(reinterpret_cast<uv_handle_t*>(&hup_));
-    }
+        if (const int rc = uv_signal_start(h, &Signals::on_signal, sig); rc < 0) {
+            close();
+            uv_check(rc, "uv_signal_start");
+        }
+    };
+    watch(int_, SIGINT);
+    watch(term_, SIGTERM);
+    if (on_hup_) watch(hup_, SIGHUP);
 }
 
 Signals::~Signals() {
@@ -26,11 +25,9 @@ Signals::~Signals() {
 }
 
 void Signals::close() noexcept {
-    if (closed_) return;
-    closed_ = true;
-    uv_close(reinterpret_cast<uv_handle_t*>(&int_), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&term_), nullptr);
-    if (hup_active_) uv_close(reinterpret_cast<uv_handle_t*>(&hup_), nullptr);
+    close_handle(int_);
+    close_handle(term_);
+    close_handle(hup_);
 }
 
 void Signals::on_signal(uv_signal_t* h, int signum) noexcept {

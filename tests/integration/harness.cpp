@@ -1,0 +1,276 @@
+#include "tests/integration/harness.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace beat::test {
+namespace {
+
+int ms_left(Clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return left.count() < 0 ? 0 : static_cast<int>(left.count());
+}
+
+sockaddr_in loopback(std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+}
+
+// "udp=127.0.0.1:4321" -> 4321.
+std::uint16_t port_of(std::string_view endpoint) {
+    const auto colon = endpoint.rfind(':');
+    if (colon == std::string_view::npos) return 0;
+    return static_cast<std::uint16_t>(std::stoi(std::string(endpoint.substr(colon + 1))));
+}
+
+}  // namespace
+
+std::string server_bin() { return BEAT_SERVER_BIN; }
+std::string client_bin() { return BEAT_CLIENT_BIN; }
+
+Process::Process(std::vector<std::string> argv) {
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(out[1]);
+    ::close(err[1]);
+    out_fd_ = out[0];
+    err_fd_ = err[0];
+    if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+}
+
+Process::~Process() {
+    if (!exit_code_ && pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        waitpid(pid_, &status, 0);
+    }
+    if (out_fd_ >= 0) ::close(out_fd_);
+    if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+bool Process::pump(std::chrono::milliseconds wait) {
+    pollfd fds[2];
+    nfds_t n = 0;
+    if (out_fd_ >= 0) fds[n++] = {out_fd_, POLLIN, 0};
+    if (err_fd_ >= 0) fds[n++] = {err_fd_, POLLIN, 0};
+    if (n == 0) return false;
+    if (::poll(fds, n, static_cast<int>(wait.count())) <= 0) return true;
+    for (nfds_t i = 0; i < n; ++i) {
+        if (fds[i].revents == 0) continue;
+        char buf[65536];
+        const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+        const bool is_err = fds[i].fd == err_fd_;
+        if (got <= 0) {
+            ::close(fds[i].fd);
+            (is_err ? err_fd_ : out_fd_) = -1;
+            continue;
+        }
+        if (!is_err) {
+            out_.append(buf, static_cast<std::size_t>(got));
+            continue;
+        }
+        err_partial_.append(buf, static_cast<std::size_t>(got));
+        std::size_t nl;
+        while ((nl = err_partial_.find('\n')) != std::string::npos) {
+            err_lines_.emplace_back(err_partial_.substr(0, nl), Clock::now());
+            err_partial_.erase(0, nl + 1);
+        }
+    }
+    return out_fd_ >= 0 || err_fd_ >= 0;
+}
+
+std::optional<std::pair<std::string, Clock::time_point>> Process::wait_for_line_at(
+    std::string_view needle, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (true) {
+        for (; next_line_ < err_lines_.size(); ++next_line_) {
+            if (err_lines_[next_line_].first.find(needle) != std::string::npos) {
+                return err_lines_[next_line_++];
+            }
+        }
+        if (Clock::now() >= deadline) return std::nullopt;
+        if (!pump(std::chrono::milliseconds(ms_left(deadline))) && next_line_ >= err_lines_.size()) {
+            return std::nullopt;
+        }
+    }
+}
+
+std::optional<std::string> Process::wait_for_line(std::string_view needle,
+                                                  std::chrono::milliseconds timeout) {
+    auto r = wait_for_line_at(needle, timeout);
+    if (!r) return std::nullopt;
+    return r->first;
+}
+
+std::vector<std::string> Process::lines() {
+    while (pump(0ms)) {
+        pollfd p{err_fd_, POLLIN, 0};
+        if (err_fd_ < 0 || ::poll(&p, 1, 0) <= 0) break;
+    }
+    std::vector<std::string> out;
+    for (auto& [l, t] : err_lines_) out.push_back(l);
+    return out;
+}
+
+std::string Process::stdout_text() {
+    while (out_fd_ >= 0) {
+        pollfd p{out_fd_, POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0) break;
+        pump(0ms);
+    }
+    return out_;
+}
+
+void Process::signal(int sig) {
+    if (!exit_code_) ::kill(pid_, sig);
+}
+
+std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (!exit_code_) {
+        int status = 0;
+        const pid_t r = waitpid(pid_, &status, WNOHANG);
+        if (r == pid_) {
+            exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            break;
+        }
+        if (Clock::now() >= deadline) return std::nullopt;
+        // Draining the pipes also keeps the child from blocking on a full pipe.
+        if (!pump(std::chrono::milliseconds(std::min(ms_left(deadline), 20)))) {
+            pollfd none{};
+            ::poll(&none, 0, std::min(ms_left(deadline), 5));
+        }
+    }
+    while (pump(0ms) && (out_fd_ >= 0 || err_fd_ >= 0)) {
+        pollfd p[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+        if (::poll(p, 2, 0) <= 0) break;
+    }
+    return exit_code_;
+}
+
+Server start_server(std::vector<std::string> extra) {
+    std::vector<std::string> argv = {server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    Server s;
+    s.proc = std::make_unique<Process>(argv);
+    const auto line = s.proc->wait_for_line("listening ", 10s);
+    if (!line) throw std::runtime_error("beat_server did not start");
+    s.udp_port = port_of(field(*line, "udp"));
+    s.tcp_port = port_of(field(*line, "tcp"));
+    if (s.udp_port == 0 || s.tcp_port == 0) throw std::runtime_error("no ports in: " + *line);
+    return s;
+}
+
+void send_udp(std::uint16_t port, std::string_view datagram) {
+    static int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const sockaddr_in a = loopback(port);
+    if (::sendto(fd, datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr*>(&a),
+                 sizeof a) != static_cast<ssize_t>(datagram.size())) {
+        throw std::runtime_error(std::string("sendto: ") + std::strerror(errno));
+    }
+}
+
+TcpConn::TcpConn(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const sockaddr_in a = loopback(port);
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+        const int e = errno;
+        ::close(fd_);
+        throw std::runtime_error(std::string("connect: ") + std::strerror(e));
+    }
+}
+
+TcpConn::~TcpConn() { ::close(fd_); }
+
+void TcpConn::send(std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (n <= 0) throw std::runtime_error(std::string("send: ") + std::strerror(errno));
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+std::string TcpConn::read_replies(std::size_t n, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    // A reply ends at its first empty line: "\n\n" (ok or error both end that way).
+    auto complete = [&](std::size_t& end) {
+        std::size_t found = 0, pos = 0;
+        while (found < n) {
+            const std::size_t e = buf_.find("\n\n", pos);
+            if (e == std::string::npos) return false;
+            // "error\nwrong command\n\n": the blank line closes it, the reason is one line.
+            pos = e + 2;
+            ++found;
+        }
+        end = pos;
+        return true;
+    };
+    std::size_t end = 0;
+    while (!complete(end)) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, ms_left(deadline)) <= 0) throw std::runtime_error("reply timeout: " + buf_);
+        char tmp[65536];
+        const ssize_t got = ::recv(fd_, tmp, sizeof tmp, 0);
+        if (got <= 0) throw std::runtime_error("connection closed; got: " + buf_);
+        buf_.append(tmp, static_cast<std::size_t>(got));
+    }
+    std::string out = buf_.substr(0, end);
+    buf_.erase(0, end);
+    return out;
+}
+
+std::string TcpConn::read_until_closed(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (true) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, ms_left(deadline)) <= 0) throw std::runtime_error("close timeout: " + buf_);
+        char tmp[65536];
+        const ssize_t got = ::recv(fd_, tmp, sizeof tmp, 0);
+        if (got <= 0) break;
+        buf_.append(tmp, static_cast<std::size_t>(got));
+    }
+    std::string out;
+    out.swap(buf_);
+    return out;
+}
+
+std::string tcp_request(std::uint16_t port, std::string_view text, std::size_t replies) {
+    TcpConn c(port);
+    c.send(text);
+    return c.read_replies(replies);
+}
+
+std::string field(std::string_view line, std::string_view key) {
+    const std::string pat = " " + std::string(key) + "=";
+    const auto at = line.find(pat);
+    if (at == std::string_view::npos) return "";
+    const auto start = at + pat.size();
+    const auto end = line.find(' ', start);
+    return std::string(line.substr(start, end == std::string_view::npos ? end : end - start));
+}
+
+}  // namespace beat::test

@@ -1,0 +1,104 @@
+// Integration test harness: runs the real binaries on 127.0.0.1 and talks to them over real
+// sockets. Every wait has a deadline; nothing sleeps in the hope that something has happened.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace beat::test {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// Paths of the binaries under test (set by CMake).
+std::string server_bin();
+std::string client_bin();
+
+// A child process with its stdout and stderr captured.
+class Process {
+public:
+    explicit Process(std::vector<std::string> argv);
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+    ~Process();  // SIGKILLs the child if it still runs, and reaps it.
+
+    pid_t pid() const noexcept { return pid_; }
+
+    // Waits until a stderr line containing `needle` arrives that was not returned by an earlier
+    // wait_for_line; returns it, or nullopt when `timeout` passes or the child exits first.
+    std::optional<std::string> wait_for_line(std::string_view needle,
+                                             std::chrono::milliseconds timeout = 5s);
+    // Like wait_for_line, but also gives the moment the line was read.
+    std::optional<std::pair<std::string, Clock::time_point>> wait_for_line_at(
+        std::string_view needle, std::chrono::milliseconds timeout = 5s);
+
+    // Every stderr line read so far (reads what is available first).
+    std::vector<std::string> lines();
+    // Everything the child wrote to stdout so far (reads what is available first).
+    std::string stdout_text();
+
+    void signal(int sig);
+    // Waits for the child to exit: its exit code, 128 + signal when killed, nullopt on timeout.
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout = 5s);
+
+private:
+    // Reads whatever the pipes hold, waiting at most `wait`. Returns false once both are closed.
+    bool pump(std::chrono::milliseconds wait);
+
+    pid_t pid_ = -1;
+    int out_fd_ = -1, err_fd_ = -1;
+    std::string out_, err_partial_;
+    std::vector<std::pair<std::string, Clock::time_point>> err_lines_;
+    std::size_t next_line_ = 0;  // The first line not yet returned by wait_for_line.
+    std::optional<int> exit_code_;
+};
+
+// A running beat_server on 127.0.0.1 with ephemeral ports.
+struct Server {
+    std::unique_ptr<Process> proc;
+    std::uint16_t udp_port = 0;
+    std::uint16_t tcp_port = 0;
+};
+
+// Starts beat_server with "--udp 127.0.0.1:0 --tcp 127.0.0.1:0" plus `extra`, and waits for its
+// "listening" line to learn the ports. Fails the test (throws) when it does not start.
+Server start_server(std::vector<std::string> extra = {});
+
+// Sends one datagram to 127.0.0.1:`port`.
+void send_udp(std::uint16_t port, std::string_view datagram);
+
+// A blocking TCP connection to 127.0.0.1 with a read deadline.
+class TcpConn {
+public:
+    explicit TcpConn(std::uint16_t port);
+    TcpConn(const TcpConn&) = delete;
+    TcpConn& operator=(const TcpConn&) = delete;
+    ~TcpConn();
+
+    void send(std::string_view bytes);
+    // Reads until `n` complete replies (each ending in an empty line) have arrived and returns
+    // their text; throws on timeout or EOF.
+    std::string read_replies(std::size_t n, std::chrono::milliseconds timeout = 5s);
+    // Reads until the server closes the connection and returns what came; throws on timeout.
+    std::string read_until_closed(std::chrono::milliseconds timeout = 5s);
+    int fd() const noexcept { return fd_; }
+
+private:
+    int fd_ = -1;
+    std::string buf_;
+};
+
+// Sends `text` on a fresh connection and returns the next `replies` replies.
+std::string tcp_request(std::uint16_t port, std::string_view text, std::size_t replies = 1);
+
+// Extracts the value of "key=value" from a log line, or "" when absent.
+std::string field(std::string_view line, std::string_view key);
+
+}  // namespace beat::test
