@@ -194,12 +194,12 @@ Reply Client::read_reply(Deadline deadline) {
         for (; scanned < inbox_.size(); ++scanned) {
             if (inbox_[scanned] != '\n') continue;
             const std::size_t len = scanned - line_start;
-            if (len == 0 || (len == 1 && inbox_[line_start] == '\r') || len > kMaxLineLength + 1) {
+            if (len == 0 || (len == 1 && inbox_[line_start] == '\r') || len > kMaxLineLength) {
                 parse_now = true;
             }
             line_start = scanned + 1;
         }
-        if (inbox_.size() - line_start > kMaxLineLength + 1) parse_now = true;
+        if (inbox_.size() - line_start > kMaxLineLength) parse_now = true;
         if (parse_now) {
             Reply reply = parse_reply(inbox_);
             if (reply.kind == Reply::Kind::malformed) {
