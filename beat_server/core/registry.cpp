@@ -7,6 +7,11 @@ HostRecord* Registry::find(std::string_view name) noexcept {
     return it == hosts_.end() ? nullptr : &it->second;
 }
 
+const HostRecord* Registry::find(std::string_view name) const noexcept {
+    auto it = hosts_.find(name);
+    return it == hosts_.end() ? nullptr : &it->second;
+}
+
 HostRecord& Registry::add(std::string_view name, std::int64_t now_ms) {
     auto [it, inserted] = hosts_.try_emplace(std::string(name));
     HostRecord& h = it->second;

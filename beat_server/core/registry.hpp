@@ -45,6 +45,7 @@ class Registry {
   public:
     // The record for `name`, or nullptr.
     HostRecord* find(std::string_view name) noexcept;
+    const HostRecord* find(std::string_view name) const noexcept;
     // Creates the record for a new host (`name` must not be known yet).
     HostRecord& add(std::string_view name, std::int64_t now_ms);
     // Drops a record; the caller has removed it from the detector first.

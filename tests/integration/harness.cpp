@@ -19,7 +19,8 @@ namespace beat::test {
 namespace {
 
 int ms_left(Clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     return left.count() < 0 ? 0 : static_cast<int>(left.count());
 }
 
@@ -40,8 +41,12 @@ std::uint16_t port_of(std::string_view endpoint) {
 
 }  // namespace
 
-std::string server_bin() { return BEAT_SERVER_BIN; }
-std::string client_bin() { return BEAT_CLIENT_BIN; }
+std::string server_bin() {
+    return BEAT_SERVER_BIN;
+}
+std::string client_bin() {
+    return BEAT_CLIENT_BIN;
+}
 
 Process::Process(std::vector<std::string> argv) {
     int out[2], err[2];
@@ -51,7 +56,8 @@ Process::Process(std::vector<std::string> argv) {
     posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
     std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
+    for (auto& a : argv)
+        args.push_back(a.data());
     args.push_back(nullptr);
     const int rc = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -113,7 +119,8 @@ std::optional<std::pair<std::string, Clock::time_point>> Process::wait_for_line_
             }
         }
         if (Clock::now() >= deadline) return std::nullopt;
-        if (!pump(std::chrono::milliseconds(ms_left(deadline))) && next_line_ >= err_lines_.size()) {
+        if (!pump(std::chrono::milliseconds(ms_left(deadline))) &&
+            next_line_ >= err_lines_.size()) {
             return std::nullopt;
         }
     }
@@ -132,7 +139,8 @@ std::vector<std::string> Process::lines() {
         if (err_fd_ < 0 || ::poll(&p, 1, 0) <= 0) break;
     }
     std::vector<std::string> out;
-    for (auto& [l, t] : err_lines_) out.push_back(l);
+    for (auto& [l, t] : err_lines_)
+        out.push_back(l);
     return out;
 }
 
@@ -204,7 +212,9 @@ TcpConn::TcpConn(std::uint16_t port) {
     }
 }
 
-TcpConn::~TcpConn() { ::close(fd_); }
+TcpConn::~TcpConn() {
+    ::close(fd_);
+}
 
 void TcpConn::send(std::string_view bytes) {
     while (!bytes.empty()) {
@@ -232,7 +242,8 @@ std::string TcpConn::read_replies(std::size_t n, std::chrono::milliseconds timeo
     std::size_t end = 0;
     while (!complete(end)) {
         pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, ms_left(deadline)) <= 0) throw std::runtime_error("reply timeout: " + buf_);
+        if (::poll(&p, 1, ms_left(deadline)) <= 0)
+            throw std::runtime_error("reply timeout: " + buf_);
         char tmp[65536];
         const ssize_t got = ::recv(fd_, tmp, sizeof tmp, 0);
         if (got <= 0) throw std::runtime_error("connection closed; got: " + buf_);
@@ -247,7 +258,8 @@ std::string TcpConn::read_until_closed(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (true) {
         pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, ms_left(deadline)) <= 0) throw std::runtime_error("close timeout: " + buf_);
+        if (::poll(&p, 1, ms_left(deadline)) <= 0)
+            throw std::runtime_error("close timeout: " + buf_);
         char tmp[65536];
         const ssize_t got = ::recv(fd_, tmp, sizeof tmp, 0);
         if (got <= 0) break;

@@ -23,7 +23,7 @@ std::string client_bin();
 
 // A child process with its stdout and stderr captured.
 class Process {
-public:
+  public:
     explicit Process(std::vector<std::string> argv);
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
@@ -48,7 +48,7 @@ public:
     // Waits for the child to exit: its exit code, 128 + signal when killed, nullopt on timeout.
     std::optional<int> wait_exit(std::chrono::milliseconds timeout = 5s);
 
-private:
+  private:
     // Reads whatever the pipes hold, waiting at most `wait`. Returns false once both are closed.
     bool pump(std::chrono::milliseconds wait);
 
@@ -76,7 +76,7 @@ void send_udp(std::uint16_t port, std::string_view datagram);
 
 // A blocking TCP connection to 127.0.0.1 with a read deadline.
 class TcpConn {
-public:
+  public:
     explicit TcpConn(std::uint16_t port);
     TcpConn(const TcpConn&) = delete;
     TcpConn& operator=(const TcpConn&) = delete;
@@ -90,7 +90,7 @@ public:
     std::string read_until_closed(std::chrono::milliseconds timeout = 5s);
     int fd() const noexcept { return fd_; }
 
-private:
+  private:
     int fd_ = -1;
     std::string buf_;
 };

@@ -191,10 +191,22 @@ TEST_CASE("malformed requests get the error reply and the connection stays usabl
           "[server][protocol]") {
     Server s = start_server();
     TcpConn c(s.tcp_port);
-    const char* bad[] = {"\n",           "nonsense\n",        "put k 1\n",       "put k 1 2 3\n",
-                         "put k nan 1\n", "put k inf 1\n",     "put k 1 1.5\n",   "put k 1 abc\n",
-                         "put k abc 1\n", "get\n",             "get a b\n",       "GET k\n",
-                         "put  k 1 2\n",  "put k 1 2 \n",      "put * 1 2\n",     "put k\t1 2\n"};
+    const char* bad[] = {"\n",
+                         "nonsense\n",
+                         "put k 1\n",
+                         "put k 1 2 3\n",
+                         "put k nan 1\n",
+                         "put k inf 1\n",
+                         "put k 1 1.5\n",
+                         "put k 1 abc\n",
+                         "put k abc 1\n",
+                         "get\n",
+                         "get a b\n",
+                         "GET k\n",
+                         "put  k 1 2\n",
+                         "put k 1 2 \n",
+                         "put * 1 2\n",
+                         "put k\t1 2\n"};
     for (const char* req : bad) {
         INFO("request: " << req);
         c.send(req);
@@ -208,14 +220,17 @@ TEST_CASE("pipelined requests in one packet are answered in order", "[server][pr
     Server s = start_server();
     TcpConn c(s.tcp_port);
     std::string batch;
-    for (int i = 0; i < 500; ++i) batch += "put p " + std::to_string(i) + " " + std::to_string(i) + "\n";
+    for (int i = 0; i < 500; ++i)
+        batch += "put p " + std::to_string(i) + " " + std::to_string(i) + "\n";
     batch += "get p\nbogus\nget p\n";
     c.send(batch);
     const std::string replies = c.read_replies(503);
     std::string expected;
-    for (int i = 0; i < 500; ++i) expected += "ok\n\n";
+    for (int i = 0; i < 500; ++i)
+        expected += "ok\n\n";
     std::string points = "ok\n";
-    for (int i = 0; i < 500; ++i) points += "p " + std::to_string(i) + ".0 " + std::to_string(i) + "\n";
+    for (int i = 0; i < 500; ++i)
+        points += "p " + std::to_string(i) + ".0 " + std::to_string(i) + "\n";
     points += "\n";
     expected += points + "error\nwrong command\n\n" + points;
     CHECK(replies == expected);
@@ -250,7 +265,9 @@ TEST_CASE("a client that does not read its replies is paused instead of growing 
     TcpConn writer(s.tcp_port);
     // About 300 KiB per "get *" reply.
     std::string fill;
-    for (int i = 0; i < 10'000; ++i) fill += "put some.fairly.long.key" + std::to_string(i % 50) + " 1.5 " + std::to_string(i) + "\n";
+    for (int i = 0; i < 10'000; ++i)
+        fill += "put some.fairly.long.key" + std::to_string(i % 50) + " 1.5 " + std::to_string(i) +
+                "\n";
     writer.send(fill);
     writer.read_replies(10'000);
     const std::size_t before = rss_kib(s.proc->pid());
@@ -260,13 +277,14 @@ TEST_CASE("a client that does not read its replies is paused instead of growing 
     int buf = 64 * 1024;
     setsockopt(hog.fd(), SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
     std::string many;
-    for (int i = 0; i < 5000; ++i) many += "get *\n";
+    for (int i = 0; i < 5000; ++i)
+        many += "get *\n";
     // The server stops reading from the hog, so sending may block once buffers fill: send what
     // fits without blocking.
     std::size_t sent = 0;
     while (sent < many.size()) {
-        const ssize_t n = ::send(hog.fd(), many.data() + sent, many.size() - sent,
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t n =
+            ::send(hog.fd(), many.data() + sent, many.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n <= 0) break;
         sent += static_cast<std::size_t>(n);
     }
@@ -303,7 +321,8 @@ TEST_CASE("SIGTERM stops the server cleanly with exit code 0", "[server]") {
     s.proc->signal(SIGTERM);
     CHECK(s.proc->wait_exit(5s) == 0);
     bool stopped = false;
-    for (const auto& l : s.proc->lines()) stopped |= l.find("INFO stopped ") != std::string::npos;
+    for (const auto& l : s.proc->lines())
+        stopped |= l.find("INFO stopped ") != std::string::npos;
     CHECK(stopped);
 }
 
@@ -322,9 +341,11 @@ TEST_CASE("bad usage exits 2 and a port in use exits 1 with a clear message", "[
         CHECK(p.stdout_text().find("--report-interval") != std::string::npos);
     }
     Server s = start_server();
-    Process p({server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:" + std::to_string(s.tcp_port)});
+    Process p(
+        {server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:" + std::to_string(s.tcp_port)});
     CHECK(p.wait_exit() == 1);
     bool clear = false;
-    for (const auto& l : p.lines()) clear |= l.find("address already in use") != std::string::npos;
+    for (const auto& l : p.lines())
+        clear |= l.find("address already in use") != std::string::npos;
     CHECK(clear);
 }

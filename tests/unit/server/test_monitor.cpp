@@ -1,0 +1,190 @@
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+
+#include <string>
+#include <vector>
+
+#include "beat_server/core/monitor.hpp"
+
+using namespace beat;
+
+namespace {
+
+// Records every event as one short line.
+struct Recorder final : EventSink {
+    std::vector<std::string> events;
+    void host_new(const HostRecord& h, std::int64_t) override {
+        events.push_back("new " + std::string(h.name));
+    }
+    void host_restarted(const HostRecord& h, std::int64_t) override {
+        events.push_back("restarted " + std::string(h.name));
+    }
+    void host_silent(const HostRecord& h, std::int64_t now) override {
+        events.push_back("silent " + std::string(h.name) + " " +
+                         std::to_string(now - h.last_seen_ms));
+    }
+    void host_back(const HostRecord& h, std::int64_t away, std::uint64_t lost, bool restarted,
+                   std::int64_t) override {
+        events.push_back("back " + std::string(h.name) + " away=" + std::to_string(away) +
+                         " lost=" + std::to_string(lost) + (restarted ? " restarted" : ""));
+    }
+    void host_forgotten(const HostRecord& h, std::int64_t) override {
+        events.push_back("forgotten " + std::string(h.name));
+    }
+    void invalid_datagram(DecodeError e, const SourceAddress&, std::int64_t) override {
+        events.push_back("invalid " + std::string(to_string(e)));
+    }
+    void silent_summary(std::span<const HostRecord* const> silent, std::size_t up,
+                        std::int64_t) override {
+        std::string s = "summary up=" + std::to_string(up);
+        for (const HostRecord* h : silent)
+            s += " " + std::string(h->name);
+        events.push_back(s);
+    }
+};
+
+SourceAddress addr(const char* ip, std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    inet_pton(AF_INET, ip, &a.sin_addr);
+    return SourceAddress(reinterpret_cast<const sockaddr*>(&a));
+}
+
+std::string datagram(const std::string& host, std::uint64_t seq, std::vector<Metric> m = {},
+                     std::uint64_t inc = 1, std::int64_t send_ms = 1'000'000,
+                     std::uint32_t interval = 1000) {
+    Heartbeat hb;
+    hb.host = host;
+    hb.incarnation = inc;
+    hb.sequence = seq;
+    hb.send_time_ms = send_ms;
+    hb.interval_ms = interval;
+    hb.metrics = std::move(m);
+    return pack_beat(hb).at(0);
+}
+
+struct Fixture {
+    Store store;
+    Recorder rec;
+    Monitor mon{MonitorConfig{}, store, rec};
+    SourceAddress from = addr("10.0.0.1", 4000);
+};
+
+}  // namespace
+
+TEST_CASE("a first beat creates the host and stores its metrics under host.metric", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 1, {{"cpu", 12.5}}), f.from, 100);
+    CHECK(f.rec.events == std::vector<std::string>{"new web1"});
+    const HostRecord* h = f.mon.registry().find("web1");
+    REQUIRE(h);
+    CHECK(h->beats == 1);
+    CHECK(h->last_seen_ms == 100);
+    CHECK(h->address.to_string() == "10.0.0.1:4000");
+    CHECK(h->metrics.at(0).value == 12.5);
+    const Series* s = f.store.find("web1.cpu");
+    REQUIRE(s);
+    CHECK(s->points().at(0).timestamp == 1000);  // The datagram's second.
+}
+
+TEST_CASE("a silent host is reported with how long it was silent, and back with its loss",
+          "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 1), f.from, 0);
+    CHECK(f.mon.next_deadline() == 3000);
+    f.mon.expire(3000);
+    f.mon.on_datagram(datagram("web1", 9), f.from, 8000);
+    CHECK(f.rec.events ==
+          std::vector<std::string>{"new web1", "silent web1 3000", "back web1 away=8000 lost=7"});
+    CHECK(f.mon.registry().find("web1")->lost == 7);
+}
+
+TEST_CASE("a restart is reported and not counted as loss", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 50, {}, 1), f.from, 0);
+    f.mon.on_datagram(datagram("web1", 1, {}, 2), f.from, 1000);
+    CHECK(f.rec.events == std::vector<std::string>{"new web1", "restarted web1"});
+    const HostRecord* h = f.mon.registry().find("web1");
+    CHECK(h->lost == 0);
+    CHECK(h->restarts == 1);
+}
+
+TEST_CASE("reordering does not count as loss and duplicates change nothing", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 1, {{"cpu", 1}}), f.from, 0);
+    f.mon.on_datagram(datagram("web1", 3, {{"cpu", 3}}, 1, 3000), f.from, 10);
+    f.mon.on_datagram(datagram("web1", 2, {{"cpu", 2}}, 1, 2000), f.from, 20);
+    f.mon.on_datagram(datagram("web1", 2, {{"cpu", 2}}, 1, 2000), f.from, 30);
+    const HostRecord* h = f.mon.registry().find("web1");
+    CHECK(h->lost == 0);
+    CHECK(h->beats == 3);
+    CHECK(h->duplicates == 1);
+    CHECK(h->last_seen_ms == 20);
+    // The latest value is the newest beat's, while the late one still lands in the series.
+    CHECK(h->metrics.at(0).value == 3);
+    CHECK(f.store.find("web1.cpu")->points().size() == 3);
+    CHECK(f.mon.stats().late == 1);
+    CHECK(f.mon.stats().duplicates == 1);
+}
+
+TEST_CASE("the parts of a split beat count as one beat and all their metrics are kept",
+          "[monitor]") {
+    Fixture f;
+    Heartbeat hb;
+    hb.host = "big";
+    hb.incarnation = 1;
+    hb.sequence = 1;
+    hb.send_time_ms = 5000;
+    for (int i = 0; i < 300; ++i)
+        hb.metrics.push_back({"metric.number." + std::to_string(i), double(i)});
+    auto parts = pack_beat(hb);
+    REQUIRE(parts.size() > 2);
+    // Parts arriving in reverse order, one twice.
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+        f.mon.on_datagram(*it, f.from, 0);
+    f.mon.on_datagram(parts[0], f.from, 0);
+    const HostRecord* h = f.mon.registry().find("big");
+    CHECK(h->beats == 1);
+    CHECK(h->metrics.size() == 300);
+    CHECK(h->duplicates == 1);
+    CHECK(f.store.key_count() == 300);
+}
+
+TEST_CASE("an invalid datagram changes nothing but the counters", "[monitor]") {
+    Fixture f;
+    std::string d = datagram("web1", 1);
+    d[0] = 'X';
+    f.mon.on_datagram(d, f.from, 0);
+    f.mon.on_datagram("", f.from, 0);
+    CHECK(f.rec.events == std::vector<std::string>{"invalid bad_magic", "invalid truncated"});
+    CHECK(f.mon.registry().size() == 0);
+    CHECK(f.mon.stats().rejected == 2);
+    CHECK(f.mon.stats().rejected_by[static_cast<std::size_t>(DecodeError::bad_magic)] == 1);
+}
+
+TEST_CASE("the report lists silent hosts longest-silent first and forgets old ones", "[monitor]") {
+    Store store;
+    Recorder rec;
+    Monitor mon(MonitorConfig{std::nullopt, 60'000}, store, rec);
+    const SourceAddress from = addr("10.0.0.1", 1);
+    mon.on_datagram(datagram("old", 1), from, 0);
+    mon.on_datagram(datagram("newer", 1), from, 10'000);
+    mon.on_datagram(datagram("alive", 1, {}, 1, 0, 100'000), from, 10'000);
+    mon.expire(20'000);
+    mon.report(20'000);
+    CHECK(rec.events.back() == "summary up=1 old newer");
+    mon.report(65'000);
+    CHECK(rec.events[rec.events.size() - 2] == "forgotten old");
+    CHECK(rec.events.back() == "summary up=1 newer");
+    CHECK(mon.registry().size() == 2);
+}
+
+TEST_CASE("the address follows the host when it moves", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("nat", 1), addr("10.0.0.1", 1), 0);
+    f.mon.on_datagram(datagram("nat", 2), addr("10.0.0.2", 2), 10);
+    CHECK(f.mon.registry().find("nat")->address.to_string() == "10.0.0.2:2");
+    CHECK(f.mon.registry().size() == 1);
+}

@@ -1,0 +1,55 @@
+#include <catch2/catch.hpp>
+
+#include <variant>
+
+#include "beat_server/core/server_config.hpp"
+
+using namespace beat;
+
+namespace {
+ParsedArgs parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "beat_server");
+    return parse_server_args(static_cast<int>(args.size()), args.data());
+}
+}  // namespace
+
+TEST_CASE("defaults match the documented ones", "[config]") {
+    const auto r = parse({});
+    REQUIRE(std::holds_alternative<ServerConfig>(r));
+    const auto& c = std::get<ServerConfig>(r);
+    CHECK(c.udp == Endpoint{"0.0.0.0", 43278});
+    CHECK(c.tcp == Endpoint{"127.0.0.1", 8888});
+    CHECK_FALSE(c.timeout_ms);
+    CHECK(c.report_interval_ms == 20'000);
+    CHECK(c.forget_after_ms == 86'400'000);
+    CHECK(c.log_level == LogLevel::info);
+}
+
+TEST_CASE("durations accept decimals and ports may be 0", "[config]") {
+    const auto r =
+        parse({"--udp", "127.0.0.1:0", "--tcp", "[::1]:0", "--timeout", "0.5", "--report-interval",
+               "2.5", "--forget-after", "3600", "--log-level", "debug"});
+    REQUIRE(std::holds_alternative<ServerConfig>(r));
+    const auto& c = std::get<ServerConfig>(r);
+    CHECK(c.udp.port == 0);
+    CHECK(c.tcp == Endpoint{"::1", 0});
+    CHECK(c.timeout_ms == 500);
+    CHECK(c.report_interval_ms == 2500);
+    CHECK(c.forget_after_ms == 3'600'000);
+    CHECK(c.log_level == LogLevel::debug);
+}
+
+TEST_CASE("bad usage gives exit code 2", "[config]") {
+    CHECK(std::get<int>(parse({"--timeout", "soon"})) == 2);
+    CHECK(std::get<int>(parse({"--timeout", "-1"})) == 2);
+    CHECK(std::get<int>(parse({"--udp", "nonsense"})) == 2);
+    CHECK(std::get<int>(parse({"--tcp", "127.0.0.1:70000"})) == 2);
+    CHECK(std::get<int>(parse({"--log-level", "loud"})) == 2);
+    CHECK(std::get<int>(parse({"--bogus"})) == 2);
+    CHECK(std::get<int>(parse({"extra"})) == 2);
+}
+
+TEST_CASE("--help and --version exit 0", "[config]") {
+    CHECK(std::get<int>(parse({"--help"})) == 0);
+    CHECK(std::get<int>(parse({"--version"})) == 0);
+}
