@@ -1,0 +1,122 @@
+#include <catch2/catch.hpp>
+
+#include "beat_client/core/config.hpp"
+
+using namespace beat;
+
+namespace {
+
+// The ConfigError message for `toml`, or "" when it applies cleanly.
+std::string error_for(std::string_view toml) {
+    AgentConfig cfg;
+    try {
+        apply_config_toml(cfg, toml, "client.toml");
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("the defaults beat every 5 seconds to the local server with every collector on",
+          "[config]") {
+    const AgentConfig cfg;
+    REQUIRE(cfg.servers.size() == 1);
+    CHECK(cfg.servers[0] == Endpoint{"127.0.0.1", 43278});
+    CHECK(cfg.interval_ms == 5000);
+    CHECK(cfg.host.empty());
+    CHECK(cfg.metrics_file.empty());
+    CHECK(cfg.log_level == LogLevel::info);
+    for (Collector c : kAllCollectors) {
+        CHECK(cfg.collectors[c].enabled);
+        CHECK(cfg.collectors[c].every == 1);
+    }
+}
+
+TEST_CASE("a full config file sets every key", "[config]") {
+    AgentConfig cfg;
+    apply_config_toml(cfg, R"(
+servers = ["10.0.0.1:43278", "beat.example.org", "[::1]:9000"]
+interval = 2.5
+host = "db-3"
+log_level = "warn"
+metrics_file = "/run/beat/metrics"
+jitter = 0.1
+resolve_interval = "5m"
+
+[metrics]
+rack = 12
+"role.primary" = 1.0
+
+[collectors.disk]
+every = 12
+
+[collectors.net]
+enabled = false
+)",
+                      "client.toml");
+    REQUIRE(cfg.servers.size() == 3);
+    CHECK(cfg.servers[1] == Endpoint{"beat.example.org", 43278});
+    CHECK(cfg.servers[2] == Endpoint{"::1", 9000});
+    CHECK(cfg.interval_ms == 2500);
+    CHECK(cfg.host == "db-3");
+    CHECK(cfg.log_level == LogLevel::warn);
+    CHECK(cfg.metrics_file == "/run/beat/metrics");
+    CHECK(cfg.jitter == 0.1);
+    CHECK(cfg.resolve_interval_ms == 300'000);
+    CHECK(cfg.metrics == std::vector<Metric>{{"rack", 12}, {"role.primary", 1}});
+    CHECK(cfg.collectors[Collector::disk].every == 12);
+    CHECK(cfg.collectors[Collector::disk].enabled);
+    CHECK_FALSE(cfg.collectors[Collector::net].enabled);
+}
+
+TEST_CASE("intervals are seconds or durations with a unit", "[config]") {
+    AgentConfig cfg;
+    apply_config_toml(cfg, "interval = \"250ms\"", "c");
+    CHECK(cfg.interval_ms == 250);
+    apply_config_toml(cfg, "interval = 10", "c");
+    CHECK(cfg.interval_ms == 10'000);
+    apply_config_toml(cfg, "servers = \"127.0.0.2:1\"", "c");
+    CHECK(cfg.servers == std::vector<Endpoint>{{"127.0.0.2", 1}});
+}
+
+TEST_CASE("a bad value in the config file names its key", "[config]") {
+    CHECK(error_for("interval = \"soon\"").starts_with("interval: "));
+    CHECK(error_for("interval = 0").starts_with("interval: "));
+    CHECK(error_for("interval = 100000").starts_with("interval: "));
+    CHECK(error_for("interval = true").starts_with("interval: expected a number"));
+    CHECK(error_for("servers = [\"host:99999\"]").starts_with("servers: "));
+    CHECK(error_for("servers = []").starts_with("servers: "));
+    CHECK(error_for("servers = [1]").starts_with("servers: expected a string"));
+    CHECK(error_for("host = \"two words\"").starts_with("host: "));
+    CHECK(error_for("log_level = \"loud\"").starts_with("log_level: "));
+    CHECK(error_for("jitter = 0.9").starts_with("jitter: "));
+    CHECK(error_for("resolve_interval = \"10ms\"").starts_with("resolve_interval: "));
+    CHECK(error_for("metrics_file = \"\"").starts_with("metrics_file: "));
+    CHECK(error_for("[metrics]\nrack = \"twelve\"").starts_with("metrics.rack: "));
+    CHECK(error_for("[metrics]\n\"bad name\" = 1").starts_with("metrics.bad name: "));
+    CHECK(error_for("[collectors.disk]\nevery = 0").starts_with("collectors.disk.every: "));
+    CHECK(error_for("[collectors.disk]\nevery = 1.5").starts_with("collectors.disk.every: "));
+    CHECK(
+        error_for("[collectors.disk]\nenabled = \"no\"").starts_with("collectors.disk.enabled: "));
+    CHECK(error_for("[collectors.disk]\noften = 1").starts_with("collectors.disk.often: "));
+    CHECK(error_for("[collectors.gpu]\nenabled = false").starts_with("collectors.gpu: "));
+    CHECK(error_for("collectors = 1").starts_with("collectors: "));
+}
+
+TEST_CASE("an unknown key in the config file is an error, not silently ignored", "[config]") {
+    CHECK(error_for("intervall = 5").starts_with("intervall: unknown key"));
+}
+
+TEST_CASE("a syntax error in the config file gives the file, line and column", "[config]") {
+    CHECK(error_for("interval = 5\nhost = \n").starts_with("client.toml:2:"));
+}
+
+TEST_CASE("a fixed metric given twice keeps one entry with the last value", "[config]") {
+    AgentConfig cfg;
+    set_metric(cfg, "--metric", {"a", 1});
+    set_metric(cfg, "--metric", {"b", 2});
+    set_metric(cfg, "--metric", {"a", 3});
+    CHECK(cfg.metrics == std::vector<Metric>{{"a", 3}, {"b", 2}});
+}
