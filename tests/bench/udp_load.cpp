@@ -5,11 +5,13 @@
 // not in the encoder. Traffic goes to the loopback address only, and every run is bounded by
 // --duration and, optionally, --count.
 //
-// Prints one line on stdout: "sent=N seconds=S rate=R" (R in datagrams per second).
+// Prints one line on stdout: "sent=N seconds=S rate=R cpu_s=C" (R in datagrams per second, C the
+// CPU seconds this process used).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -195,8 +197,13 @@ int main(int argc, char** argv) {
             now = now_ns();
         }
         const double seconds = static_cast<double>(now - start) / 1e9;
-        std::printf("sent=%llu seconds=%.3f rate=%.0f\n", static_cast<unsigned long long>(sent),
-                    seconds, static_cast<double>(sent) / seconds);
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+        std::printf("sent=%llu seconds=%.3f rate=%.0f cpu_s=%.2f\n",
+                    static_cast<unsigned long long>(sent), seconds,
+                    static_cast<double>(sent) / seconds, cpu);
         close(fd);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "udp_load: %s\n", e.what());
