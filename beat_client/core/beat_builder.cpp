@@ -1,5 +1,7 @@
 #include "beat_client/core/beat_builder.hpp"
 
+#include <cmath>
+
 #include "beat_client/core/rates.hpp"
 #include "common/wire.hpp"
 
@@ -15,6 +17,12 @@ const NetCounters* find_interface(const std::vector<NetCounters>& prev, const st
         if (c.name == name) return &c;
     }
     return nullptr;
+}
+
+// Percentages and rates are sent with two decimals: finer digits are noise from the sampling
+// period, and they make every `get` reply harder to read.
+double round2(double v) noexcept {
+    return std::round(v * 100) / 100;
 }
 
 // Keeps the metric just written only if its name is valid on the wire.
@@ -44,14 +52,14 @@ void append_name_part(std::string_view raw, std::string& out) {
 void BeatBuilder::build(const Sample& s, CollectorSet due, std::int64_t now_ms, MetricWriter& w) {
     if (due.has(Collector::cpu) && s.stat) {
         if (prev_cpu_) {
-            if (const auto pct = cpu_busy_pct(*prev_cpu_, s.stat->cpu)) w.add(*pct, "cpu");
+            if (const auto pct = cpu_busy_pct(*prev_cpu_, s.stat->cpu)) w.add(round2(*pct), "cpu");
         }
         prev_cpu_ = s.stat->cpu;
     }
     if (due.has(Collector::mem) && s.mem) {
-        w.add(mem_used_pct(*s.mem), "mem.used_pct");
+        w.add(round2(mem_used_pct(*s.mem)), "mem.used_pct");
         w.add(static_cast<double>(s.mem->available), "mem.avail_bytes");
-        if (const auto swap = swap_used_pct(*s.mem)) w.add(*swap, "swap.used_pct");
+        if (const auto swap = swap_used_pct(*s.mem)) w.add(round2(*swap), "swap.used_pct");
     }
     if (due.has(Collector::load) && s.load) {
         w.add(s.load->one, "load.1");
@@ -65,7 +73,7 @@ void BeatBuilder::build(const Sample& s, CollectorSet due, std::int64_t now_ms, 
     if (due.has(Collector::uptime) && s.uptime_s) w.add(*s.uptime_s, "uptime");
     if (due.has(Collector::disk) && s.disks_read) {
         for (const DiskUsage& d : s.disks) {
-            std::string& name = w.slot(d.used_pct);
+            std::string& name = w.slot(round2(d.used_pct));
             name += "disk.";
             append_name_part(d.mount_point, name);
             name += ".used_pct";
@@ -89,7 +97,7 @@ void BeatBuilder::add_net(const std::vector<NetCounters>& net, std::int64_t now_
             const auto tx = counter_rate(before->tx_bytes, net[i].tx_bytes, elapsed);
             if (!rx || !tx) continue;
             for (auto [value, suffix] : {std::pair{*rx, ".rx_bps"}, std::pair{*tx, ".tx_bps"}}) {
-                std::string& name = w.slot(value);
+                std::string& name = w.slot(round2(value));
                 name += "net.";
                 append_name_part(net[i].name, name);
                 name += suffix;

@@ -44,6 +44,7 @@ class BeatBuilder {
     // monotonic time `now_ms`. Rates (cpu, net.*) compare with the previous sample of the same
     // collector and are left out when there is none yet, no time passed, or a counter went
     // backwards. Names that would be invalid on the wire (too long, not UTF-8) are left out too.
+    // Percentages and rates are rounded to two decimals.
     void build(const Sample& sample, CollectorSet due, std::int64_t now_ms, MetricWriter& w);
 
   private:

@@ -29,7 +29,8 @@ struct CommandLine {
     std::optional<std::string> interval, host, metrics_file, log_level;
 };
 
-// Parses argv (argv[0] is the program). Throws UsageError with CLI11's message on bad usage.
+// Parses argv (argv[0] is the program). Options may come before or after the subcommand, as
+// "--name value" or "--name=value". Throws UsageError saying what is wrong on bad usage.
 CommandLine parse_command_line(int argc, const char* const* argv);
 
 // Applies the flags of `cl` over `cfg` (which holds the defaults and the config file). Throws

@@ -213,3 +213,14 @@ TEST_CASE("name parts lose the blanks and control characters a metric name canno
     append_name_part("/mnt/a b\tc\x7f", out);
     CHECK(out == "disk./mnt/a_b_c_");
 }
+
+TEST_CASE("percentages and rates are sent with two decimals", "[beat_builder]") {
+    BeatBuilder b;
+    Sample s;
+    s.mem = MemInfo{3000, 1000, 0, 0};
+    s.disks_read = true;
+    s.disks = {{"/", 12.345678}};
+    const auto m = build(b, s, all_collectors(), 0);
+    CHECK(m.at("mem.used_pct") == 66.67);
+    CHECK(m.at("disk./.used_pct") == 12.35);
+}

@@ -108,3 +108,27 @@ TEST_CASE("flags override the config file", "[command_line]") {
     CHECK(cfg.servers == std::vector<Endpoint>{{"a", 1}});
     CHECK(cfg.metrics == std::vector<Metric>{{"role", 2}});
 }
+
+TEST_CASE("an option's value may follow an equals sign", "[command_line]") {
+    const AgentConfig cfg =
+        config_for({"--interval=0.25", "--server=127.0.0.1:9", "--disable=net"});
+    CHECK(cfg.interval_ms == 250);
+    CHECK(cfg.servers == std::vector<Endpoint>{{"127.0.0.1", 9}});
+    CHECK_FALSE(cfg.collectors[Collector::net].enabled);
+}
+
+TEST_CASE("usage errors say which option or argument is wrong", "[command_line]") {
+    const auto message = [](std::vector<const char*> args) -> std::string {
+        try {
+            parse(std::move(args));
+        } catch (const UsageError& e) {
+            return e.what();
+        }
+        return "";
+    };
+    CHECK(message({"--bogus"}) == "unknown option: --bogus");
+    CHECK(message({"--interval"}) == "--interval needs a value");
+    CHECK(message({"once", "--print=yes"}) == "--print takes no value");
+    CHECK(message({"once", "run"}) == "unexpected argument: run");
+    CHECK(message({"--print"}) == "--print and --dry-run belong to the once command");
+}

@@ -1,0 +1,114 @@
+#include "beat_client/io/agent.hpp"
+
+#include <cstdlib>
+#include <string>
+
+#include "beat_client/io/system.hpp"
+#include "common/duration.hpp"
+#include "common/log.hpp"
+#include "common/uv/handle.hpp"
+#include "common/uv/uv_error.hpp"
+
+namespace beat {
+namespace {
+
+constexpr std::uint64_t kStuckLookupGraceMs = 1000;
+
+std::string joined_servers(const AgentConfig& cfg) {
+    std::string out;
+    for (const Endpoint& e : cfg.servers) {
+        if (!out.empty()) out += ',';
+        out += to_string(e);
+    }
+    return out;
+}
+
+std::string enabled_collectors(const AgentConfig& cfg) {
+    std::string out;
+    for (Collector c : kAllCollectors) {
+        const CollectorSettings& s = cfg.collectors[c];
+        if (!s.enabled) continue;
+        if (!out.empty()) out += ',';
+        out += to_string(c);
+        if (s.every > 1) out += "/" + std::to_string(s.every);
+    }
+    return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+Agent::Agent(uv_loop_t* loop, const AgentConfig& cfg, std::uint64_t incarnation, std::uint64_t seed)
+    : loop_(loop),
+      cfg_(cfg),
+      rng_(seed),
+      source_(cfg, incarnation),
+      sender_(loop, cfg.servers, cfg.resolve_interval_ms),
+      signals_(
+          loop,
+          [this](int signum) {
+              log_info("signal {} received, stopping", signum);
+              stop();
+          },
+          [this] { source_.reload_metrics_file(); }) {
+    beat_timer_ = init_handle<uv_timer_t>(uv_timer_init, loop, "uv_timer_init");
+    beat_timer_->data = this;
+    log_info("beating host={} interval={} servers={} collectors={} incarnation={:016x}", cfg.host,
+             format_duration(cfg.interval_ms), joined_servers(cfg), enabled_collectors(cfg),
+             incarnation);
+}
+
+Agent::~Agent() {
+    stop();
+    finish();
+}
+
+void Agent::start() {
+    source_.prime(monotonic_ms());
+    sender_.start();
+    const std::int64_t first = first_beat_delay_ms(cfg_.interval_ms, cfg_.jitter, rng_);
+    uv_check(uv_timer_start(beat_timer_, &Agent::on_beat, static_cast<std::uint64_t>(first), 0),
+             "uv_timer_start");
+}
+
+void Agent::on_beat(uv_timer_t* t) noexcept {
+    static_cast<Agent*>(t->data)->beat();
+}
+
+void Agent::beat() noexcept {
+    const auto& datagrams = source_.next(monotonic_ms(), unix_time_ms());
+    sender_.send(datagrams);
+    ++beats_;
+    const std::int64_t delay = next_beat_delay_ms(cfg_.interval_ms, cfg_.jitter, rng_);
+    uv_timer_start(beat_timer_, &Agent::on_beat, static_cast<std::uint64_t>(delay), 0);
+}
+
+void Agent::stop() noexcept {
+    if (stopped_) return;
+    stopped_ = true;
+    close_handle(beat_timer_);
+    sender_.close();
+    signals_.close();
+    if (sender_.resolving()) {
+        try {
+            stuck_timer_ = init_handle<uv_timer_t>(uv_timer_init, loop_, "uv_timer_init");
+            uv_timer_start(stuck_timer_, &Agent::on_stuck_lookup, kStuckLookupGraceMs, 0);
+            // Unreferenced: when the lookup ends first, the loop ends without waiting for it.
+            uv_unref(reinterpret_cast<uv_handle_t*>(stuck_timer_));
+        } catch (const std::exception&) {
+            on_stuck_lookup(nullptr);
+        }
+    }
+    log_info("stopped beats={} last_sequence={}", beats_, source_.sequence());
+}
+
+void Agent::on_stuck_lookup(uv_timer_t*) noexcept {
+    log_warn("a host name lookup is still running; exiting without waiting for it");
+    // Neither exit() nor returning from main would do: libuv's thread pool is joined at exit.
+    std::_Exit(0);
+}
+
+void Agent::finish() noexcept {
+    close_handle(stuck_timer_);
+}
+
+}  // namespace beat

@@ -1,0 +1,57 @@
+// `beat_client run`: beats on a timer until SIGTERM or SIGINT; SIGHUP re-reads the metrics file.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+
+#include "beat_client/core/config.hpp"
+#include "beat_client/core/jitter.hpp"
+#include "beat_client/io/beat_source.hpp"
+#include "beat_client/io/sender.hpp"
+#include "common/uv/signals.hpp"
+
+namespace beat {
+
+class Agent {
+  public:
+    // `cfg.host` must be set. Throws UvError when libuv refuses a handle. The loop must run after
+    // the agent is stopped (or destroyed) so that the handles' close callbacks free them.
+    Agent(uv_loop_t* loop, const AgentConfig& cfg, std::uint64_t incarnation, std::uint64_t seed);
+    Agent(const Agent&) = delete;
+    Agent& operator=(const Agent&) = delete;
+    ~Agent();
+
+    // Takes the rates' baseline, starts the server lookups and arms the first beat, which comes
+    // after a random share (the jitter) of one interval.
+    void start();
+
+    // Stops beating and closes every handle, so that uv_run() returns. A host name lookup still
+    // running on the thread pool gets one second to finish; after that the process exits at once
+    // (status 0), since a DNS timeout must not hold up a shutdown.
+    void stop() noexcept;
+
+    // After uv_run() has returned: closes the handles stop() had to leave open.
+    void finish() noexcept;
+
+    std::uint64_t beats() const noexcept { return beats_; }
+
+  private:
+    static void on_beat(uv_timer_t* t) noexcept;
+    static void on_stuck_lookup(uv_timer_t* t) noexcept;
+    void beat() noexcept;
+
+    uv_loop_t* loop_;
+    AgentConfig cfg_;
+    Random rng_;
+    BeatSource source_;
+    Sender sender_;
+    uv_timer_t* beat_timer_ =
+        nullptr;  // Handles from init_handle(), freed in their close callbacks.
+    uv_timer_t* stuck_timer_ = nullptr;
+    Signals signals_;
+    bool stopped_ = false;
+    std::uint64_t beats_ = 0;
+};
+
+}  // namespace beat

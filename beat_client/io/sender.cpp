@@ -1,0 +1,245 @@
+#include "beat_client/io/sender.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+
+#include "beat_client/core/failure_latch.hpp"
+#include "common/log.hpp"
+#include "common/uv/handle.hpp"
+#include "common/uv/resolve.hpp"
+#include "common/uv/uv_error.hpp"
+
+namespace beat {
+namespace {
+
+struct Lookup;
+
+// Receives nothing but the errors the kernel reports on a connected socket (an ICMP "port
+// unreachable" becomes ECONNREFUSED), so a buffer of a few bytes is enough.
+void alloc_small(uv_handle_t*, std::size_t, uv_buf_t* buf) noexcept {
+    static char scratch[64];
+    *buf = uv_buf_init(scratch, sizeof scratch);
+}
+
+std::size_t address_size(const sockaddr* sa) noexcept {
+    return sa->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+}
+
+}  // namespace
+
+struct Sender::Link {
+    uv_loop_t* loop;
+    Endpoint server;
+    std::string name;      // "host:port" as configured.
+    bool numeric = false;  // An address literal: never looked up.
+    sockaddr_storage addr{};
+    bool has_addr = false;
+    uv_udp_t* socket = nullptr;  // Its data points back here until the link lets it go.
+    Lookup* lookup = nullptr;    // The lookup in flight; freed in its callback.
+    bool closed = false;         // The sender was closed: results are ignored.
+    FailureLatch delivery, resolution;
+    bool sent_since_beat = false;
+    bool error_since_beat = false;
+
+    void delivery_error(std::string_view what) noexcept;
+    void connect(const sockaddr* sa) noexcept;
+    void close_socket() noexcept;
+    void start_lookup() noexcept;
+    void lookup_done(int status, const addrinfo* res) noexcept;
+};
+
+namespace {
+
+void on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t*, const sockaddr*, unsigned) noexcept {
+    auto* link = static_cast<Sender::Link*>(h->data);
+    if (nread < 0 && link) link->delivery_error(uv_strerror(static_cast<int>(nread)));
+}
+
+struct Lookup {
+    uv_getaddrinfo_t req{};
+    Sender::Link* link = nullptr;
+
+    static void on_done(uv_getaddrinfo_t* req, int status, addrinfo* res) noexcept {
+        auto* self = static_cast<Lookup*>(req->data);
+        self->link->lookup = nullptr;
+        if (!self->link->closed) self->link->lookup_done(status, res);
+        uv_freeaddrinfo(res);
+        delete self;
+    }
+};
+
+}  // namespace
+
+void Sender::Link::delivery_error(std::string_view what) noexcept {
+    error_since_beat = true;
+    if (delivery.fail()) {
+        log_warn(
+            "server unreachable server={} address={} error=\"{}\" (beats go on; logged again "
+            "when it recovers)",
+            name, has_addr ? sockaddr_to_string(reinterpret_cast<const sockaddr*>(&addr)) : "none",
+            what);
+    }
+}
+
+void Sender::Link::close_socket() noexcept {
+    if (!socket) return;
+    socket->data = nullptr;
+    close_handle(socket);
+}
+
+void Sender::Link::connect(const sockaddr* sa) noexcept {
+    close_socket();
+    std::memcpy(&addr, sa, address_size(sa));
+    has_addr = true;
+    try {
+        socket = init_handle<uv_udp_t>(uv_udp_init, loop, "uv_udp_init");
+    } catch (const std::exception& e) {
+        delivery_error(e.what());
+        return;
+    }
+    socket->data = this;
+    int rc = uv_udp_connect(socket, sa);
+    if (rc == 0) rc = uv_udp_recv_start(socket, alloc_small, on_recv);
+    if (rc < 0) {
+        delivery_error(uv_strerror(rc));
+        close_socket();
+    }
+}
+
+void Sender::Link::start_lookup() noexcept {
+    if (numeric || lookup) return;
+    auto* l = new (std::nothrow) Lookup;
+    if (!l) return;
+    l->req.data = l;
+    l->link = this;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_protocol = IPPROTO_UDP;
+    const std::string port = std::to_string(server.port);
+    const int rc =
+        uv_getaddrinfo(loop, &l->req, &Lookup::on_done, server.host.c_str(), port.c_str(), &hints);
+    if (rc < 0) {
+        delete l;
+        lookup_done(rc, nullptr);
+        return;
+    }
+    lookup = l;
+}
+
+void Sender::Link::lookup_done(int status, const addrinfo* res) noexcept {
+    if (status == UV_ECANCELED) return;
+    if (status < 0 || !res) {
+        if (resolution.fail()) {
+            log_warn(
+                "server unresolvable server={} error=\"{}\" ({}; retried every resolve "
+                "interval)",
+                name, uv_strerror(status < 0 ? status : UV_EAI_NONAME),
+                has_addr ? "beats go on to its last address" : "no beats go to it");
+        }
+        return;
+    }
+    const bool recovered = resolution.succeed();
+    const sockaddr* sa = res->ai_addr;
+    const bool changed = !has_addr || std::memcmp(&addr, sa, address_size(sa)) != 0 ||
+                         addr.ss_family != sa->sa_family;
+    if (changed || recovered) {
+        log_info("server resolved server={} address={}", name, sockaddr_to_string(sa));
+    }
+    if (changed) connect(sa);
+}
+
+Sender::Sender(uv_loop_t* loop, const std::vector<Endpoint>& servers,
+               std::int64_t resolve_interval_ms)
+    : loop_(loop), resolve_interval_ms_(resolve_interval_ms) {
+    for (const Endpoint& e : servers) {
+        auto link = std::make_unique<Link>();
+        link->loop = loop;
+        link->server = e;
+        link->name = to_string(e);
+        sockaddr_in in4{};
+        sockaddr_in6 in6{};
+        if (uv_ip4_addr(e.host.c_str(), e.port, &in4) == 0) {
+            link->numeric = true;
+            link->connect(reinterpret_cast<const sockaddr*>(&in4));
+        } else if (uv_ip6_addr(e.host.c_str(), e.port, &in6) == 0) {
+            link->numeric = true;
+            link->connect(reinterpret_cast<const sockaddr*>(&in6));
+        }
+        links_.push_back(std::move(link));
+    }
+}
+
+Sender::~Sender() {
+    close();
+}
+
+void Sender::start(bool periodic) {
+    for (auto& link : links_)
+        link->start_lookup();
+    const bool any_names =
+        std::any_of(links_.begin(), links_.end(), [](const auto& l) { return !l->numeric; });
+    if (!periodic || !any_names) return;
+    resolve_timer_ = init_handle<uv_timer_t>(uv_timer_init, loop_, "uv_timer_init");
+    resolve_timer_->data = this;
+    const auto ms = static_cast<std::uint64_t>(resolve_interval_ms_);
+    uv_check(uv_timer_start(resolve_timer_, &Sender::on_resolve_timer, ms, ms), "uv_timer_start");
+    uv_unref(reinterpret_cast<uv_handle_t*>(resolve_timer_));
+}
+
+void Sender::on_resolve_timer(uv_timer_t* t) noexcept {
+    auto* self = static_cast<Sender*>(t->data);
+    for (auto& link : self->links_)
+        link->start_lookup();
+}
+
+std::size_t Sender::send(const std::vector<std::string>& datagrams) noexcept {
+    std::size_t delivered = 0;
+    for (auto& link : links_) {
+        if (link->sent_since_beat && !link->error_since_beat && link->delivery.succeed()) {
+            log_info("server reachable again server={} address={}", link->name,
+                     sockaddr_to_string(reinterpret_cast<const sockaddr*>(&link->addr)));
+        }
+        link->sent_since_beat = false;
+        link->error_since_beat = false;
+        if (!link->socket) continue;
+        bool all = true;
+        for (const std::string& d : datagrams) {
+            uv_buf_t buf =
+                uv_buf_init(const_cast<char*>(d.data()), static_cast<unsigned>(d.size()));
+            const int rc = uv_udp_try_send(link->socket, &buf, 1, nullptr);
+            if (rc < 0) {
+                link->delivery_error(uv_strerror(rc));
+                all = false;
+                break;
+            }
+        }
+        link->sent_since_beat = all;
+        delivered += all;
+    }
+    return delivered;
+}
+
+bool Sender::resolving() const noexcept {
+    for (const auto& link : links_) {
+        if (link->lookup) return true;
+    }
+    return false;
+}
+
+void Sender::close() noexcept {
+    if (closed_) return;
+    closed_ = true;
+    for (auto& link : links_) {
+        link->closed = true;
+        link->close_socket();
+        if (link->lookup) uv_cancel(reinterpret_cast<uv_req_t*>(&link->lookup->req));
+    }
+    close_handle(resolve_timer_);
+}
+
+}  // namespace beat
