@@ -76,8 +76,10 @@ void Agent::on_beat(uv_timer_t* t) noexcept {
 
 void Agent::beat() noexcept {
     const auto& datagrams = source_.next(monotonic_ms(), unix_time_ms());
-    sender_.send(datagrams);
+    const std::size_t delivered = sender_.send(datagrams);
     ++beats_;
+    log_debug("beat sequence={} datagrams={} servers={}", source_.sequence(), datagrams.size(),
+              delivered);
     const std::int64_t delay = next_beat_delay_ms(cfg_.interval_ms, cfg_.jitter, rng_);
     uv_timer_start(beat_timer_, &Agent::on_beat, static_cast<std::uint64_t>(delay), 0);
 }
