@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 
 namespace beat::bench {
 
@@ -30,6 +31,17 @@ inline void sleep_until_ns(std::int64_t deadline_ns) noexcept {
     ts.tv_nsec = deadline_ns % 1'000'000'000;
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
     }
+}
+
+// Seconds this process has spent runnable but waiting for a CPU, from /proc/self/schedstat; 0 when
+// the kernel does not say. Time lost to other processes shows up here, not in CPU time.
+inline double runqueue_wait_seconds() noexcept {
+    unsigned long long run_ns = 0, wait_ns = 0;
+    std::FILE* f = std::fopen("/proc/self/schedstat", "r");
+    if (f == nullptr) return 0;
+    const int n = std::fscanf(f, "%llu %llu", &run_ns, &wait_ns);
+    std::fclose(f);
+    return n == 2 ? static_cast<double>(wait_ns) / 1e9 : 0;
 }
 
 }  // namespace beat::bench

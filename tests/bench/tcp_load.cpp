@@ -8,10 +8,11 @@
 // bounded by --duration (after --warmup) or by --requests.
 //
 // Prints one line on stdout:
-//   "replies=N errors=E seconds=S rate=R p50_us=.. p99_us=.. p999_us=.. max_us=.. cpu=F cpu_s=C"
+//   "replies=N errors=E seconds=S rate=R p50_us=.. p99_us=.. p999_us=.. max_us=.. cpu=F cpu_s=C
+//    wait_s=W"
 // where rate counts replies per second in the measured window, cpu_s is this process's CPU time
-// in seconds and cpu that time over the run's wall time (near 1.0 means the generator, not the
-// server, set the pace).
+// in seconds, cpu that time over the run's wall time (near 1.0 means the generator, not the
+// server, set the pace) and wait_s the seconds it spent waiting for a CPU.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -137,11 +138,11 @@ class Load {
         const double secs = static_cast<double>(measured_end - measure_from_) / 1e9;
         std::printf(
             "replies=%llu errors=%llu seconds=%.3f rate=%.0f p50_us=%.1f p99_us=%.1f "
-            "p999_us=%.1f max_us=%.1f cpu=%.2f cpu_s=%.2f\n",
+            "p999_us=%.1f max_us=%.1f cpu=%.2f cpu_s=%.2f wait_s=%.3f\n",
             static_cast<unsigned long long>(counted_), static_cast<unsigned long long>(errors_),
             secs, static_cast<double>(counted_) / secs, percentile(0.50), percentile(0.99),
-            percentile(0.999), percentile(1.0), cpu / (static_cast<double>(now - start) / 1e9),
-            cpu);
+            percentile(0.999), percentile(1.0), cpu / (static_cast<double>(now - start) / 1e9), cpu,
+            beat::bench::runqueue_wait_seconds());
         if (in_flight_ != 0) {
             std::fprintf(stderr, "tcp_load: %u replies missing after the grace period\n",
                          in_flight_);

@@ -5,8 +5,8 @@
 // not in the encoder. Traffic goes to the loopback address only, and every run is bounded by
 // --duration and, optionally, --count.
 //
-// Prints one line on stdout: "sent=N seconds=S rate=R cpu_s=C" (R in datagrams per second, C the
-// CPU seconds this process used).
+// Prints one line on stdout: "sent=N seconds=S rate=R cpu_s=C wait_s=W" (R in datagrams per
+// second, C the CPU seconds this process used, W the seconds it waited for a CPU).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
     double rate = 0, duration = 3;
     std::uint64_t count = 0;
     std::uint32_t interval_ms = 1000;
+    std::uint64_t first_sequence = 1;
     app.add_option("--port", port, "UDP port on 127.0.0.1")
         ->required()
         ->check(CLI::Range(1, 65535));
@@ -119,6 +120,9 @@ int main(int argc, char** argv) {
     app.add_option("--interval-ms", interval_ms, "beat interval each host advertises")
         ->check(CLI::Range(beat::kMinIntervalMs, beat::kMaxIntervalMs));
     app.add_option("--count", count, "stop after this many datagrams (0: no limit)");
+    app.add_option("--first-sequence", first_sequence,
+                   "sequence number of the first round, to continue where an earlier run stopped")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 62));
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -159,7 +163,7 @@ int main(int argc, char** argv) {
         const std::uint64_t limit = count ? count : UINT64_MAX;
         std::uint64_t sent = 0, refused = 0;
         std::size_t next_host = 0;
-        std::uint64_t round = 1;
+        std::uint64_t round = first_sequence;
         std::int64_t now = start;
         while (sent < limit && now < end) {
             if (rate > 0) {
@@ -201,9 +205,9 @@ int main(int argc, char** argv) {
         getrusage(RUSAGE_SELF, &ru);
         const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-        std::printf("sent=%llu seconds=%.3f rate=%.0f cpu_s=%.2f\n",
+        std::printf("sent=%llu seconds=%.3f rate=%.0f cpu_s=%.2f wait_s=%.3f\n",
                     static_cast<unsigned long long>(sent), seconds,
-                    static_cast<double>(sent) / seconds, cpu);
+                    static_cast<double>(sent) / seconds, cpu, beat::bench::runqueue_wait_seconds());
         close(fd);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "udp_load: %s\n", e.what());
