@@ -176,7 +176,7 @@ void Client::send_all(std::string_view data, Deadline deadline) {
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             wait_for(POLLOUT, deadline, "to send a request to");
         } else if (errno != EINTR) {
-            fail(fmt::format("cannot send to {}: {}", where_, errno_text(errno)));
+            fail_io("cannot send to", errno);
         }
     }
 }
@@ -221,7 +221,7 @@ Reply Client::read_reply(Deadline deadline) {
         if (n > 0) {
             inbox_.append(buf, static_cast<std::size_t>(n));
         } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-            fail(fmt::format("cannot read from {}: {}", where_, errno_text(errno)));
+            fail_io("cannot read from", errno);
         }
     }
 }
@@ -233,6 +233,13 @@ void Client::wait_for(short events, Deadline deadline, std::string_view waiting_
                          where_));
     }
     if (err != 0) fail(fmt::format("cannot wait for {}: {}", where_, errno_text(err)));
+}
+
+void Client::fail_io(std::string_view doing, int err) {
+    if (err == ECONNRESET || err == EPIPE) {
+        fail(fmt::format("{} closed the connection ({})", where_, errno_text(err)));
+    }
+    fail(fmt::format("{} {}: {}", doing, where_, errno_text(err)));
 }
 
 void Client::fail(std::string reason) {

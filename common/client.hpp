@@ -57,6 +57,8 @@ class Client {
     void wait_for(short events, Deadline deadline, std::string_view waiting_for);
     // Closes the connection, remembers why and throws ClientError with `reason`.
     [[noreturn]] void fail(std::string reason);
+    // fail() for a socket call that failed with `err` while `doing` ("cannot send to").
+    [[noreturn]] void fail_io(std::string_view doing, int err);
     void close_socket() noexcept;
 
     std::string where_;  // "host:port", for messages.
