@@ -1,5 +1,7 @@
 #include "common/endpoint.hpp"
 
+#include <fmt/core.h>
+
 #include "common/float_repr.hpp"
 
 namespace beat {
@@ -50,8 +52,8 @@ std::optional<Endpoint> parse_endpoint(std::string_view s,
 }
 
 std::string to_string(const Endpoint& e) {
-    if (e.host.find(':') != std::string::npos) return "[" + e.host + "]:" + std::to_string(e.port);
-    return e.host + ":" + std::to_string(e.port);
+    if (e.host.find(':') != std::string::npos) return fmt::format("[{}]:{}", e.host, e.port);
+    return fmt::format("{}:{}", e.host, e.port);
 }
 
 }  // namespace beat

@@ -1,6 +1,7 @@
 #include "beat_server/core/source_address.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/core.h>
 
 #include <cstring>
 

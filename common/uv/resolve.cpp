@@ -1,5 +1,7 @@
 #include "common/uv/resolve.hpp"
 
+#include <fmt/core.h>
+
 #include <cstring>
 
 #include "common/uv/uv_error.hpp"
@@ -30,12 +32,12 @@ std::string sockaddr_to_string(const sockaddr* sa) {
     if (sa->sa_family == AF_INET) {
         const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
         uv_ip4_name(in, ip, sizeof ip);
-        return std::string(ip) + ":" + std::to_string(ntohs(in->sin_port));
+        return fmt::format("{}:{}", ip, ntohs(in->sin_port));
     }
     if (sa->sa_family == AF_INET6) {
         const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
         uv_ip6_name(in6, ip, sizeof ip);
-        return "[" + std::string(ip) + "]:" + std::to_string(ntohs(in6->sin6_port));
+        return fmt::format("[{}]:{}", ip, ntohs(in6->sin6_port));
     }
     return "?";
 }
