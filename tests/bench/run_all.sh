@@ -353,10 +353,10 @@ drain_count=50000
 # CPU nanoseconds process $1 has run.
 run_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
 
-# Sets $drain_ns to receiver $1's CPU nanoseconds per datagram, the median of three drains.
+# Sets $drain_ns to receiver $1's CPU nanoseconds per datagram, the median of five drains.
 udp_drain() {
     local kind=$1 r c0 c1 backlog costs=()
-    for ((r = 0; r < 3; r++)); do
+    for ((r = 0; r < 5; r++)); do
         start_receiver "$kind"
         # One round first, so that every host is known before the measured datagrams arrive.
         "${gen_cpu[@]}" "$udp_load" --port "$udp_port" --hosts "$hosts" --metrics "$metrics" \
