@@ -121,7 +121,7 @@ Client::~Client() {
 }
 
 Client::Client(Client&& other) noexcept
-    : where_(std::move(other.where_)),
+    : where_(other.where_),  // Kept by both, for messages.
       timeout_(other.timeout_),
       fd_(std::exchange(other.fd_, -1)),
       inbox_(std::move(other.inbox_)),
@@ -130,7 +130,7 @@ Client::Client(Client&& other) noexcept
 Client& Client::operator=(Client&& other) noexcept {
     if (this != &other) {
         close_socket();
-        where_ = std::move(other.where_);
+        where_ = other.where_;
         timeout_ = other.timeout_;
         fd_ = std::exchange(other.fd_, -1);
         inbox_ = std::move(other.inbox_);
