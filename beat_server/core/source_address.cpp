@@ -32,9 +32,8 @@ std::string SourceAddress::ip() const {
 }
 
 std::string SourceAddress::to_string() const {
-    if (u_.sa.sa_family == AF_INET) return ip() + ":" + std::to_string(ntohs(u_.v4.sin_port));
-    if (u_.sa.sa_family == AF_INET6)
-        return "[" + ip() + "]:" + std::to_string(ntohs(u_.v6.sin6_port));
+    if (u_.sa.sa_family == AF_INET) return fmt::format("{}:{}", ip(), ntohs(u_.v4.sin_port));
+    if (u_.sa.sa_family == AF_INET6) return fmt::format("[{}]:{}", ip(), ntohs(u_.v6.sin6_port));
     return "-";
 }
 
