@@ -12,6 +12,19 @@ namespace {
 
 constexpr char kMagic[4] = {'B', 'E', 'A', 'T'};
 
+// The big-endian unsigned integer of sizeof(T) bytes at `p`.
+template <typename T>
+T load_be(const char* p) noexcept {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    if constexpr (std::endian::native == std::endian::little) {
+        if constexpr (sizeof(T) == 2) v = __builtin_bswap16(v);
+        if constexpr (sizeof(T) == 4) v = __builtin_bswap32(v);
+        if constexpr (sizeof(T) == 8) v = __builtin_bswap64(v);
+    }
+    return v;
+}
+
 // Reads big-endian integers from a bounded buffer; every read checks the bytes that are left.
 class Reader {
   public:
@@ -22,12 +35,8 @@ class Reader {
     template <typename T>
     bool read(T& out) noexcept {
         if (left() < sizeof(T)) return false;
-        std::uint64_t v = 0;
-        for (std::size_t i = 0; i < sizeof(T); ++i) {
-            v = (v << 8) | static_cast<unsigned char>(buf_[pos_ + i]);
-        }
+        out = load_be<T>(buf_.data() + pos_);
         pos_ += sizeof(T);
-        out = static_cast<T>(v);
         return true;
     }
     bool bytes(std::size_t n, std::string_view& out) noexcept {
@@ -87,24 +96,26 @@ std::string_view to_string(DecodeError e) noexcept {
 
 bool valid_name(std::string_view name) noexcept {
     if (name.empty() || name.size() > kMaxNameLength) return false;
+    bool multibyte = false;
     for (unsigned char c : name) {
         if (c <= 0x20 || c == 0x7f) return false;
+        multibyte |= c >= 0x80;
     }
-    return valid_utf8(name);
+    // Names are nearly always ASCII, which is valid UTF-8 as it stands.
+    return !multibyte || valid_utf8(name);
 }
 
 bool MetricCursor::next(MetricView& out) noexcept {
-    if (left_ == 0) return false;
-    // The decoder validated the layout; the bounds checks stay so that misuse cannot overread.
-    Reader r(rest_);
-    std::uint8_t len = 0;
-    std::uint64_t bits = 0;
-    if (!r.read(len) || !r.bytes(len, out.name) || !r.read(bits)) {
+    if (left_ == 0 || rest_.empty()) return false;
+    // The decoder validated the layout; one bounds check stays so that misuse cannot overread.
+    const std::size_t len = static_cast<unsigned char>(rest_[0]);
+    if (rest_.size() < 1 + len + 8) {
         left_ = 0;
         return false;
     }
-    out.value = to_double(bits);
-    rest_.remove_prefix(r.pos());
+    out.name = rest_.substr(1, len);
+    out.value = to_double(load_be<std::uint64_t>(rest_.data() + 1 + len));
+    rest_.remove_prefix(1 + len + 8);
     --left_;
     return true;
 }
