@@ -30,7 +30,10 @@ std::string enabled_collectors(const AgentConfig& cfg) {
         if (!s.enabled) continue;
         if (!out.empty()) out += ',';
         out += to_string(c);
-        if (s.every > 1) out += "/" + std::to_string(s.every);
+        if (s.every > 1) {
+            out += '/';
+            out += std::to_string(s.every);
+        }
     }
     return out.empty() ? "none" : out;
 }

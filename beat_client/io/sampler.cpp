@@ -16,13 +16,13 @@
 namespace beat {
 
 Sampler::Sampler(std::string proc)
-    : stat_path_(proc + "/stat"),
-      meminfo_path_(proc + "/meminfo"),
-      loadavg_path_(proc + "/loadavg"),
-      uptime_path_(proc + "/uptime"),
-      mounts_path_(proc + "/self/mounts"),
-      net_dev_path_(proc + "/net/dev"),
-      statm_path_(proc + "/self/statm"),
+    : stat_(proc + "/stat"),
+      meminfo_(proc + "/meminfo"),
+      loadavg_(proc + "/loadavg"),
+      uptime_(proc + "/uptime"),
+      mounts_file_(proc + "/self/mounts"),
+      net_dev_(proc + "/net/dev"),
+      statm_(proc + "/self/statm"),
       page_size_(beat::page_size()) {}
 
 void Sampler::failed(Collector c, const std::string& source, std::string_view why) noexcept {
@@ -40,10 +40,10 @@ void Sampler::worked(Collector c) noexcept {
     }
 }
 
-std::optional<std::string_view> Sampler::read(Collector c, const std::string& path) {
+std::optional<std::string_view> Sampler::read(Collector c, ProcFile& file) {
     int error = 0;
-    const auto content = reader_.read(path.c_str(), error);
-    if (!content) failed(c, path, std::strerror(error));
+    const auto content = reader_.read(file, error);
+    if (!content) failed(c, file.path(), std::strerror(error));
     return content;
 }
 
@@ -54,44 +54,44 @@ void Sampler::sample(CollectorSet due, Sample& out) noexcept {
         const bool cpu = due.has(Collector::cpu), kernel = due.has(Collector::kernel);
         if (cpu || kernel) {
             const Collector c = cpu ? Collector::cpu : Collector::kernel;
-            if (const auto text = read(c, stat_path_)) {
+            if (const auto text = read(c, stat_)) {
                 out.stat = parse_proc_stat(*text);
                 for (Collector k : {Collector::cpu, Collector::kernel}) {
                     if (!due.has(k)) continue;
                     if (out.stat) {
                         worked(k);
                     } else {
-                        failed(k, stat_path_, "unexpected content");
+                        failed(k, stat_.path(), "unexpected content");
                     }
                 }
             } else if (cpu && kernel) {
-                failed(Collector::kernel, stat_path_, "cannot be read");
+                failed(Collector::kernel, stat_.path(), "cannot be read");
             }
         }
-        const auto parse_one = [&](Collector c, const std::string& path, auto parse, auto& slot) {
+        const auto parse_one = [&](Collector c, ProcFile& file, auto parse, auto& slot) {
             if (!due.has(c)) return;
-            const auto text = read(c, path);
+            const auto text = read(c, file);
             if (!text) return;
             slot = parse(*text);
             if (slot) {
                 worked(c);
             } else {
-                failed(c, path, "unexpected content");
+                failed(c, file.path(), "unexpected content");
             }
         };
-        parse_one(Collector::mem, meminfo_path_, parse_meminfo, out.mem);
-        parse_one(Collector::load, loadavg_path_, parse_loadavg, out.load);
-        parse_one(Collector::uptime, uptime_path_, parse_uptime, out.uptime_s);
+        parse_one(Collector::mem, meminfo_, parse_meminfo, out.mem);
+        parse_one(Collector::load, loadavg_, parse_loadavg, out.load);
+        parse_one(Collector::uptime, uptime_, parse_uptime, out.uptime_s);
         parse_one(
-            Collector::agent, statm_path_,
+            Collector::agent, statm_,
             [this](std::string_view t) { return parse_statm_rss(t, page_size_); }, out.rss_bytes);
         if (due.has(Collector::net)) {
-            if (const auto text = read(Collector::net, net_dev_path_)) {
+            if (const auto text = read(Collector::net, net_dev_)) {
                 out.net_read = parse_net_dev(*text, out.net);
                 if (out.net_read) {
                     worked(Collector::net);
                 } else {
-                    failed(Collector::net, net_dev_path_, "unexpected content");
+                    failed(Collector::net, net_dev_.path(), "unexpected content");
                 }
             }
         }
@@ -103,10 +103,13 @@ void Sampler::sample(CollectorSet due, Sample& out) noexcept {
 }
 
 void Sampler::sample_disks(Sample& out) {
-    const auto text = read(Collector::disk, mounts_path_);
-    if (!text) return;
-    parse_mounts(*text, mounts_);
-    select_disks(mounts_, disks_);
+    if (!have_mounts_ || mounts_file_.changed()) {
+        const auto text = read(Collector::disk, mounts_file_);
+        have_mounts_ = text.has_value();
+        if (!text) return;
+        parse_mounts(*text, mounts_);
+        select_disks(mounts_, disks_);
+    }
     std::size_t n = 0;
     for (std::size_t i : disks_) {
         const Mount& m = mounts_[i];

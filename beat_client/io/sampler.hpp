@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,17 +27,18 @@ class Sampler {
     void sample(CollectorSet due, Sample& out) noexcept;
 
   private:
-    // The content of proc_/`name`, or nullopt after recording a failure of `c`.
-    std::optional<std::string_view> read(Collector c, const std::string& path);
+    // The content of `file`, or nullopt after recording a failure of `c`.
+    std::optional<std::string_view> read(Collector c, ProcFile& file);
     void failed(Collector c, const std::string& source, std::string_view why) noexcept;
     void worked(Collector c) noexcept;
     void sample_disks(Sample& out);
 
-    std::string stat_path_, meminfo_path_, loadavg_path_, uptime_path_, mounts_path_, net_dev_path_,
-        statm_path_;
+    ProcFile stat_, meminfo_, loadavg_, uptime_, mounts_file_, net_dev_, statm_;
     std::uint64_t page_size_;
     FileReader reader_;
     std::array<FailureLatch, kCollectorCount> latches_;
+    // The mount table is parsed again only when the kernel flags a change.
+    bool have_mounts_ = false;
     std::vector<Mount> mounts_;
     std::vector<std::size_t> disks_;
 };
