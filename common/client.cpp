@@ -151,10 +151,25 @@ void Client::put(std::string_view key, double value, std::optional<std::int64_t>
 }
 
 SeriesMap Client::get(std::string_view key) {
+    return exchange_get(key).series;
+}
+
+std::vector<std::pair<std::string, Points>> Client::get_in_order(std::string_view key) {
+    Reply reply = exchange_get(key);
+    std::vector<std::pair<std::string, Points>> out;
+    out.reserve(reply.keys.size());
+    for (std::string& k : reply.keys) {
+        Points& points = reply.series[k];
+        out.emplace_back(std::move(k), std::move(points));
+    }
+    return out;
+}
+
+Reply Client::exchange_get(std::string_view key) {
     if (key.find_first_of("\r\n") != std::string_view::npos) {
         throw ClientError("a key must not contain a line break");
     }
-    return exchange(format_get(key)).series;
+    return exchange(format_get(key));
 }
 
 Reply Client::exchange(std::string_view request) {

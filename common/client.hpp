@@ -40,6 +40,8 @@ class Client {
     // The points stored for `key`, or for every key with "*", each list sorted by timestamp.
     // Same timeout and errors as put().
     SeriesMap get(std::string_view key);
+    // Like get(), with the keys in the order the server listed them (first insertion for "*").
+    std::vector<std::pair<std::string, Points>> get_in_order(std::string_view key);
 
     // After a timeout, a broken or closed connection or a reply that cannot be parsed, the
     // connection is closed and every later request throws ClientError saying why. An error
@@ -50,6 +52,7 @@ class Client {
     using Deadline = std::chrono::steady_clock::time_point;
 
     Reply exchange(std::string_view request);
+    Reply exchange_get(std::string_view key);
     void send_all(std::string_view data, Deadline deadline);
     Reply read_reply(Deadline deadline);
     // Waits until the socket is ready for `events`; fails with a timeout at `deadline`, naming

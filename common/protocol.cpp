@@ -104,6 +104,7 @@ Reply parse_reply(std::string_view buf) {
     auto malformed = [&](std::string msg) {
         r.kind = Reply::Kind::malformed;
         r.series.clear();
+        r.keys.clear();
         r.message = std::move(msg);
         r.consumed = pos;
         return r;
@@ -152,7 +153,9 @@ Reply parse_reply(std::string_view buf) {
         const auto ts = value ? parse_int64(f[2]) : std::nullopt;
         if (!ts || f[0].empty())
             return malformed("cannot parse reply line '" + std::string(line) + "'");
-        r.series[std::string(f[0])].emplace_back(*ts, *value);
+        auto [it, added] = r.series.try_emplace(std::string(f[0]));
+        if (added) r.keys.push_back(it->first);
+        it->second.emplace_back(*ts, *value);
     }
     for (auto& [key, points] : r.series) {
         std::stable_sort(points.begin(), points.end(),

@@ -55,9 +55,10 @@ using SeriesMap = std::map<std::string, Points, std::less<>>;
 struct Reply {
     enum class Kind { need_more, ok, error, malformed };
     Kind kind = Kind::need_more;
-    std::size_t consumed = 0;  // With ok, error and malformed: bytes the reply took.
-    SeriesMap series;          // With ok: the points per key, each list sorted by timestamp.
-    std::string message;       // With error: the reason line; with malformed: what was wrong.
+    std::size_t consumed = 0;       // With ok, error and malformed: bytes the reply took.
+    SeriesMap series;               // With ok: the points per key, each list sorted by timestamp.
+    std::vector<std::string> keys;  // With ok: each key once, in the order the server sent them.
+    std::string message;            // With error: the reason line; with malformed: what was wrong.
 };
 
 // Parses the first complete reply in `buf`. Bounded: a reply line longer than the line limit is

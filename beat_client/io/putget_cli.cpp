@@ -89,7 +89,7 @@ int putget_main(int argc, char** argv) {
             return 0;
         }
         std::string out;
-        for (const auto& [name, points] : client.get(key)) {
+        for (const auto& [name, points] : client.get_in_order(key)) {
             for (const auto& [ts, v] : points)
                 append_point(out, name, v, ts);
         }

@@ -187,6 +187,18 @@ TEST_CASE("beat_client put and get print points the way the protocol writes them
     CHECK(got.out.empty());
 }
 
+TEST_CASE("beat_client get * prints keys in the server's first-insertion order", "[client][cli]") {
+    if (!have_cli()) return;
+    Server s = start_server();
+    const std::string server = server_arg(s);
+    for (const char* key : {"zeta", "alpha", "mid"}) {
+        REQUIRE(run_cli({"put", key, "1", "5", "--server", server}).exit_code == 0);
+    }
+    const CliResult got = run_cli({"get", "*", "--server", server});
+    CHECK(got.exit_code == 0);
+    CHECK(got.out == "zeta 1.0 5\nalpha 1.0 5\nmid 1.0 5\n");
+}
+
 TEST_CASE("beat_client put without a timestamp stores the point now", "[client][cli]") {
     if (!have_cli()) return;
     Server s = start_server();

@@ -325,3 +325,10 @@ TEST_CASE("parse_reply reports a reply line over the line limit", "[protocol]") 
         CHECK_THAT(r.message, Catch::Matchers::Contains("too long"));
     }
 }
+
+TEST_CASE("parse_reply keeps the keys in the order the server sent them", "[protocol]") {
+    const Reply r = parse_reply("ok\nzeta 1.0 2\nalpha 2.0 1\nzeta 3.0 1\nmid 4.0 1\n\n");
+    REQUIRE(r.kind == Reply::Kind::ok);
+    CHECK(r.keys == std::vector<std::string>{"zeta", "alpha", "mid"});
+    CHECK(r.series.at("zeta") == Points{{1, 3.0}, {2, 1.0}});
+}
