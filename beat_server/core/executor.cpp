@@ -13,8 +13,12 @@ void append_series(std::string& out, std::string_view key, const Series& s) {
 void Executor::execute(const Request& req, std::string& out) {
     switch (req.kind) {
         case Request::Kind::put:
+            if (store_.put(req.key, req.timestamp, req.value) == Store::PutResult::key_limit) {
+                ++stats_.key_limit;
+                append_error(out, key_limit_reason_);
+                return;
+            }
             ++stats_.puts;
-            store_.put(req.key, req.timestamp, req.value);
             out += "ok\n\n";
             return;
         case Request::Kind::get:

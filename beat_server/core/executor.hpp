@@ -11,11 +11,15 @@ namespace beat {
 
 class Executor {
   public:
-    explicit Executor(Store& store) noexcept : store_(store) {}
+    explicit Executor(Store& store)
+        : store_(store),
+          key_limit_reason_("key limit reached: max-keys=" +
+                            std::to_string(store.limits().max_keys)) {}
 
     // Runs `request` and appends its complete reply to `out`: "ok\n\n" for a put, "ok\n" + one
     // line per point + "\n" for get (keys in first-insertion order for "get *", points sorted by
-    // timestamp), "error\nwrong command\n\n" for a malformed request.
+    // timestamp), "error\nwrong command\n\n" for a malformed request, and
+    // "error\nkey limit reached: max-keys=N\n\n" for a put of a new key beyond the store's limit.
     void execute(const Request& request, std::string& out);
 
     // Appends the reply to a line longer than the limit and counts it.
@@ -25,6 +29,7 @@ class Executor {
 
   private:
     Store& store_;
+    std::string key_limit_reason_;
     ProtocolStats stats_;
 };
 

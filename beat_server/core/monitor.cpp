@@ -119,15 +119,60 @@ void Monitor::store_metrics(HostRecord& host, const HeartbeatView& hb, bool late
             key_scratch_.assign(host.name);
             key_scratch_ += '.';
             key_scratch_ += m.name;
-            slots.push_back({std::string(m.name), m.value, &store_.series(key_scratch_)});
+            Series* series = store_.open(key_scratch_);
+            if (series != nullptr) series->pin();
+            slots.push_back({std::string(m.name), m.value, series});
             slot = &slots.back();
             hint = slots.size();
         } else if (latest) {
             slot->value = m.value;
         }
-        store_.note_put(slot->series->put(second, m.value));
+        if (slot->series == nullptr) {
+            // Its key was refused for --max-keys when first seen; the latest value is still kept.
+            ++stats_.metrics_refused;
+            continue;
+        }
+        store_.put(*slot->series, second, m.value);
         ++stats_.metrics;
     }
+}
+
+void Monitor::restore(const HostSnapshot& snap, std::int64_t now_ms, std::int64_t now_unix_ms) {
+    if (snap.name.empty() || registry_.find(snap.name) != nullptr) return;
+    const std::int64_t to_mono = now_ms - now_unix_ms;
+    HostRecord& host = registry_.add(snap.name, snap.first_seen_unix_ms + to_mono);
+    host.address = snap.address;
+    host.sequence.restore(snap.incarnation, snap.sequence);
+    host.parts_sequence = snap.sequence;
+    host.parts_seen = ~std::uint64_t{0};
+    host.interval_ms = snap.interval_ms;
+    host.last_send_time_ms = snap.last_send_time_ms;
+    host.beats = snap.beats;
+    host.lost = snap.lost;
+    host.restarts = snap.restarts;
+    host.duplicates = snap.duplicates;
+    // The grace: up until now + timeout, while last_seen keeps the real time it was heard.
+    liveness_.beat(host.liveness, snap.interval_ms, now_ms);
+    host.last_seen_ms = std::min(snap.last_seen_unix_ms + to_mono, now_ms);
+}
+
+HostSnapshot Monitor::snapshot(const HostRecord& host, std::int64_t now_ms,
+                               std::int64_t now_unix_ms) {
+    const std::int64_t to_unix = now_unix_ms - now_ms;
+    HostSnapshot s;
+    s.name = std::string(host.name);
+    s.address = host.address;
+    s.incarnation = host.sequence.incarnation();
+    s.sequence = host.sequence.highest();
+    s.interval_ms = host.interval_ms;
+    s.first_seen_unix_ms = host.first_seen_ms + to_unix;
+    s.last_seen_unix_ms = host.last_seen_ms + to_unix;
+    s.last_send_time_ms = host.last_send_time_ms;
+    s.beats = host.beats;
+    s.lost = host.lost;
+    s.restarts = host.restarts;
+    s.duplicates = host.duplicates;
+    return s;
 }
 
 void Monitor::expire(std::int64_t now_ms) {
@@ -147,6 +192,10 @@ void Monitor::report(std::int64_t now_ms) {
     });
     for (HostRecord* h : forget) {
         events_.host_forgotten(*h, now_ms);
+        for (HostMetric& m : h->metrics) {
+            if (m.series != nullptr) m.series->unpin();
+        }
+        forgotten_.emplace_back(h->name);
         liveness_.remove(h->liveness);
         registry_.remove(*h);
     }

@@ -4,9 +4,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "beat_server/core/events.hpp"
+#include "beat_server/core/host_snapshot.hpp"
 #include "beat_server/core/liveness.hpp"
 #include "beat_server/core/registry.hpp"
 #include "beat_server/core/stats.hpp"
@@ -38,6 +42,18 @@ class Monitor {
     // ones. O(silent hosts).
     void report(std::int64_t now_ms);
 
+    // Brings back a host kept across a restart, at monotonic `now_ms` when Unix time is
+    // `now_unix_ms`. The host counts as up with one full timeout of grace from now, so a restart
+    // reports nobody silent at once, and a host that stopped while the server was down is
+    // reported once the grace ends (silent_for counting from when it was really last heard).
+    // A host already known is left as it is.
+    void restore(const HostSnapshot& snapshot, std::int64_t now_ms, std::int64_t now_unix_ms);
+    // The state of `host` to keep across a restart, given the clocks as for restore().
+    static HostSnapshot snapshot(const HostRecord& host, std::int64_t now_ms,
+                                 std::int64_t now_unix_ms);
+    // Names of the hosts forgotten since the last call (for the storage to drop them too).
+    std::vector<std::string> take_forgotten() { return std::exchange(forgotten_, {}); }
+
     const Registry& registry() const noexcept { return registry_; }
     const Liveness& liveness() const noexcept { return liveness_; }
     const IngestStats& stats() const noexcept { return stats_; }
@@ -52,6 +68,7 @@ class Monitor {
     Liveness liveness_;
     IngestStats stats_;
     std::string key_scratch_;
+    std::vector<std::string> forgotten_;
 };
 
 }  // namespace beat

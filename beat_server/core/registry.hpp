@@ -15,7 +15,8 @@
 
 namespace beat {
 
-// A host's latest value of one metric, and the series that keeps its history.
+// A host's latest value of one metric, and the series that keeps its history (pinned by this
+// slot; nullptr when the store refused the key for its key limit).
 struct HostMetric {
     std::string name;
     double value = 0;

@@ -8,6 +8,13 @@ bool SequenceWindow::seen(std::uint64_t sequence) const noexcept {
     return age < kWindow && (mask_ >> age) & 1U;
 }
 
+void SequenceWindow::restore(std::uint64_t incarnation, std::uint64_t highest) noexcept {
+    started_ = true;
+    incarnation_ = incarnation;
+    highest_ = highest;
+    mask_ = ~std::uint64_t{0};
+}
+
 SequenceWindow::Result SequenceWindow::observe(std::uint64_t incarnation,
                                                std::uint64_t sequence) noexcept {
     if (!started_ || incarnation != incarnation_) {

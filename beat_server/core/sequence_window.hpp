@@ -28,6 +28,10 @@ class SequenceWindow {
     // Classifies (incarnation, sequence) and records it unless it is a duplicate or stale.
     Result observe(std::uint64_t incarnation, std::uint64_t sequence) noexcept;
 
+    // Starts from a state kept across a server restart: `highest` of `incarnation` was seen (the
+    // beats before it count as seen too, so none of them is taken for a late one).
+    void restore(std::uint64_t incarnation, std::uint64_t highest) noexcept;
+
     std::uint64_t incarnation() const noexcept { return incarnation_; }
     std::uint64_t highest() const noexcept { return highest_; }
     // True when `sequence` of the current incarnation has been seen (within the window).

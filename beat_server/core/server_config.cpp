@@ -46,6 +46,24 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
     app.add_option("--max-connections", cfg.max_connections, "Concurrent TCP connections")
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+    std::string durability = "batch", retention = "7d";
+    app.add_option("--data-dir", cfg.data_dir,
+                   "Directory of the SQLite database (beat.db); '' keeps everything in memory")
+        ->capture_default_str();
+    app.add_option("--durability", durability,
+                   "batch: ok at once, committed every second; sync: ok after commit; off: memory "
+                   "only")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"batch", "sync", "off"}));
+    app.add_option("--retention", retention, "How long stored points are kept")
+        ->capture_default_str();
+    app.add_option("--max-points-per-key", cfg.limits.max_points_per_key,
+                   "Points kept per key, the newest")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
+    app.add_option("--max-keys", cfg.limits.max_keys, "Keys stored; puts for more are refused")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
     app.add_option("--log-level", level, "debug|info|warn|error")
         ->capture_default_str()
         ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
@@ -57,6 +75,10 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
         cfg.report_interval_ms = duration_option("--report-interval", report, 100);
         cfg.forget_after_ms = duration_option("--forget-after", forget, 1000);
         cfg.log_level = *parse_log_level(level);
+        cfg.durability = durability == "sync"  ? Durability::sync
+                         : durability == "off" ? Durability::off
+                                               : Durability::batch;
+        cfg.limits.retention_s = duration_option("--retention", retention, 1000) / 1000;
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);
         return rc == 0 ? 0 : 2;

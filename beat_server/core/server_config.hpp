@@ -7,10 +7,18 @@
 #include <string>
 #include <variant>
 
+#include "beat_server/core/store.hpp"
 #include "common/endpoint.hpp"
 #include "common/log.hpp"
 
 namespace beat {
+
+// How puts and heartbeat metrics reach the disk.
+enum class Durability {
+    off,    // Memory only: nothing is written, nothing is loaded.
+    batch,  // "ok" at once; batches are committed at least every second.
+    sync,   // "ok" once the transaction holding the put has committed (group commit).
+};
 
 struct ServerConfig {
     Endpoint udp{"0.0.0.0", 43278};
@@ -21,6 +29,11 @@ struct ServerConfig {
     std::size_t max_connections = 1024;
     std::size_t udp_rcvbuf_bytes = 32 * 1024 * 1024;
     LogLevel log_level = LogLevel::info;
+    std::string data_dir = "./beat-data";  // Empty: memory only, as with Durability::off.
+    Durability durability = Durability::batch;
+    RetentionLimits limits;  // --retention, --max-points-per-key, --max-keys.
+
+    bool persistent() const noexcept { return durability != Durability::off && !data_dir.empty(); }
 };
 
 // The outcome of reading the command line: a config to run with, or an exit code (0 after

@@ -18,6 +18,10 @@ class SourceAddress {
     std::string to_string() const;
     // The address without the port, e.g. "1.2.3.4" or "::1".
     std::string ip() const;
+    // The address as raw bytes (a sockaddr), for keeping it across restarts; SourceAddress(sa)
+    // reads them back.
+    const sockaddr* raw() const noexcept { return &u_.sa; }
+    static constexpr std::size_t raw_size() noexcept { return sizeof(u_); }
     bool operator==(const SourceAddress& other) const noexcept;
 
   private:

@@ -1,4 +1,6 @@
-// The time-series store: for every key, (timestamp, value) points at one-second resolution.
+// The time-series store: for every key, (timestamp, value) points at one-second resolution, with
+// the retention limits (age, points per key, number of keys) and a journal of every change for
+// the storage writer.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +11,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "beat_server/core/store_journal.hpp"
 
 namespace beat {
 
@@ -26,8 +30,19 @@ class Series {
     bool put(std::int64_t timestamp, double value);
     const std::vector<Point>& points() const noexcept { return points_; }
 
+    // The key's number, stable for the key's life in the store and on disk.
+    std::uint64_t id() const noexcept { return id_; }
+    // Holders of a Series reference (a host's metric slot) pin it: the retention empties a pinned
+    // series but never removes it.
+    void pin() noexcept { ++pins_; }
+    void unpin() noexcept { --pins_; }
+    bool pinned() const noexcept { return pins_ > 0; }
+
   private:
+    friend class Store;
     std::vector<Point> points_;
+    std::uint64_t id_ = 0;
+    std::uint32_t pins_ = 0;
 };
 
 // Hash that lets unordered maps keyed by std::string be searched with a string_view.
@@ -39,30 +54,78 @@ struct StringHash {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// How much the store keeps. A zero means "no limit".
+struct RetentionLimits {
+    std::int64_t retention_s = 7 * 86'400;  // Points older than now - retention are dropped.
+    std::size_t max_points_per_key = 100'000;
+    std::size_t max_keys = 1'000'000;  // Puts for a new key beyond this are refused.
+};
+
 class Store {
   public:
     using Entry = std::pair<const std::string, Series>;
+    enum class PutResult { added, replaced, key_limit };
 
-    // The series for `key`, created (and placed last in insertion order) if it is new. The
-    // reference stays valid as long as the store does. `key` must satisfy valid_key().
+    // What one sweep() call did.
+    struct SweepResult {
+        std::size_t keys_visited = 0;
+        std::size_t points_dropped = 0;
+        std::size_t keys_removed = 0;
+        bool wrapped = false;  // The pass over every key completed with this call.
+    };
+
+    explicit Store(const RetentionLimits& limits = {}) : limits_(limits) {}
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    // Records every later change in `journal` (nullptr: none). The journal must outlive the store
+    // or be detached first; its owner may take its records at any time between calls.
+    void set_journal(StoreJournal* journal) noexcept { journal_ = journal; }
+
+    // The series for `key`, created (and placed last in insertion order) if it is new, ignoring
+    // the key limit. The reference stays valid until the key is removed by sweep(), which never
+    // removes a pinned series. `key` must satisfy valid_key().
     Series& series(std::string_view key);
+    // Like series(), but nullptr when `key` is new and the store already holds max_keys keys.
+    Series* open(std::string_view key);
     // The series for `key`, or nullptr.
     const Series* find(std::string_view key) const;
 
-    // Stores one point; see Series::put.
-    void put(std::string_view key, std::int64_t timestamp, double value);
-    // Records that a point was added to `s` through a reference from series() (keeps counts).
-    void note_put(bool added) noexcept { points_ += added ? 1 : 0; }
+    // Stores one point; see Series::put. A new key beyond max_keys is refused (key_limit).
+    PutResult put(std::string_view key, std::int64_t timestamp, double value);
+    // Stores one point in `s`, a series of this store; returns true when a point was added.
+    bool put(Series& s, std::int64_t timestamp, double value);
+
+    // Recreates a key read back from disk with its old number, without journalling it (loading).
+    Series& restore(std::uint64_t id, std::string_view key);
+    // Adds a point read back from disk to `s`, without journalling it.
+    void restore_point(Series& s, std::int64_t timestamp, double value) {
+        points_ += s.put(timestamp, value) ? 1 : 0;
+    }
+
+    // Applies the retention limits to at most `max_keys_visited` keys, continuing where the last
+    // call stopped: drops points older than now_s - retention and the oldest beyond
+    // max_points_per_key, and removes keys left empty that nobody pins. Journals a Trim per key
+    // trimmed and each key removed. O(keys visited + points dropped), plus one O(keys) compaction
+    // of the insertion order when a key was removed.
+    SweepResult sweep(std::int64_t now_s, std::size_t max_keys_visited);
 
     // Every key with its series, in first-insertion order.
     const std::vector<const Entry*>& entries() const noexcept { return order_; }
     std::size_t key_count() const noexcept { return order_.size(); }
     std::size_t point_count() const noexcept { return points_; }
+    const RetentionLimits& limits() const noexcept { return limits_; }
 
   private:
+    Series& create(std::string_view key, std::uint64_t id);
+
+    RetentionLimits limits_;
     std::unordered_map<std::string, Series, StringHash, std::equal_to<>> map_;
     std::vector<const Entry*> order_;
     std::size_t points_ = 0;
+    std::uint64_t next_id_ = 1;
+    std::size_t sweep_cursor_ = 0;  // Index in order_ where the next sweep starts.
+    StoreJournal* journal_ = nullptr;
 };
 
 }  // namespace beat

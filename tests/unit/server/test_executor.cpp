@@ -50,3 +50,13 @@ TEST_CASE("requests are counted by command", "[executor]") {
     CHECK(ex.stats().gets == 1);
     CHECK(ex.stats().get_alls == 1);
 }
+
+TEST_CASE("a put for a new key beyond max-keys gets an error naming the limit", "[executor]") {
+    Store s(RetentionLimits{0, 0, 1});
+    Executor ex(s);
+    CHECK(run(ex, "put a 1 1") == "ok\n\n");
+    CHECK(run(ex, "put b 1 1") == "error\nkey limit reached: max-keys=1\n\n");
+    CHECK(run(ex, "put a 2 2") == "ok\n\n");
+    CHECK(ex.stats().key_limit == 1);
+    CHECK(ex.stats().puts == 2);
+}

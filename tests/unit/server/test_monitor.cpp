@@ -188,3 +188,67 @@ TEST_CASE("the address follows the host when it moves", "[monitor]") {
     CHECK(f.mon.registry().find("nat")->address.to_string() == "10.0.0.2:2");
     CHECK(f.mon.registry().size() == 1);
 }
+
+TEST_CASE("a restored host gets one full timeout of grace, then is reported silent", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 5, {}, 9), f.from, 1'000);
+    // The server stops at monotonic 2'000 (Unix 50'000) and starts again 60 s later.
+    const HostSnapshot snap = Monitor::snapshot(*f.mon.registry().find("web1"), 2'000, 50'000);
+    CHECK(snap.last_seen_unix_ms == 49'000);
+
+    Store store;
+    Recorder rec;
+    Monitor mon{MonitorConfig{}, store, rec};
+    mon.restore(snap, 500, 110'000);
+    const HostRecord* h = mon.registry().find("web1");
+    REQUIRE(h);
+    CHECK(h->address.to_string() == "10.0.0.1:4000");
+    CHECK(h->last_seen_ms == 500 - 61'000);
+    CHECK(mon.next_deadline() == 3'500);  // The whole 3 s timeout from the restart.
+    mon.expire(3'499);
+    CHECK(rec.events.empty());
+    mon.expire(3'500);
+    CHECK(rec.events == std::vector<std::string>{"silent web1 64000"});
+}
+
+TEST_CASE("a restored host that keeps beating is neither new, back nor lossy", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 5, {}, 9), f.from, 1'000);
+    const HostSnapshot snap = Monitor::snapshot(*f.mon.registry().find("web1"), 1'000, 10'000);
+    Store store;
+    Recorder rec;
+    Monitor mon{MonitorConfig{}, store, rec};
+    mon.restore(snap, 0, 10'500);
+    mon.on_datagram(datagram("web1", 5, {}, 9), f.from, 100);  // Already seen before the restart.
+    mon.on_datagram(datagram("web1", 6, {}, 9), f.from, 200);
+    CHECK(rec.events.empty());
+    CHECK(mon.registry().find("web1")->lost == 0);
+    CHECK(mon.registry().find("web1")->beats == 2);
+    CHECK(mon.stats().duplicates == 1);
+}
+
+TEST_CASE("metrics of a new key beyond max-keys are counted, not stored", "[monitor]") {
+    Store store(RetentionLimits{0, 0, 1});
+    Recorder rec;
+    Monitor mon{MonitorConfig{}, store, rec};
+    mon.on_datagram(datagram("web1", 1, {{"cpu", 1}, {"mem", 2}}), addr("10.0.0.1", 1), 0);
+    mon.on_datagram(datagram("web1", 2, {{"cpu", 1}, {"mem", 3}}), addr("10.0.0.1", 1), 1000);
+    CHECK(store.key_count() == 1);
+    CHECK(mon.stats().metrics == 2);
+    CHECK(mon.stats().metrics_refused == 2);
+    CHECK(mon.registry().find("web1")->metrics.at(1).value == 3);
+}
+
+TEST_CASE("a host's series stay while it is known and go with it once forgotten", "[monitor]") {
+    Store store(RetentionLimits{10, 0, 0});
+    Recorder rec;
+    Monitor mon(MonitorConfig{std::nullopt, 60'000}, store, rec);
+    mon.on_datagram(datagram("web1", 1, {{"cpu", 1}}, 1, 1'000'000), addr("10.0.0.1", 1), 0);
+    store.sweep(5'000, 100);  // Every point is too old, but the host still pins its series.
+    CHECK(store.find("web1.cpu") != nullptr);
+    mon.expire(3'000);
+    mon.report(70'000);
+    CHECK(mon.take_forgotten() == std::vector<std::string>{"web1"});
+    store.sweep(5'000, 100);
+    CHECK(store.find("web1.cpu") == nullptr);
+}

@@ -63,3 +63,15 @@ TEST_CASE("a jump larger than the window clears it", "[sequence]") {
     CHECK_FALSE(w.seen(1));
     CHECK(w.observe(1, 1000).verdict == V::late);
 }
+
+TEST_CASE("a restored window continues from the kept sequence without counting loss",
+          "[sequence]") {
+    SequenceWindow w;
+    w.restore(7, 100);
+    CHECK(w.observe(7, 100).verdict == SequenceWindow::Verdict::duplicate);
+    CHECK(w.observe(7, 99).verdict == SequenceWindow::Verdict::duplicate);
+    const auto r = w.observe(7, 101);
+    CHECK(r.verdict == SequenceWindow::Verdict::next);
+    CHECK(r.lost == 0);
+    CHECK(w.observe(8, 1).verdict == SequenceWindow::Verdict::restart);
+}

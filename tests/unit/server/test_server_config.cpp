@@ -53,3 +53,33 @@ TEST_CASE("--help and --version exit 0", "[config]") {
     CHECK(std::get<int>(parse({"--help"})) == 0);
     CHECK(std::get<int>(parse({"--version"})) == 0);
 }
+
+TEST_CASE("storage and retention options have their documented defaults and ranges", "[config]") {
+    auto r = parse({});
+    REQUIRE(std::holds_alternative<ServerConfig>(r));
+    auto c = std::get<ServerConfig>(r);
+    CHECK(c.data_dir == "./beat-data");
+    CHECK(c.durability == Durability::batch);
+    CHECK(c.persistent());
+    CHECK(c.limits.retention_s == 7 * 86'400);
+    CHECK(c.limits.max_points_per_key == 100'000);
+    CHECK(c.limits.max_keys == 1'000'000);
+
+    r = parse({"--data-dir", "/tmp/x", "--durability", "sync", "--retention", "36h",
+               "--max-points-per-key", "10", "--max-keys", "5"});
+    REQUIRE(std::holds_alternative<ServerConfig>(r));
+    c = std::get<ServerConfig>(r);
+    CHECK(c.data_dir == "/tmp/x");
+    CHECK(c.durability == Durability::sync);
+    CHECK(c.limits.retention_s == 36 * 3600);
+    CHECK(c.limits.max_points_per_key == 10);
+    CHECK(c.limits.max_keys == 5);
+
+    r = parse({"--data-dir", ""});
+    CHECK_FALSE(std::get<ServerConfig>(r).persistent());
+    r = parse({"--durability", "off"});
+    CHECK_FALSE(std::get<ServerConfig>(r).persistent());
+    CHECK(std::get<int>(parse({"--durability", "later"})) == 2);
+    CHECK(std::get<int>(parse({"--retention", "0.5"})) == 2);
+    CHECK(std::get<int>(parse({"--max-keys", "0"})) == 2);
+}
