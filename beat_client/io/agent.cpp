@@ -1,5 +1,7 @@
 #include "beat_client/io/agent.hpp"
 
+#include <fmt/core.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -52,7 +54,8 @@ Agent::Agent(uv_loop_t* loop, const AgentConfig& cfg, std::uint64_t incarnation,
               log_info("signal {} received, stopping", signum);
               stop();
           },
-          [this] { source_.reload_metrics_file(); }) {
+          [this] { source_.reload_metrics_file(); }),
+      notifier_(loop) {
     beat_timer_ = init_handle<uv_timer_t>(uv_timer_init, loop, "uv_timer_init");
     beat_timer_->data = this;
     log_info("beating host={} interval={} servers={} collectors={} incarnation={:016x}", cfg.host,
@@ -71,6 +74,8 @@ void Agent::start() {
     const std::int64_t first = first_beat_delay_ms(cfg_.interval_ms, cfg_.jitter, rng_);
     uv_check(uv_timer_start(beat_timer_, &Agent::on_beat, static_cast<std::uint64_t>(first), 0),
              "uv_timer_start");
+    notifier_.ready(fmt::format("beating host={} interval={} servers={}", cfg_.host,
+                                format_duration(cfg_.interval_ms), joined_servers(cfg_)));
 }
 
 void Agent::on_beat(uv_timer_t* t) noexcept {
@@ -90,6 +95,8 @@ void Agent::beat() noexcept {
 void Agent::stop() noexcept {
     if (stopped_) return;
     stopped_ = true;
+    notifier_.stopping();
+    notifier_.close();
     close_handle(beat_timer_);
     sender_.close();
     signals_.close();

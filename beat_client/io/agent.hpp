@@ -1,4 +1,5 @@
 // `beat_client run`: beats on a timer until SIGTERM or SIGINT; SIGHUP re-reads the metrics file.
+// Under systemd it reports READY=1 once started, STOPPING=1 when stopped, and watchdog pings.
 #pragma once
 
 #include <uv.h>
@@ -10,6 +11,7 @@
 #include "beat_client/io/beat_source.hpp"
 #include "beat_client/io/sender.hpp"
 #include "common/uv/signals.hpp"
+#include "common/uv/systemd_notify.hpp"
 
 namespace beat {
 
@@ -22,13 +24,13 @@ class Agent {
     Agent& operator=(const Agent&) = delete;
     ~Agent();
 
-    // Takes the rates' baseline, starts the server lookups and arms the first beat, which comes
-    // after a random share (the jitter) of one interval.
+    // Takes the rates' baseline, starts the server lookups, arms the first beat, which comes
+    // after a random share (the jitter) of one interval, and tells systemd the agent is ready.
     void start();
 
-    // Stops beating and closes every handle, so that uv_run() returns. A host name lookup still
-    // running on the thread pool gets one second to finish; after that the process exits at once
-    // (status 0), since a DNS timeout must not hold up a shutdown.
+    // Stops beating, tells systemd (STOPPING=1) and closes every handle, so that uv_run() returns.
+    // A host name lookup still running on the thread pool gets one second to finish; after that the
+    // process exits at once (status 0), since a DNS timeout must not hold up a shutdown.
     void stop() noexcept;
 
     // After uv_run() has returned: closes the handles stop() had to leave open.
@@ -50,6 +52,7 @@ class Agent {
         nullptr;  // Handles from init_handle(), freed in their close callbacks.
     uv_timer_t* stuck_timer_ = nullptr;
     Signals signals_;
+    SystemdNotifier notifier_;
     bool stopped_ = false;
     std::uint64_t beats_ = 0;
 };
