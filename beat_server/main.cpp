@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "beat_server/core/server_config.hpp"
+#include "beat_server/io/database.hpp"
 #include "beat_server/io/server.hpp"
 #include "common/log.hpp"
 #include "common/uv/uv_error.hpp"
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
     try {
         beat::Server server(&loop, config);
         uv_run(&loop, UV_RUN_DEFAULT);
+    } catch (const beat::StorageError& e) {
+        beat::log_error("storage: {}", e.what());
+        rc = 1;
     } catch (const beat::UvError& e) {
         beat::log_error("{}", e.what());
         rc = 1;

@@ -31,7 +31,8 @@ wait_for() {
 }
 
 say "starting beat_server on 127.0.0.1 (ports chosen by the kernel)"
-"$server_bin" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --report-interval 2 2>"$work/server.log" &
+"$server_bin" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --report-interval 2 --data-dir "$work/data" \
+  2>"$work/server.log" &
 server=$!
 pids+=("$server")
 line=$(wait_for "listening" 10)

@@ -9,25 +9,41 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
       config_(config),
       monitor_(MonitorConfig{config.timeout_ms, config.forget_after_ms}, store_, reporter_) {
     try {
-        for (uv_timer_t** t : {&detector_timer_, &report_timer_, &grace_timer_}) {
+        for (uv_timer_t** t :
+             {&detector_timer_, &report_timer_, &grace_timer_, &retention_timer_}) {
             *t = init_handle<uv_timer_t>(uv_timer_init, loop, "timer init");
             (*t)->data = this;
         }
+        std::function<std::uint64_t()> durable_generation;
+        if (config.persistent()) {
+            storage_ = std::make_unique<Storage>(loop, config, store_, monitor_,
+                                                 [this](std::uint64_t generation) {
+                                                     if (tcp_) tcp_->committed(generation);
+                                                 });
+            if (config.durability == Durability::sync) {
+                durable_generation = [this] { return storage_->pending_generation(); };
+            }
+        }
         udp_ = std::make_unique<UdpListener>(loop, config.udp, config.udp_rcvbuf_bytes, monitor_,
                                              [this] { arm_detector(); });
-        tcp_ = std::make_unique<TcpServer>(loop, config.tcp, config.max_connections, executor_);
+        tcp_ = std::make_unique<TcpServer>(loop, config.tcp, config.max_connections, executor_,
+                                           std::move(durable_generation));
     } catch (...) {
         // Everything opened so far is closed here; the handles free themselves once closed.
         if (udp_) udp_->close();
+        if (storage_) storage_->close();
         close_timers();
         throw;
     }
+    arm_detector();  // Restored hosts have their grace deadlines.
     signals_ = std::make_unique<Signals>(loop, [this](int signum) {
         log_info("received {}, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
         stop();
     });
     const auto report = static_cast<std::uint64_t>(config.report_interval_ms);
     uv_timer_start(report_timer_, &Server::on_report_timer, report, report);
+    uv_timer_start(retention_timer_, &Server::on_retention_timer, kSweepIntervalMs,
+                   kSweepIntervalMs);
     log_info("listening udp={} tcp={} rcvbuf={} timeout={} report_interval={}s", udp_->bound(),
              tcp_->bound(), udp_->rcvbuf_bytes(),
              config.timeout_ms ? std::to_string(*config.timeout_ms) + "ms" : "3x-interval",
@@ -45,6 +61,7 @@ void Server::close_timers() noexcept {
     close_handle(detector_timer_);
     close_handle(report_timer_);
     close_handle(grace_timer_);
+    close_handle(retention_timer_);
 }
 
 void Server::arm_detector() noexcept {
@@ -85,12 +102,32 @@ void Server::on_report_timer(uv_timer_t* t) noexcept {
     }
 }
 
+void Server::on_retention_timer(uv_timer_t* t) noexcept {
+    auto* self = static_cast<Server*>(t->data);
+    const std::int64_t now_ms = static_cast<std::int64_t>(uv_now(self->loop_));
+    const auto r = self->store_.sweep(unix_now_ms() / 1000, kSweepKeys);
+    if (r.points_dropped > 0 || r.keys_removed > 0) {
+        log_debug("retention: dropped points={} keys={} (visited {})", r.points_dropped,
+                  r.keys_removed, r.keys_visited);
+    }
+    const std::uint64_t refused =
+        self->executor_.stats().key_limit + self->monitor_.stats().metrics_refused;
+    if (refused != self->key_limit_logged_ && now_ms - self->key_limit_log_ms_ >= 60'000) {
+        log_warn("key limit reached: max_keys={} refused_puts={} refused_metrics={}",
+                 self->store_.limits().max_keys, self->executor_.stats().key_limit,
+                 self->monitor_.stats().metrics_refused);
+        self->key_limit_logged_ = refused;
+        self->key_limit_log_ms_ = now_ms;
+    }
+}
+
 void Server::stop() {
     if (stopping_) return;
     stopping_ = true;
     udp_->close();
     uv_timer_stop(detector_timer_);
     uv_timer_stop(report_timer_);
+    uv_timer_stop(retention_timer_);
     uv_timer_start(grace_timer_, &Server::on_grace_timer, kShutdownGraceMs, 0);
     tcp_->shutdown([this] { finish(); });
 }
@@ -107,6 +144,7 @@ void Server::finish() noexcept {
     if (finished_) return;
     finished_ = true;
     close_timers();
+    if (storage_) storage_->close();
     signals_->close();
     log_totals();
 }
@@ -121,10 +159,12 @@ void Server::log_totals() const {
     const ProtocolStats& p = executor_.stats();
     log_info(
         "stopped datagrams={} accepted={} rejected={} duplicates={} hosts={} keys={} points={} "
-        "tcp_connections={} puts={} gets={} malformed={}{}",
+        "tcp_connections={} puts={} gets={} malformed={} key_limit={} commits={} "
+        "storage_failures={} storage_dropped={}{}",
         s.datagrams, s.accepted, s.rejected, s.duplicates, monitor_.registry().size(),
         store_.key_count(), store_.point_count(), tcp_->accepted(), p.puts, p.gets + p.get_alls,
-        p.malformed, reasons);
+        p.malformed, p.key_limit + s.metrics_refused, storage_ ? storage_->commits() : 0,
+        storage_ ? storage_->failures() : 0, storage_ ? storage_->dropped_points() : 0, reasons);
 }
 
 }  // namespace beat

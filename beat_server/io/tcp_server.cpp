@@ -1,5 +1,7 @@
 #include "beat_server/io/tcp_server.hpp"
 
+#include <deque>
+
 #include "common/line_framer.hpp"
 #include "common/log.hpp"
 #include "common/protocol.hpp"
@@ -15,10 +17,18 @@ constexpr std::size_t kReadBuffer = 64 * 1024;
 }  // namespace
 
 struct TcpServer::Connection {
+    // Replies that must wait for a commit: each segment may go once `generation` has committed.
+    struct Held {
+        std::uint64_t generation;
+        std::string bytes;
+    };
+
     uv_tcp_t handle{};
     TcpServer* server = nullptr;
     std::string in;  // Bytes read but not yet handled (an incomplete line, or lines held back).
     std::string peer;
+    std::deque<Held> held;
+    std::size_t held_bytes = 0;
     bool reading = false;
     bool paused = false;              // Reading stopped because replies are queued.
     bool eof = false;                 // The client sent all it will send.
@@ -33,11 +43,12 @@ struct TcpServer::WriteReq {
 };
 
 TcpServer::TcpServer(uv_loop_t* loop, const Endpoint& at, std::size_t max_connections,
-                     Executor& executor)
+                     Executor& executor, std::function<std::uint64_t()> durable_generation)
     : loop_(loop),
       max_connections_(max_connections),
       executor_(executor),
-      read_buffer_(new char[kReadBuffer]) {
+      read_buffer_(new char[kReadBuffer]),
+      durable_generation_(std::move(durable_generation)) {
     const sockaddr_storage addr = resolve_for_bind(loop, at);
     listener_ = init_handle<uv_tcp_t>(uv_tcp_init, loop, "tcp init");
     listener_->data = this;
@@ -143,7 +154,8 @@ void TcpServer::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 }
 
 std::size_t TcpServer::queued(const Connection& c) noexcept {
-    return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&c.handle));
+    return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&c.handle)) +
+           c.held_bytes;
 }
 
 void TcpServer::pump(Connection& c, std::string_view fresh) {
@@ -156,6 +168,7 @@ void TcpServer::pump(Connection& c, std::string_view fresh) {
     std::string& out = out_;
     out.clear();
     std::size_t pos = 0;
+    std::size_t first_put = std::string::npos;
     bool stop_reading = false;
     while (!c.close_when_flushed) {
         if (queued(c) + out.size() >= kHighWater) {
@@ -174,7 +187,11 @@ void TcpServer::pump(Connection& c, std::string_view fresh) {
             pos = data.size();
             break;
         }
-        executor_.execute(parse_request(f.line), out);
+        const Request req = parse_request(f.line);
+        if (req.kind == Request::Kind::put && first_put == std::string::npos) {
+            first_put = out.size();
+        }
+        executor_.execute(req, out);
         pos += f.consumed;
     }
     if (c.paused && !stop_reading) c.paused = false;
@@ -188,8 +205,60 @@ void TcpServer::pump(Connection& c, std::string_view fresh) {
         uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.handle));
         c.reading = false;
     }
-    if (!out.empty()) send(c, out);
+    if (!out.empty()) send_or_hold(c, out, first_put);
     maybe_finish(c);
+}
+
+void TcpServer::send_or_hold(Connection& c, std::string& out, std::size_t first_put) {
+    if (!durable_generation_ || (c.held.empty() && first_put == std::string::npos)) {
+        send(c, out);
+        return;
+    }
+    // Every put executed in this pass went into the same batch.
+    const std::uint64_t generation = durable_generation_();
+    std::string_view rest(out);
+    if (c.held.empty()) {
+        if (first_put > 0) {
+            std::string head(out, 0, first_put);
+            send(c, head);
+            if (c.closing) return;
+        }
+        rest.remove_prefix(first_put);
+        ++holding_;
+        c.held.push_back({generation, std::string()});
+    } else if (first_put != std::string::npos && c.held.back().generation != generation) {
+        // Replies before the put wait with the earlier segment; the put starts a new one.
+        c.held.back().bytes.append(rest.substr(0, first_put));
+        c.held_bytes += first_put;
+        rest.remove_prefix(first_put);
+        c.held.push_back({generation, std::string()});
+    }
+    // Replies after a put wait with it, whether or not they are puts.
+    c.held.back().bytes.append(rest);
+    c.held_bytes += rest.size();
+}
+
+void TcpServer::committed(std::uint64_t generation) noexcept {
+    if (holding_ == 0) return;
+    std::vector<Connection*> all(connections_.begin(), connections_.end());
+    std::string ready;
+    for (Connection* c : all) {
+        if (c->held.empty() || c->held.front().generation > generation) continue;
+        ready.clear();
+        while (!c->held.empty() && c->held.front().generation <= generation) {
+            ready += c->held.front().bytes;
+            c->held_bytes -= c->held.front().bytes.size();
+            c->held.pop_front();
+        }
+        if (c->held.empty()) --holding_;
+        try {
+            send(*c, ready);
+            if (!c->closing) resume_if_drained(*c);
+        } catch (const std::exception& e) {
+            log_error("tcp request handling failed peer={}: {}", c->peer, e.what());
+            close(*c);
+        }
+    }
 }
 
 void TcpServer::send(Connection& c, std::string& out) {
@@ -227,23 +296,24 @@ void TcpServer::on_write(uv_write_t* req, int status) noexcept {
         return;
     }
     try {
-        if (c.paused && queued(c) < kLowWater) {
-            // The client caught up: handle the requests held back, then read again.
-            self->pump(c, {});
-            if (!c.paused && !c.eof && !c.close_when_flushed && !c.closing && !c.reading &&
-                !self->shutting_down_) {
-                c.reading = uv_read_start(reinterpret_cast<uv_stream_t*>(&c.handle), &on_alloc,
-                                          &on_read) == 0;
-            }
-            self->maybe_finish(c);
-            return;
-        }
+        self->resume_if_drained(c);
     } catch (const std::exception& e) {
         log_error("tcp request handling failed peer={}: {}", c.peer, e.what());
         self->close(c);
-        return;
     }
-    self->maybe_finish(c);
+}
+
+void TcpServer::resume_if_drained(Connection& c) {
+    if (c.paused && queued(c) < kLowWater) {
+        // The client caught up: handle the requests held back, then read again.
+        pump(c, {});
+        if (!c.paused && !c.eof && !c.close_when_flushed && !c.closing && !c.reading &&
+            !shutting_down_) {
+            c.reading =
+                uv_read_start(reinterpret_cast<uv_stream_t*>(&c.handle), &on_alloc, &on_read) == 0;
+        }
+    }
+    maybe_finish(c);
 }
 
 void TcpServer::maybe_finish(Connection& c) noexcept {
@@ -254,6 +324,7 @@ void TcpServer::maybe_finish(Connection& c) noexcept {
 void TcpServer::close(Connection& c) noexcept {
     if (c.closing) return;
     c.closing = true;
+    if (!c.held.empty()) --holding_;
     connections_.erase(&c);
     uv_close(reinterpret_cast<uv_handle_t*>(&c.handle), &on_close);
 }

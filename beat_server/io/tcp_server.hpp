@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "beat_server/core/executor.hpp"
 #include "common/endpoint.hpp"
@@ -23,7 +24,11 @@ class TcpServer {
     static constexpr std::size_t kLowWater = 256 << 10;
 
     // Binds and listens on `at`. Throws UvError when it cannot (e.g. port in use).
-    TcpServer(uv_loop_t* loop, const Endpoint& at, std::size_t max_connections, Executor& executor);
+    // With `durable_generation` set (sync durability), the reply to a put is held, with every
+    // later reply on its connection, until committed(g) reports the generation that
+    // durable_generation() returned when the put was executed.
+    TcpServer(uv_loop_t* loop, const Endpoint& at, std::size_t max_connections, Executor& executor,
+              std::function<std::uint64_t()> durable_generation = {});
     TcpServer(const TcpServer&) = delete;
     TcpServer& operator=(const TcpServer&) = delete;
     ~TcpServer();
@@ -38,6 +43,8 @@ class TcpServer {
     void shutdown(std::function<void()> on_idle);
     // Closes every connection at once, written or not (the end of the shutdown grace period).
     void close_all() noexcept;
+    // Releases the replies held for generations up to `generation`, in order.
+    void committed(std::uint64_t generation) noexcept;
 
   private:
     struct Connection;
@@ -55,6 +62,11 @@ class TcpServer {
     void send(Connection& c, std::string& out);
     void close(Connection& c) noexcept;
     void maybe_finish(Connection& c) noexcept;
+    // Sends `out`, or holds it behind earlier held replies; `first_put` is where the first put's
+    // reply starts in `out` (npos: none).
+    void send_or_hold(Connection& c, std::string& out, std::size_t first_put);
+    // After replies left the queue: handles requests held back and reads again once caught up.
+    void resume_if_drained(Connection& c);
     static std::size_t queued(const Connection& c) noexcept;
 
     uv_loop_t* loop_;
@@ -71,6 +83,8 @@ class TcpServer {
     bool refusal_logged_ = false;
     bool shutting_down_ = false;
     std::function<void()> on_idle_;
+    std::function<std::uint64_t()> durable_generation_;
+    std::size_t holding_ = 0;  // Connections with held replies.
 };
 
 }  // namespace beat

@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 extern char** environ;
@@ -180,10 +182,31 @@ std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
     return exit_code_;
 }
 
+TempDir::TempDir() {
+    std::string tmpl = "/tmp/beat-test-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+        throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+    }
+    path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
 Server start_server(std::vector<std::string> extra) {
     std::vector<std::string> argv = {server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
     Server s;
+    const auto names = [&](std::string_view flag) {
+        return std::find(extra.begin(), extra.end(), flag) != extra.end();
+    };
+    if (!names("--data-dir")) {
+        s.data_dir = std::make_shared<TempDir>();
+        argv.insert(argv.end(), {"--data-dir", s.data_dir->path()});
+    }
+    if (!names("--retention")) argv.insert(argv.end(), {"--retention", "36500d"});
+    argv.insert(argv.end(), extra.begin(), extra.end());
     s.proc = std::make_unique<Process>(argv);
     const auto line = s.proc->wait_for_line("listening ", 10s);
     if (!line) throw std::runtime_error("beat_server did not start");

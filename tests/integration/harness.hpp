@@ -60,15 +60,31 @@ class Process {
     std::optional<int> exit_code_;
 };
 
+// A fresh directory under /tmp, removed with everything in it when destroyed.
+class TempDir {
+  public:
+    TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir();
+    const std::string& path() const noexcept { return path_; }
+
+  private:
+    std::string path_;
+};
+
 // A running beat_server on 127.0.0.1 with ephemeral ports.
 struct Server {
     std::unique_ptr<Process> proc;
     std::uint16_t udp_port = 0;
     std::uint16_t tcp_port = 0;
+    std::shared_ptr<TempDir> data_dir;  // The --data-dir the harness chose, if it chose one.
 };
 
 // Starts beat_server with "--udp 127.0.0.1:0 --tcp 127.0.0.1:0" plus `extra`, and waits for its
-// "listening" line to learn the ports. Fails the test (throws) when it does not start.
+// "listening" line to learn the ports. Fails the test (throws) when it does not start. Unless
+// `extra` names them, the server gets a fresh --data-dir of its own and a --retention of 100
+// years (tests use fixed timestamps from 2023).
 Server start_server(std::vector<std::string> extra = {});
 
 // Sends one datagram to 127.0.0.1:`port`.
