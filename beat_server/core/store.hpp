@@ -3,6 +3,7 @@
 // the storage writer.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -98,6 +99,8 @@ class Store {
 
     // Recreates a key read back from disk with its old number, without journalling it (loading).
     Series& restore(std::uint64_t id, std::string_view key);
+    // Numbers from `next` on are free (none below is ever handed out again).
+    void reserve_ids(std::uint64_t next) noexcept { next_id_ = std::max(next_id_, next); }
     // Adds a point read back from disk to `s`, without journalling it.
     void restore_point(Series& s, std::int64_t timestamp, double value) {
         points_ += s.put(timestamp, value) ? 1 : 0;

@@ -3,6 +3,7 @@
 // then only the storage writer's thread).
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -34,6 +35,8 @@ struct StorageBatch {
     std::vector<HostSnapshot> hosts;     // Hosts to record (insert or replace).
     std::vector<std::string> forgotten;  // Hosts to delete.
     std::uint64_t generation = 0;        // Set by the writer: the batch's number.
+    // Points older than this may be deleted from the disk (INT64_MIN: none).
+    std::int64_t retention_cutoff = INT64_MIN;
 
     bool empty() const noexcept { return journal.empty() && hosts.empty() && forgotten.empty(); }
     // Empties the batch, keeping the vectors' capacity.
@@ -59,29 +62,36 @@ class Database {
 
     const std::string& path() const noexcept { return path_; }
 
-    // Reads every key and its points with a timestamp at or after `min_timestamp` into `store`
-    // (keys in their first-insertion order, keeping their numbers). Returns the points read.
+    // Reads every key and its points with a timestamp at or after `min_timestamp` (and not
+    // trimmed) into `store`: keys in their first-insertion order, keeping their numbers, the
+    // latest value written for a (key, timestamp). Returns the rows read.
     std::size_t load_points(Store& store, std::int64_t min_timestamp);
     // Reads every host kept.
     std::vector<HostSnapshot> load_hosts();
 
-    // Applies `batch` in one transaction: new keys, points, trims, removed keys, hosts. On
-    // failure rolls back and throws StorageError; the batch can be written again.
+    // Applies `batch` in one transaction: new keys, points (one segment), trims, removed keys,
+    // hosts, and drops the segments older than its retention cutoff. On failure rolls back and
+    // throws StorageError; the batch can be written again.
     void write(const StorageBatch& batch);
 
   private:
     sqlite3_stmt* prepare(const char* sql);
     void exec(const char* sql);
     [[noreturn]] void fail(const std::string& what, int rc);
+    // Deletes the oldest segments whose points are all older than `cutoff`.
+    void drop_segments_before(std::int64_t cutoff);
 
     std::string path_;
     sqlite3* db_ = nullptr;
     std::vector<sqlite3_stmt*> statements_;  // Finalized in the destructor.
     sqlite3_stmt* insert_key_ = nullptr;
-    sqlite3_stmt* insert_point_ = nullptr;
+    sqlite3_stmt* next_key_id_ = nullptr;
+    sqlite3_stmt* insert_segment_ = nullptr;
     sqlite3_stmt* trim_ = nullptr;
-    sqlite3_stmt* delete_points_ = nullptr;
+    sqlite3_stmt* delete_trim_ = nullptr;
     sqlite3_stmt* delete_key_ = nullptr;
+    sqlite3_stmt* oldest_segments_ = nullptr;
+    sqlite3_stmt* drop_segments_ = nullptr;
     sqlite3_stmt* upsert_host_ = nullptr;
     sqlite3_stmt* delete_host_ = nullptr;
 };

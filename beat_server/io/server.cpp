@@ -20,9 +20,7 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
                                                  [this](std::uint64_t generation) {
                                                      if (tcp_) tcp_->committed(generation);
                                                  });
-            if (config.durability == Durability::sync) {
-                durable_generation = [this] { return storage_->pending_generation(); };
-            }
+            durable_generation = [this] { return storage_->ack_generation(); };
         }
         udp_ = std::make_unique<UdpListener>(loop, config.udp, config.udp_rcvbuf_bytes, monitor_,
                                              [this] { arm_detector(); });

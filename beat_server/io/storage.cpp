@@ -29,6 +29,7 @@ Storage::Storage(uv_loop_t* loop, const ServerConfig& config, Store& store, Moni
     log_info("storage: loaded {} points under {} keys and {} hosts from {} durability={}", points,
              store.key_count(), hosts.size(), db->path(), sync_ ? "sync" : "batch");
     last_host_snapshot_ms_ = now_ms();
+    gathering_since_ms_ = now_ms();
 
     writer_ = std::make_unique<StorageWriter>(
         loop, std::move(db), [this](std::uint64_t generation) { committed(generation); });
@@ -55,6 +56,7 @@ Storage::~Storage() {
 
 void Storage::on_flush_timer(uv_timer_t* t) noexcept {
     auto* self = static_cast<Storage*>(t->data);
+    if (self->batch_.empty()) self->gathering_since_ms_ = self->now_ms();
     try {
         if (self->now_ms() - self->last_host_snapshot_ms_ >= kHostSnapshotIntervalMs) {
             self->snapshot_hosts(false);
@@ -82,7 +84,21 @@ void Storage::on_check(uv_check_t* c) noexcept {
 
 void Storage::submit_if_idle() noexcept {
     if (closed_ || !writer_->idle() || batch_.empty()) return;
+    set_cutoff();
     writer_->submit(batch_);
+    in_flight_since_ms_ = gathering_since_ms_;
+    gathering_since_ms_ = now_ms();
+}
+
+std::uint64_t Storage::ack_generation() const noexcept {
+    if (sync_) return writer_->next_generation();
+    const std::int64_t oldest = writer_->idle() ? gathering_since_ms_ : in_flight_since_ms_;
+    return now_ms() - oldest > kMaxUncommittedMs ? writer_->next_generation() : 0;
+}
+
+void Storage::set_cutoff() noexcept {
+    const std::int64_t retention = store_.limits().retention_s;
+    batch_.retention_cutoff = retention > 0 ? unix_now_ms() / 1000 - retention : INT64_MIN;
 }
 
 void Storage::committed(std::uint64_t generation) noexcept {
@@ -117,6 +133,7 @@ void Storage::close() noexcept {
         log_error("storage: host snapshot: {}", e.what());
     }
     const std::size_t points = batch_.journal.points.size();
+    set_cutoff();
     writer_->close(batch_);
     log_info("storage: closed after {} commits, last batch {} points, failures={}",
              writer_->committed(), points, writer_->failures());

@@ -36,8 +36,12 @@ class Storage {
     Storage& operator=(const Storage&) = delete;
     ~Storage();  // close() if not done yet.
 
-    // The generation a change journalled now will be committed in.
-    std::uint64_t pending_generation() const noexcept { return writer_->next_generation(); }
+    // The generation a put journalled now must wait for before it is acknowledged: always in
+    // sync mode; in batch mode only while the writer is behind (changes older than
+    // kMaxUncommittedMs not yet committed), which holds replies and so slows the clients down
+    // to what the disk takes, keeping the promise that a crash loses at most a second. 0: none.
+    std::uint64_t ack_generation() const noexcept;
+    static constexpr std::int64_t kMaxUncommittedMs = 500;
 
     // Writes every pending change and the state of every host, closes the database and the
     // handles. Blocks until the last commit (bounded: see StorageWriter::close). Safe to call
@@ -54,6 +58,8 @@ class Storage {
     void committed(std::uint64_t generation) noexcept;
     // Hands the batch to the writer when it is idle and there is something to write.
     void submit_if_idle() noexcept;
+    // Lets the batch drop from disk what the retention no longer keeps.
+    void set_cutoff() noexcept;
     // Adds the state of the hosts heard since the last call (every host when `all`).
     void snapshot_hosts(bool all);
     std::int64_t now_ms() const noexcept { return static_cast<std::int64_t>(uv_now(loop_)); }
@@ -68,6 +74,9 @@ class Storage {
     uv_timer_t* flush_timer_ = nullptr;
     uv_check_t* check_ = nullptr;  // Sync mode: submits at the end of every loop iteration.
     std::int64_t last_host_snapshot_ms_ = 0;
+    // When the journal of the batch being written, and of the one gathering, began.
+    std::int64_t in_flight_since_ms_ = 0;
+    std::int64_t gathering_since_ms_ = 0;
     std::uint64_t dropped_points_ = 0;
     std::int64_t last_drop_log_ms_ = -60'000;
     bool closed_ = false;

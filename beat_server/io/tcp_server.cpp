@@ -210,12 +210,13 @@ void TcpServer::pump(Connection& c, std::string_view fresh) {
 }
 
 void TcpServer::send_or_hold(Connection& c, std::string& out, std::size_t first_put) {
-    if (!durable_generation_ || (c.held.empty() && first_put == std::string::npos)) {
+    // Every put executed in this pass went into the same batch; 0: they need not wait.
+    const std::uint64_t generation =
+        durable_generation_ && first_put != std::string::npos ? durable_generation_() : 0;
+    if (c.held.empty() && generation == 0) {
         send(c, out);
         return;
     }
-    // Every put executed in this pass went into the same batch.
-    const std::uint64_t generation = durable_generation_();
     std::string_view rest(out);
     if (c.held.empty()) {
         if (first_put > 0) {
@@ -226,14 +227,14 @@ void TcpServer::send_or_hold(Connection& c, std::string& out, std::size_t first_
         rest.remove_prefix(first_put);
         ++holding_;
         c.held.push_back({generation, std::string()});
-    } else if (first_put != std::string::npos && c.held.back().generation != generation) {
+    } else if (generation != 0 && c.held.back().generation != generation) {
         // Replies before the put wait with the earlier segment; the put starts a new one.
         c.held.back().bytes.append(rest.substr(0, first_put));
         c.held_bytes += first_put;
         rest.remove_prefix(first_put);
         c.held.push_back({generation, std::string()});
     }
-    // Replies after a put wait with it, whether or not they are puts.
+    // Replies after a held one wait with it, whether or not they are puts.
     c.held.back().bytes.append(rest);
     c.held_bytes += rest.size();
 }

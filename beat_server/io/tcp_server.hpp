@@ -24,9 +24,9 @@ class TcpServer {
     static constexpr std::size_t kLowWater = 256 << 10;
 
     // Binds and listens on `at`. Throws UvError when it cannot (e.g. port in use).
-    // With `durable_generation` set (sync durability), the reply to a put is held, with every
-    // later reply on its connection, until committed(g) reports the generation that
-    // durable_generation() returned when the put was executed.
+    // With `durable_generation` set, the reply to a put is held, with every later reply on its
+    // connection, until committed(g) reports the generation that durable_generation() returned
+    // when the put was executed (0: the put need not wait).
     TcpServer(uv_loop_t* loop, const Endpoint& at, std::size_t max_connections, Executor& executor,
               std::function<std::uint64_t()> durable_generation = {});
     TcpServer(const TcpServer&) = delete;
