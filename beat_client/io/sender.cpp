@@ -206,6 +206,12 @@ std::size_t Sender::send(const std::vector<std::string>& datagrams) noexcept {
         }
         link->sent_since_beat = false;
         link->error_since_beat = false;
+        // A socket that could not be connected (no route yet while the network comes up at
+        // boot) is tried again at every beat.
+        if (!link->socket && link->has_addr) {
+            sockaddr_storage addr = link->addr;
+            link->connect(reinterpret_cast<const sockaddr*>(&addr));
+        }
         if (!link->socket) continue;
         bool all = true;
         for (const std::string& d : datagrams) {
