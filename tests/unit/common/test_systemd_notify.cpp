@@ -1,91 +1,21 @@
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <stdlib.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <cstdio>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/uv/systemd_notify.hpp"
+#include "tests/fake_systemd.hpp"
 
 using namespace beat;
+using beat::test::NotifySocket;
+using beat::test::ScopedEnv;
 
 namespace {
-
-// Sets (or, with nullopt, unsets) an environment variable for one scope.
-class ScopedEnv {
-  public:
-    ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-        if (const char* old = std::getenv(name)) old_ = old;
-        if (value) {
-            ::setenv(name, value->c_str(), 1);
-        } else {
-            ::unsetenv(name);
-        }
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-    ~ScopedEnv() {
-        if (old_) {
-            ::setenv(name_, old_->c_str(), 1);
-        } else {
-            ::unsetenv(name_);
-        }
-    }
-
-  private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
-
-// What systemd listens on: an AF_UNIX datagram socket in a fresh temporary directory.
-class NotifySocket {
-  public:
-    NotifySocket() {
-        char dir[] = "/tmp/beat-notify-XXXXXX";
-        REQUIRE(::mkdtemp(dir) != nullptr);
-        dir_ = dir;
-        path_ = dir_ + "/notify";
-        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        REQUIRE(fd_ >= 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
-        REQUIRE(::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
-    }
-    NotifySocket(const NotifySocket&) = delete;
-    NotifySocket& operator=(const NotifySocket&) = delete;
-    ~NotifySocket() {
-        ::close(fd_);
-        ::unlink(path_.c_str());
-        ::rmdir(dir_.c_str());
-    }
-
-    const std::string& path() const { return path_; }
-    int fd() const { return fd_; }
-
-    // Every datagram queued so far, oldest first.
-    std::vector<std::string> drain() const {
-        std::vector<std::string> out;
-        char buf[4096];
-        ssize_t n;
-        while ((n = ::recv(fd_, buf, sizeof buf, 0)) >= 0)
-            out.emplace_back(buf, static_cast<std::size_t>(n));
-        return out;
-    }
-
-  private:
-    std::string dir_;
-    std::string path_;
-    int fd_ = -1;
-};
 
 // Sends what is written to stderr into a temporary file for one scope; text() reads it back.
 class CapturedStderr {
