@@ -1,7 +1,9 @@
 // Service state for systemd (Type=notify): READY=1, STATUS=, STOPPING=1 and watchdog pings,
-// sent with libsystemd's sd_notify. Outside systemd (NOTIFY_SOCKET unset) every call does nothing.
+// sent as sd_notify(3) sends them. Outside systemd (NOTIFY_SOCKET unset) every call does nothing.
 #pragma once
 
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <uv.h>
 
 #include <cstdint>
@@ -40,9 +42,13 @@ class SystemdNotifier {
   private:
     static void on_watchdog(uv_timer_t* t) noexcept;
     void notify(const char* message) noexcept;
+    void close_socket() noexcept;
 
-    bool enabled_ = false;  // NOTIFY_SOCKET is set.
-    bool failed_ = false;   // A notification failed and was logged; later failures are not.
+    bool enabled_ = false;  // NOTIFY_SOCKET names a socket and fd_ is open.
+    int fd_ = -1;
+    sockaddr_un addr_{};
+    socklen_t addr_len_ = 0;
+    bool failed_ = false;  // A notification failed and was logged; later failures are not.
     std::uint64_t period_ms_ = 0;
     uv_timer_t* watchdog_ = nullptr;  // From init_handle(), freed in its close callback.
 };
