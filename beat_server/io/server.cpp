@@ -46,6 +46,8 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
              tcp_->bound(), udp_->rcvbuf_bytes(),
              config.timeout_ms ? std::to_string(*config.timeout_ms) + "ms" : "3x-interval",
              static_cast<double>(config.report_interval_ms) / 1000.0);
+    notifier_ = std::make_unique<SystemdNotifier>(loop);
+    notifier_->ready(fmt::format("listening udp={} tcp={}", udp_->bound(), tcp_->bound()));
 }
 
 Server::~Server() {
@@ -53,6 +55,7 @@ Server::~Server() {
     if (udp_) udp_->close();
     close_timers();
     if (signals_) signals_->close();
+    if (notifier_) notifier_->close();
 }
 
 void Server::close_timers() noexcept {
@@ -122,6 +125,7 @@ void Server::on_retention_timer(uv_timer_t* t) noexcept {
 void Server::stop() {
     if (stopping_) return;
     stopping_ = true;
+    if (notifier_) notifier_->stopping();
     udp_->close();
     uv_timer_stop(detector_timer_);
     uv_timer_stop(report_timer_);
@@ -144,6 +148,7 @@ void Server::finish() noexcept {
     close_timers();
     if (storage_) storage_->close();
     signals_->close();
+    if (notifier_) notifier_->close();
     log_totals();
 }
 

@@ -15,6 +15,7 @@
 #include "beat_server/io/tcp_server.hpp"
 #include "beat_server/io/udp_listener.hpp"
 #include "common/uv/signals.hpp"
+#include "common/uv/systemd_notify.hpp"
 
 namespace beat {
 
@@ -67,6 +68,7 @@ class Server {
     std::unique_ptr<UdpListener> udp_;
     std::unique_ptr<TcpServer> tcp_;
     std::unique_ptr<Signals> signals_;
+    std::unique_ptr<SystemdNotifier> notifier_;  // READY=1, STOPPING=1, watchdog pings.
     bool stopping_ = false;
     bool finished_ = false;
 };

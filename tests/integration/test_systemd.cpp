@@ -39,3 +39,28 @@ TEST_CASE(
     CHECK(got == "STOPPING=1");
     CHECK(agent->wait_exit() == 0);
 }
+
+TEST_CASE("beat_server tells systemd READY=1 once listening and STOPPING=1 on SIGTERM",
+          "[systemd]") {
+    NotifySocket notify;
+    std::unique_ptr<Process> server;
+    {
+        ScopedEnv socket("NOTIFY_SOCKET", notify.path());
+        ScopedEnv watchdog("WATCHDOG_USEC", "200000");
+        server = std::make_unique<Process>(std::vector<std::string>{
+            server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--durability", "off"});
+    }
+    const auto ready = notify.next(10s);
+    REQUIRE(ready);
+    CHECK(ready->rfind("READY=1\nSTATUS=listening udp=127.0.0.1:", 0) == 0);
+    // READY=1 comes after the listening line: the ports are bound by then.
+    CHECK(server->wait_for_line("listening ", 1s));
+    CHECK(notify.next(5s) == "WATCHDOG=1");
+
+    server->signal(SIGTERM);
+    std::optional<std::string> got;
+    while ((got = notify.next(5s)) == "WATCHDOG=1") {
+    }
+    CHECK(got == "STOPPING=1");
+    CHECK(server->wait_exit() == 0);
+}
