@@ -108,9 +108,10 @@ class Store {
 
     // Applies the retention limits to at most `max_keys_visited` keys, continuing where the last
     // call stopped: drops points older than now_s - retention and the oldest beyond
-    // max_points_per_key, and removes keys left empty that nobody pins. Journals a Trim per key
-    // trimmed and each key removed. O(keys visited + points dropped), plus one O(keys) compaction
-    // of the insertion order when a key was removed.
+    // max_points_per_key, in batches of at least 1/16 of the key's points (so a key may hold up
+    // to 1/16 more than the limits until then), and removes keys left empty that nobody pins.
+    // Journals a Trim per key trimmed and each key removed. O(keys visited + points dropped), plus
+    // one O(keys) compaction of the insertion order when a key was removed.
     SweepResult sweep(std::int64_t now_s, std::size_t max_keys_visited);
 
     // Every key with its series, in first-insertion order.

@@ -161,3 +161,12 @@ TEST_CASE("the journal records new keys and points in order; restored data is no
     CHECK(j.points[1].key_id == 42);
     CHECK(s.point_count() == 3);
 }
+
+TEST_CASE("points are dropped in batches of at least 1/16 of a key's points", "[store]") {
+    Store s(RetentionLimits{100, 0, 0});
+    for (std::int64_t ts = 0; ts < 160; ++ts)
+        s.put("k", ts, 1);
+    CHECK(s.sweep(109, 10).points_dropped == 0);  // 9 expired: fewer than 160 / 16.
+    CHECK(s.sweep(110, 10).points_dropped == 10);
+    CHECK(s.find("k")->points().front().timestamp == 10);
+}
