@@ -54,7 +54,7 @@ trial() {
     "$beat_server" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --data-dir "$work/data" \
         --durability "$mode" 2>"$log" &
     server_pid=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 400); do
         grep -q "listening" "$log" && break
         sleep 0.05
     done

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -381,4 +382,55 @@ TEST_CASE("SIGTERM with a client that never reads exits 0 within 5 s, keeping wh
     CHECK(Clock::now() - stop_at < 5s);
     Server again = start_in(dir);
     CHECK(stored(again.tcp_port).size() == 1000);
+}
+
+TEST_CASE("a full disk is logged, counted and retried while the server keeps serving",
+          "[storage]") {
+    TempDir dir;
+    // The server inherits a 512 KiB file size limit (and ignores the signal that exceeding it
+    // raises): its writes fail as on a full disk once the database grows past it.
+    rlimit before{};
+    ::getrlimit(RLIMIT_FSIZE, &before);
+    rlimit small = before;
+    small.rlim_cur = 512 * 1024;
+    auto* old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    ::setrlimit(RLIMIT_FSIZE, &small);
+    std::optional<Server> started;
+    try {
+        started.emplace(start_in(dir));
+    } catch (...) {
+        ::setrlimit(RLIMIT_FSIZE, &before);
+        ::signal(SIGXFSZ, old_handler);
+        throw;
+    }
+    ::setrlimit(RLIMIT_FSIZE, &before);
+    ::signal(SIGXFSZ, old_handler);
+    Server& s = *started;
+
+    const std::int64_t now = unix_now_s();
+    TcpConn c(s.tcp_port);
+    for (int chunk = 0; chunk < 8; ++chunk) {
+        std::string puts;
+        for (int i = 0; i < 5000; ++i) {
+            puts += "put full.k" + std::to_string(i % 10) + " 1 " +
+                    std::to_string(now - 100'000 + chunk * 5000 + i) + "\n";
+        }
+        c.send(puts);
+        const std::string replies = c.read_replies(5000);
+        CHECK(replies.find("error") == std::string::npos);
+    }
+    const auto failed = s.proc->wait_for_line("storage: batch", 5s);
+    REQUIRE(failed);
+    CHECK(failed->find("failed") != std::string::npos);
+    // Still serving from memory.
+    CHECK(stored(s.tcp_port, "full.k0").size() == 4000);
+    const auto stop_at = Clock::now();
+    s.proc->signal(SIGTERM);
+    CHECK(s.proc->wait_exit(6s) == 0);
+    CHECK(Clock::now() - stop_at < 5s);
+    std::string stopped;
+    for (const auto& l : s.proc->lines())
+        if (l.find("INFO stopped ") != std::string::npos) stopped = l;
+    CHECK(field(stopped, "storage_failures") != "0");
+    CHECK(!field(stopped, "storage_failures").empty());
 }
