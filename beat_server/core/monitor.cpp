@@ -195,7 +195,7 @@ void Monitor::report(std::int64_t now_ms) {
         for (HostMetric& m : h->metrics) {
             if (m.series != nullptr) m.series->unpin();
         }
-        forgotten_.emplace_back(h->name);
+        if (track_forgotten_) forgotten_.emplace_back(h->name);
         liveness_.remove(h->liveness);
         registry_.remove(*h);
     }

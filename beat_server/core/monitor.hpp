@@ -51,6 +51,9 @@ class Monitor {
     // The state of `host` to keep across a restart, given the clocks as for restore().
     static HostSnapshot snapshot(const HostRecord& host, std::int64_t now_ms,
                                  std::int64_t now_unix_ms);
+    // Keeps the names of forgotten hosts for take_forgotten() (off by default, so that a server
+    // without storage does not accumulate them).
+    void track_forgotten(bool on) noexcept { track_forgotten_ = on; }
     // Names of the hosts forgotten since the last call (for the storage to drop them too).
     std::vector<std::string> take_forgotten() { return std::exchange(forgotten_, {}); }
 
@@ -69,6 +72,7 @@ class Monitor {
     IngestStats stats_;
     std::string key_scratch_;
     std::vector<std::string> forgotten_;
+    bool track_forgotten_ = false;
 };
 
 }  // namespace beat

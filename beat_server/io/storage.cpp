@@ -30,6 +30,7 @@ Storage::Storage(uv_loop_t* loop, const ServerConfig& config, Store& store, Moni
              store.key_count(), hosts.size(), db->path(), sync_ ? "sync" : "batch");
     last_host_snapshot_ms_ = now_ms();
     gathering_since_ms_ = now_ms();
+    monitor.track_forgotten(true);
 
     writer_ = std::make_unique<StorageWriter>(
         loop, std::move(db), [this](std::uint64_t generation) { committed(generation); });

@@ -94,8 +94,8 @@ bool StorageWriter::write_with_retries(const StorageBatch& batch) noexcept {
                 return false;
             }
             log_warn("storage: batch {} failed (failures={}{}), retrying in {}ms: {}",
-                     batch.generation, failures_, (code & 0xff) == SQLITE_FULL ? " disk_full" : "",
-                     pause.count(), e.what());
+                     batch.generation, failures_.load(),
+                     (code & 0xff) == SQLITE_FULL ? " disk_full" : "", pause.count(), e.what());
             // Woken early by close(), which shortens the wait to the stop budget.
             wake_.wait_for(lock, pause, [&] { return stop_ && !stopping; });
             pause = std::min(pause * 2, kMaxRetryPause);

@@ -7,6 +7,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -44,7 +45,7 @@ class StorageWriter {
     // given up after about a second, with an error logged. Safe to call twice.
     void close(StorageBatch& last);
 
-    std::uint64_t failures() const noexcept { return failures_; }
+    std::uint64_t failures() const noexcept { return failures_.load(std::memory_order_relaxed); }
 
   private:
     static void on_async(uv_async_t* a) noexcept;
@@ -65,7 +66,7 @@ class StorageWriter {
     bool has_pending_ = false;  // pending_ is waiting for the thread.
     bool done_ = false;         // The thread finished pending_; the loop has not seen it yet.
     bool stop_ = false;
-    std::uint64_t failures_ = 0;  // Failed attempts (each logged).
+    std::atomic<std::uint64_t> failures_{0};  // Failed attempts (each logged); read by the loop.
 
     // Loop thread only.
     bool in_flight_ = false;

@@ -243,6 +243,7 @@ TEST_CASE("a host's series stay while it is known and go with it once forgotten"
     Store store(RetentionLimits{10, 0, 0});
     Recorder rec;
     Monitor mon(MonitorConfig{std::nullopt, 60'000}, store, rec);
+    mon.track_forgotten(true);
     mon.on_datagram(datagram("web1", 1, {{"cpu", 1}}, 1, 1'000'000), addr("10.0.0.1", 1), 0);
     store.sweep(5'000, 100);  // Every point is too old, but the host still pins its series.
     CHECK(store.find("web1.cpu") != nullptr);
