@@ -34,7 +34,7 @@ class Server {
     // loop then runs out.
     void stop();
 
-    // With the storage's last commit (at most about a second when the disk fails) the whole
+    // With the storage's last commits (at most 1.2 s of retries when the disk fails) the whole
     // shutdown stays under 5 seconds.
     static constexpr std::uint64_t kShutdownGraceMs = 3000;
     // Keys visited per retention sweep, one sweep a second: 1,000,000 keys in 10 s.

@@ -42,7 +42,7 @@ class StorageWriter {
 
     // Waits for the batch being written, writes `last` (if not empty) from the calling thread,
     // stops the thread, closes the database and the async handle. A batch that keeps failing is
-    // given up after about a second, with an error logged. Safe to call twice.
+    // given up after 0.6 s, with an error logged. Safe to call twice.
     void close(StorageBatch& last);
 
     std::uint64_t failures() const noexcept { return failures_.load(std::memory_order_relaxed); }
@@ -51,7 +51,7 @@ class StorageWriter {
     static void on_async(uv_async_t* a) noexcept;
     void run() noexcept;
     // Writes `batch`, retrying failures (a full disk) with a growing pause; gives up only when
-    // stopping and the retries have taken more than about a second. Writer thread only.
+    // stopping and the retries have taken more than 0.6 s. Writer thread only.
     bool write_with_retries(const StorageBatch& batch) noexcept;
 
     std::unique_ptr<Database> db_;
