@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/client.hpp"
+#include "tests/client_error.hpp"
 #include "tests/integration/harness.hpp"
 
 using namespace beat;
@@ -19,18 +20,6 @@ namespace {
 
 Client connect(const Server& s, std::chrono::milliseconds timeout = 5s) {
     return Client("127.0.0.1", s.tcp_port, timeout);
-}
-
-// Runs `f`, which must throw ClientError, and returns its message.
-template <typename F>
-std::string client_error(F&& f) {
-    try {
-        f();
-    } catch (const ClientError& e) {
-        return e.what();
-    }
-    FAIL("no ClientError was thrown");
-    return {};
 }
 
 struct CliResult {

@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "common/client.hpp"
+#include "tests/client_error.hpp"
 
 using namespace beat;
+using beat::test::client_error;
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 
@@ -180,18 +182,6 @@ class ScriptedServer {
 
 Client connect_to(const ScriptedServer& server, std::chrono::milliseconds timeout = 2000ms) {
     return Client("127.0.0.1", server.port(), timeout);
-}
-
-// Runs `f`, which must throw ClientError, and returns its message.
-template <typename F>
-std::string client_error(F&& f) {
-    try {
-        f();
-    } catch (const ClientError& e) {
-        return e.what();
-    }
-    FAIL("no ClientError was thrown");
-    return {};
 }
 
 }  // namespace
