@@ -46,6 +46,26 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
     app.add_option("--max-connections", cfg.max_connections, "Concurrent TCP connections")
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+    app.add_option("--max-connections-per-address", cfg.max_connections_per_address,
+                   "Concurrent TCP connections from one IP address")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+    std::string idle = "300", skew = "300", auth;
+    app.add_option("--tcp-idle-timeout", idle,
+                   "Seconds a TCP connection may stay idle before it is closed")
+        ->capture_default_str();
+    app.add_option("--max-hosts", cfg.max_hosts,
+                   "Hosts tracked; beats from further new hosts are refused")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
+    app.add_option("--key-file", cfg.key_file,
+                   "Heartbeat keys: a shared key line and/or 'host key' lines (see README)");
+    app.add_option("--auth", auth,
+                   "required|optional|off [default: required with --key-file, off without]")
+        ->check(CLI::IsMember({"required", "optional", "off"}));
+    app.add_option("--max-clock-skew", skew,
+                   "Seconds an authenticated beat's send time may differ from the server's clock")
+        ->capture_default_str();
     std::string durability = "batch", retention = "7d";
     app.add_option("--data-dir", cfg.data_dir,
                    "Directory of the SQLite database (beat.db); '' keeps everything in memory")
@@ -78,6 +98,15 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
         cfg.durability = durability == "sync"  ? Durability::sync
                          : durability == "off" ? Durability::off
                                                : Durability::batch;
+        cfg.tcp_idle_timeout_ms = duration_option("--tcp-idle-timeout", idle, 100);
+        cfg.max_clock_skew_ms = duration_option("--max-clock-skew", skew, 1000);
+        cfg.auth = auth == "required"     ? AuthMode::required
+                   : auth == "optional"   ? AuthMode::optional
+                   : auth == "off"        ? AuthMode::off
+                   : cfg.key_file.empty() ? AuthMode::off
+                                          : AuthMode::required;
+        if (cfg.auth != AuthMode::off && cfg.key_file.empty())
+            throw CLI::ValidationError("--auth", "'" + auth + "' needs --key-file");
         cfg.limits.retention_s = duration_option("--retention", retention, 1000) / 1000;
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);

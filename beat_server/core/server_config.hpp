@@ -20,6 +20,13 @@ enum class Durability {
     sync,   // "ok" once the transaction holding the put has committed (group commit).
 };
 
+// What the server demands of a datagram's authentication tag (docs/datagram.md).
+enum class AuthMode {
+    off,       // Tags are ignored; anyone who can reach the UDP port can beat for any host.
+    optional,  // Untagged datagrams are accepted; a tagged one must carry a valid tag.
+    required,  // Every datagram must carry a valid tag for its host's key.
+};
+
 struct ServerConfig {
     Endpoint udp{"0.0.0.0", 43278};
     Endpoint tcp{"127.0.0.1", 8888};
@@ -27,6 +34,12 @@ struct ServerConfig {
     std::int64_t report_interval_ms = 20'000;
     std::int64_t forget_after_ms = 86'400'000;
     std::size_t max_connections = 1024;
+    std::size_t max_connections_per_address = 128;  // Concurrent TCP connections from one IP.
+    std::int64_t tcp_idle_timeout_ms = 300'000;     // A connection idle this long is closed.
+    std::size_t max_hosts = 100'000;  // Beats from hosts beyond this many are refused.
+    std::string key_file;             // Empty: no keys.
+    AuthMode auth = AuthMode::off;    // Default: required when key_file is set, off otherwise.
+    std::int64_t max_clock_skew_ms = 300'000;  // Tagged beats: |agent clock - server clock|.
     std::size_t udp_rcvbuf_bytes = 32 * 1024 * 1024;
     LogLevel log_level = LogLevel::info;
     std::string data_dir = "./beat-data";  // Empty: memory only, as with Durability::off.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "beat_server/core/store_journal.hpp"
+#include "common/string_hash.hpp"
 
 namespace beat {
 
@@ -44,15 +45,6 @@ class Series {
     std::vector<Point> points_;
     std::uint64_t id_ = 0;
     std::uint32_t pins_ = 0;
-};
-
-// Hash that lets unordered maps keyed by std::string be searched with a string_view.
-// Deliberately not noexcept: libstdc++ then keeps each node's hash code, so a lookup compares
-// codes instead of re-hashing and re-reading the keys of the other nodes in its bucket (a cache
-// miss each, with hundreds of thousands of keys).
-struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 // How much the store keeps. A zero means "no limit".
