@@ -1,5 +1,7 @@
 #include "common/endpoint.hpp"
 
+#include <arpa/inet.h>
+
 #include <fmt/core.h>
 
 #include "common/float_repr.hpp"
@@ -54,6 +56,12 @@ std::optional<Endpoint> parse_endpoint(std::string_view s,
 std::string to_string(const Endpoint& e) {
     if (e.host.find(':') != std::string::npos) return fmt::format("[{}]:{}", e.host, e.port);
     return fmt::format("{}:{}", e.host, e.port);
+}
+
+bool is_loopback(const Endpoint& e) noexcept {
+    if (e.host == "localhost" || e.host == "::1") return true;
+    in_addr a{};
+    return inet_pton(AF_INET, e.host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 }  // namespace beat

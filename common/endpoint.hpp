@@ -19,6 +19,9 @@ struct Endpoint {
 std::optional<Endpoint> parse_endpoint(std::string_view s,
                                        std::optional<std::uint16_t> default_port = {});
 
+// True when `e` names a loopback address: "localhost", 127.0.0.0/8 or ::1.
+bool is_loopback(const Endpoint& e) noexcept;
+
 // "host:port", or "[host]:port" when the host holds a ':'.
 std::string to_string(const Endpoint& e);
 

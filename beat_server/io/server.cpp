@@ -24,7 +24,9 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
         }
         udp_ = std::make_unique<UdpListener>(loop, config.udp, config.udp_rcvbuf_bytes, monitor_,
                                              [this] { arm_detector(); });
-        tcp_ = std::make_unique<TcpServer>(loop, config.tcp, config.max_connections, executor_,
+        const TcpLimits limits{config.max_connections, config.max_connections_per_address,
+                               config.tcp_idle_timeout_ms};
+        tcp_ = std::make_unique<TcpServer>(loop, config.tcp, limits, executor_,
                                            std::move(durable_generation));
     } catch (...) {
         // Everything opened so far is closed here; the handles free themselves once closed.
@@ -46,6 +48,13 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
              tcp_->bound(), udp_->rcvbuf_bytes(),
              config.timeout_ms ? std::to_string(*config.timeout_ms) + "ms" : "3x-interval",
              static_cast<double>(config.report_interval_ms) / 1000.0);
+    if (!is_loopback(config.tcp)) {
+        log_warn(
+            "tcp side-port bound to {}: the put/get protocol has no authentication, so anyone "
+            "who can reach it can read and write every series (bind it to 127.0.0.1 or "
+            "firewall it)",
+            tcp_->bound());
+    }
     notifier_ = std::make_unique<SystemdNotifier>(loop);
     notifier_->ready(fmt::format("listening udp={} tcp={}", udp_->bound(), tcp_->bound()));
 }

@@ -42,10 +42,10 @@ struct TcpServer::WriteReq {
     std::string data;
 };
 
-TcpServer::TcpServer(uv_loop_t* loop, const Endpoint& at, std::size_t max_connections,
+TcpServer::TcpServer(uv_loop_t* loop, const Endpoint& at, const TcpLimits& limits,
                      Executor& executor, std::function<std::uint64_t()> durable_generation)
     : loop_(loop),
-      max_connections_(max_connections),
+      max_connections_(limits.max_connections),
       executor_(executor),
       read_buffer_(new char[kReadBuffer]),
       durable_generation_(std::move(durable_generation)) {

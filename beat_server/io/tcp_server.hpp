@@ -16,6 +16,14 @@
 
 namespace beat {
 
+// The side-port's limits on its clients.
+struct TcpLimits {
+    std::size_t max_connections = 1024;  // In all; the newest beyond it is closed at once.
+    std::size_t max_per_address = 128;   // From one IP address.
+    std::int64_t idle_timeout_ms =
+        300'000;  // Without a complete request: the connection is closed.
+};
+
 class TcpServer {
   public:
     // Replies queued beyond this many bytes pause reading from that client until the queue drains
@@ -27,7 +35,7 @@ class TcpServer {
     // With `durable_generation` set, the reply to a put is held, with every later reply on its
     // connection, until committed(g) reports the generation that durable_generation() returned
     // when the put was executed (0: the put need not wait).
-    TcpServer(uv_loop_t* loop, const Endpoint& at, std::size_t max_connections, Executor& executor,
+    TcpServer(uv_loop_t* loop, const Endpoint& at, const TcpLimits& limits, Executor& executor,
               std::function<std::uint64_t()> durable_generation = {});
     TcpServer(const TcpServer&) = delete;
     TcpServer& operator=(const TcpServer&) = delete;
