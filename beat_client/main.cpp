@@ -60,6 +60,21 @@ bool load_config(const CommandLine& cl, AgentConfig& cfg) {
         }
         cfg.host = name;
     }
+    if (!cfg.key_file.empty()) {
+        try {
+            const KeyRing keys = KeyRing::load(cfg.key_file);
+            const Key* key = keys.key_for(cfg.host);
+            if (key == nullptr) {
+                log_error("key file {} holds no key for host {} and no shared key", cfg.key_file,
+                          cfg.host);
+                return false;
+            }
+            cfg.key = *key;
+        } catch (const KeyFileError& e) {
+            log_error("{}", e.what());
+            return false;
+        }
+    }
     return true;
 }
 
@@ -148,6 +163,11 @@ int agent_main(int argc, char** argv) {
     if (cl.mode == CommandLine::Mode::help || cl.mode == CommandLine::Mode::version) {
         std::fwrite(cl.output.data(), 1, cl.output.size(), stdout);
         return 0;
+    }
+    if (cl.mode == CommandLine::Mode::keygen) {
+        const std::string key = format_key(generate_key()) + "\n";
+        std::fwrite(key.data(), 1, key.size(), stdout);
+        return std::fflush(stdout) == 0 ? 0 : 1;
     }
     AgentConfig cfg;
     if (!load_config(cl, cfg)) return kExitUsage;

@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
     try {
         beat::Server server(&loop, config);
         uv_run(&loop, UV_RUN_DEFAULT);
+    } catch (const beat::KeyFileError& e) {
+        // A configuration error, like a bad option: exit 2, which the unit does not restart on.
+        beat::log_error("{}", e.what());
+        rc = 2;
     } catch (const beat::StorageError& e) {
         beat::log_error("storage: {}", e.what());
         rc = 1;

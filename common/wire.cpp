@@ -90,6 +90,8 @@ std::string_view to_string(DecodeError e) noexcept {
             return "bad_metric_name";
         case DecodeError::bad_value:
             return "bad_value";
+        case DecodeError::bad_time:
+            return "bad_time";
     }
     return "unknown";
 }
@@ -137,6 +139,7 @@ DecodeError decode_heartbeat(std::string_view d, HeartbeatView& out) noexcept {
         !r.read(out.interval_ms) || !r.read(host_len)) {
         return DecodeError::truncated;
     }
+    if (send_time >= static_cast<std::uint64_t>(kMaxSendTimeMs)) return DecodeError::bad_time;
     out.send_time_ms = static_cast<std::int64_t>(send_time);
     if (out.interval_ms < kMinIntervalMs || out.interval_ms > kMaxIntervalMs) {
         return DecodeError::bad_interval;

@@ -20,6 +20,8 @@ inline constexpr std::size_t kAuthTagLength = 16;   // Reserved for authenticate
 inline constexpr std::uint8_t kFlagAuth = 0x01;     // A kAuthTagLength tag follows the records.
 inline constexpr std::uint32_t kMinIntervalMs = 10;
 inline constexpr std::uint32_t kMaxIntervalMs = 86'400'000;
+// Send times are Unix milliseconds from 1970 up to (not including) 2100-01-01.
+inline constexpr std::int64_t kMaxSendTimeMs = 4'102'444'800'000;
 
 // Why a datagram was rejected. Each value is distinct so that the server can count by reason.
 enum class DecodeError : std::uint8_t {
@@ -35,8 +37,9 @@ enum class DecodeError : std::uint8_t {
     bad_host_name,    // Not UTF-8, or holds a control character or a space.
     bad_metric_name,  // Not UTF-8, or holds a control character or a space.
     bad_value,        // A metric value that is NaN or infinite.
+    bad_time,         // A send time outside [0, kMaxSendTimeMs).
 };
-inline constexpr std::size_t kDecodeErrorCount = 12;
+inline constexpr std::size_t kDecodeErrorCount = 13;
 
 // A stable lower-case name for each error ("truncated", "bad_magic", ...), used in logs and stats.
 std::string_view to_string(DecodeError e) noexcept;

@@ -46,10 +46,10 @@ std::string format_beat(const std::vector<std::string>& datagrams) {
         if (!header) {
             out += fmt::format(
                 "host {} incarnation {:016x} sequence {} interval {} sent {}\n"
-                "{} datagram{} ({} bytes)\n",
+                "{} datagram{} ({} bytes{})\n",
                 v.host, v.incarnation, v.sequence, format_duration(v.interval_ms),
-                utc_time(v.send_time_ms), datagrams.size(), datagrams.size() == 1 ? "" : "s",
-                bytes);
+                utc_time(v.send_time_ms), datagrams.size(), datagrams.size() == 1 ? "" : "s", bytes,
+                (v.flags & kFlagAuth) ? ", signed" : "");
             header = true;
         }
         MetricCursor cur = v.metrics();

@@ -16,6 +16,7 @@ constexpr std::string_view kHelp =
     "Usage: beat_client [run] [OPTIONS]               beat every --interval until SIGTERM\n"
     "       beat_client once [--print] [--dry-run] [OPTIONS]\n"
     "                                                 build one beat, print it, send it\n"
+    "       beat_client keygen                        print a new random key for --key-file\n"
     "       beat_client put KEY VALUE [TIMESTAMP] --server HOST:PORT\n"
     "       beat_client get KEY --server HOST:PORT\n"
     "\n"
@@ -26,6 +27,8 @@ constexpr std::string_view kHelp =
     "  --host NAME           host name sent with each beat (default: the system's)\n"
     "  --metric NAME=VALUE   an extra metric sent with each beat; repeatable\n"
     "  --metrics-file PATH   file of 'name value' lines, re-read every beat and on SIGHUP\n"
+    "  --key-file PATH       sign beats with this host's key from PATH (see README,\n"
+    "                        Security); the file must not be readable by others\n"
     "  --config PATH         TOML config file (see systemd/beat-client.toml); flags override it\n"
     "  --disable LIST        collectors to switch off, comma-separated:\n"
     "                        cpu,mem,load,kernel,uptime,disk,net,agent\n"
@@ -47,9 +50,9 @@ void split_commas(std::string_view list, std::vector<std::string>& out) {
     }
 }
 
-constexpr std::array<std::string_view, 8> kValueOptions = {
-    "--server",       "--interval", "--host",    "--metric",
-    "--metrics-file", "--config",   "--disable", "--log-level"};
+constexpr std::array<std::string_view, 9> kValueOptions = {
+    "--server",   "--interval", "--host",      "--metric", "--metrics-file",
+    "--key-file", "--config",   "--log-level", "--disable"};
 
 // Stores the value of option `name`, one of kValueOptions, in `cl`.
 void store_value(CommandLine& cl, std::string_view name, std::string_view value) {
@@ -63,6 +66,8 @@ void store_value(CommandLine& cl, std::string_view name, std::string_view value)
         cl.metrics.emplace_back(value);
     } else if (name == "--metrics-file") {
         cl.metrics_file = std::string(value);
+    } else if (name == "--key-file") {
+        cl.key_file = std::string(value);
     } else if (name == "--config") {
         cl.config_path = std::string(value);
     } else if (name == "--disable") {
@@ -90,11 +95,12 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
             return cl;
         }
         if (!arg.starts_with("-")) {
-            if (subcommand_seen || (arg != "run" && arg != "once")) {
+            if (subcommand_seen || (arg != "run" && arg != "once" && arg != "keygen")) {
                 throw UsageError("unexpected argument: " + std::string(arg));
             }
             subcommand_seen = true;
             if (arg == "once") cl.mode = CommandLine::Mode::once;
+            if (arg == "keygen") cl.mode = CommandLine::Mode::keygen;
             continue;
         }
         const std::size_t eq = arg.find('=');
@@ -132,6 +138,7 @@ void apply_flags(const CommandLine& cl, AgentConfig& cfg) {
     for (const std::string& m : cl.metrics)
         set_metric_assignment(cfg, "--metric", m);
     if (cl.metrics_file) set_metrics_file(cfg, "--metrics-file", *cl.metrics_file);
+    if (cl.key_file) set_key_file(cfg, "--key-file", *cl.key_file);
     for (const std::string& c : cl.disable)
         set_collector_enabled(cfg, "--disable", c, false);
     if (cl.log_level) set_log_level(cfg, "--log-level", *cl.log_level);

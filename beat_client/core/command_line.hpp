@@ -1,5 +1,6 @@
-// The agent's command line: `beat_client [run] [options]` and `beat_client once --print
-// [--dry-run] [options]`. (`put` and `get` are dispatched before this parser sees them.)
+// The agent's command line: `beat_client [run] [options]`, `beat_client once --print
+// [--dry-run] [options]` and `beat_client keygen`. (`put` and `get` are dispatched before this
+// parser sees them.)
 #pragma once
 
 #include <optional>
@@ -17,7 +18,7 @@ struct UsageError : std::runtime_error {
 };
 
 struct CommandLine {
-    enum class Mode { run, once, help, version };
+    enum class Mode { run, once, keygen, help, version };
     Mode mode = Mode::run;
     std::string output;    // With help and version: the text to print.
     bool print = false;    // once: print the beat.
@@ -26,7 +27,7 @@ struct CommandLine {
 
     // Flags as given, applied over the config file by apply_flags().
     std::vector<std::string> servers, metrics, disable;
-    std::optional<std::string> interval, host, metrics_file, log_level;
+    std::optional<std::string> interval, host, metrics_file, key_file, log_level;
 };
 
 // Parses argv (argv[0] is the program). Options may come before or after the subcommand, as

@@ -156,6 +156,11 @@ void set_metrics_file(AgentConfig& cfg, std::string_view key, std::string_view p
     cfg.metrics_file = std::string(path);
 }
 
+void set_key_file(AgentConfig& cfg, std::string_view key, std::string_view path) {
+    if (path.empty()) fail(key, "expected a file path");
+    cfg.key_file = std::string(path);
+}
+
 void set_metric(AgentConfig& cfg, std::string_view key, Metric metric) {
     if (!valid_name(metric.name)) {
         fail(key, "invalid metric name (1 to 255 bytes, no blanks or controls)");
@@ -230,6 +235,8 @@ void apply_config_toml(AgentConfig& cfg, std::string_view toml_text, std::string
             set_log_level(cfg, key, string_value(node, key));
         } else if (key == "metrics_file") {
             set_metrics_file(cfg, key, string_value(node, key));
+        } else if (key == "key_file") {
+            set_key_file(cfg, key, string_value(node, key));
         } else if (key == "metrics" && node.is_table()) {
             apply_metrics(cfg, *node.as_table());
         } else if (key == "collectors" && node.is_table()) {
@@ -238,8 +245,8 @@ void apply_config_toml(AgentConfig& cfg, std::string_view toml_text, std::string
             fail(key, "expected a table, got " + type_name(node));
         } else {
             fail(key,
-                 "unknown key (known: servers, interval, host, log_level, metrics_file, jitter, "
-                 "resolve_interval, [metrics], [collectors.NAME])");
+                 "unknown key (known: servers, interval, host, log_level, metrics_file, key_file, "
+                 "jitter, resolve_interval, [metrics], [collectors.NAME])");
         }
     }
 }

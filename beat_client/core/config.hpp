@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "beat_client/core/collectors.hpp"
 #include "common/endpoint.hpp"
+#include "common/key_ring.hpp"
 #include "common/log.hpp"
 #include "common/wire.hpp"
 
@@ -27,6 +29,8 @@ struct AgentConfig {
     std::string host;                           // Empty: the system host name.
     std::vector<Metric> metrics;                // Fixed metrics sent with every beat.
     std::string metrics_file;                   // Empty: none. Re-read every beat.
+    std::string key_file;                       // Empty: beats are not signed.
+    std::optional<Key> key;                     // Resolved from key_file for `host` at start.
     CollectorSchedule collectors;               // All enabled, every beat.
     double jitter = 0.05;                       // Fraction of the interval, 0..kMaxJitter.
     std::int64_t resolve_interval_ms = 60'000;  // How often server host names are looked up.
@@ -49,6 +53,7 @@ void set_jitter(AgentConfig& cfg, std::string_view key, double fraction);
 void set_host(AgentConfig& cfg, std::string_view key, std::string_view host);
 void set_log_level(AgentConfig& cfg, std::string_view key, std::string_view level);
 void set_metrics_file(AgentConfig& cfg, std::string_view key, std::string_view path);
+void set_key_file(AgentConfig& cfg, std::string_view key, std::string_view path);
 // Adds a fixed metric, replacing one of the same name.
 void set_metric(AgentConfig& cfg, std::string_view key, Metric metric);
 // "name=value", as given to --metric.

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "common/auth_tag.hpp"
 #include "common/log.hpp"
 
 namespace beat {
@@ -48,7 +49,11 @@ const std::vector<std::string>& BeatSource::next(std::int64_t monotonic_ms,
         ++hb_.sequence;
         hb_.send_time_ms = unix_ms;
         std::size_t skipped = 0;
-        datagrams_ = pack_beat(hb_, 0, &skipped);
+        datagrams_ = pack_beat(hb_, cfg_.key ? kAuthTagLength : 0, &skipped);
+        if (cfg_.key) {
+            for (std::string& d : datagrams_)
+                sign_datagram(d, *cfg_.key);
+        }
         if (skipped > 0) log_debug("metrics left out of beat {}: {}", hb_.sequence, skipped);
     } catch (const std::exception& e) {
         log_error("beat {} could not be built: {}", hb_.sequence, e.what());

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "beat_server/core/registry.hpp"
+#include "beat_server/core/stats.hpp"
 #include "common/wire.hpp"
 
 namespace beat {
@@ -27,6 +29,10 @@ class EventSink {
     virtual void host_forgotten(const HostRecord& host, std::int64_t now_ms) = 0;
     // A datagram failed to decode. Called for every one; rate limiting is the sink's business.
     virtual void invalid_datagram(DecodeError error, const SourceAddress& from,
+                                  std::int64_t now_ms) = 0;
+    // A datagram that decoded was refused for `reason` (its host name as it claimed, unverified).
+    // Called for every one; rate limiting is the sink's business.
+    virtual void datagram_refused(Refusal reason, std::string_view host, const SourceAddress& from,
                                   std::int64_t now_ms) = 0;
     // The periodic summary: every host currently silent, longest silent first.
     virtual void silent_summary(std::span<const HostRecord* const> silent, std::size_t up,

@@ -6,7 +6,9 @@
 namespace beat {
 
 LogReporter::LogReporter(std::size_t max_names, std::int64_t invalid_log_window_ms)
-    : max_names_(max_names), invalid_limiter_(invalid_log_window_ms) {}
+    : max_names_(max_names),
+      invalid_limiter_(invalid_log_window_ms),
+      refused_limiter_(invalid_log_window_ms) {}
 
 void LogReporter::host_new(const HostRecord& h, std::int64_t) {
     log_info("host new host={} address={} interval={} incarnation={:016x}", h.name,
@@ -48,6 +50,16 @@ void LogReporter::invalid_datagram(DecodeError error, const SourceAddress& from,
     const std::uint64_t suppressed = invalid_limiter_.take_suppressed(ip);
     log_warn("invalid datagram from={} reason={} suppressed_since_last={}", from.to_string(),
              to_string(error), suppressed);
+}
+
+void LogReporter::datagram_refused(Refusal reason, std::string_view host, const SourceAddress& from,
+                                   std::int64_t now_ms) {
+    if (!log_enabled(LogLevel::warn)) return;
+    // A source address cannot be spelled "host_limit", so the two kinds of key never meet.
+    const std::string key = reason == Refusal::host_limit ? "host_limit" : from.ip();
+    if (!refused_limiter_.allow(key, now_ms)) return;
+    log_warn("refused datagram from={} host={} reason={} suppressed_since_last={}",
+             from.to_string(), host, to_string(reason), refused_limiter_.take_suppressed(key));
 }
 
 void LogReporter::silent_summary(std::span<const HostRecord* const> silent, std::size_t up,

@@ -20,8 +20,15 @@ std::int64_t second_of(std::int64_t ms) {
 Monitor::Monitor(const MonitorConfig& config, Store& store, EventSink& events)
     : config_(config), store_(store), events_(events), liveness_(config.timeout_ms) {}
 
-void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from,
-                          std::int64_t now_ms) {
+void Monitor::refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
+                     std::int64_t now_ms) {
+    ++stats_.refused;
+    ++stats_.refused_by[static_cast<std::size_t>(reason)];
+    events_.datagram_refused(reason, hb.host, from, now_ms);
+}
+
+void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms,
+                          std::int64_t now_unix_ms) {
     ++stats_.datagrams;
     HeartbeatView hb;
     if (const DecodeError e = decode_heartbeat(datagram, hb); e != DecodeError::ok) {
@@ -31,8 +38,22 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from,
         return;
     }
 
+    const AuthVerdict auth = check_auth(config_.auth, hb, now_unix_ms);
+    if (!auth.ok) return refuse(auth.reason, hb, from, now_ms);
+
     HostRecord* found = registry_.find(hb.host);
     const bool is_new = found == nullptr;
+    if (is_new && registry_.size() >= config_.max_hosts)
+        return refuse(Refusal::host_limit, hb, from, now_ms);
+    // A different incarnation is a restart only when it started after the current one: anything
+    // older is a replay, or a straggler from before the restart. Unauthenticated beats of a host
+    // already silent are let through, so that an agent whose clock stepped back is not shut out
+    // (without authentication, replay protection protects nothing anyway).
+    if (!is_new && hb.incarnation != found->sequence.incarnation() &&
+        hb.send_time_ms <= found->incarnation_start_ms &&
+        (auth.authenticated || found->liveness.state != HostState::silent)) {
+        return refuse(Refusal::replay, hb, from, now_ms);
+    }
     HostRecord& host = is_new ? registry_.add(hb.host, now_ms) : *found;
 
     const auto seen = host.sequence.observe(hb.incarnation, hb.sequence);
@@ -62,6 +83,8 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from,
             ++host.restarts;
             [[fallthrough]];
         case SequenceWindow::Verdict::first:
+            host.incarnation_start_ms = hb.send_time_ms;
+            [[fallthrough]];
         case SequenceWindow::Verdict::next:
             host.parts_sequence = hb.sequence;
             host.parts_seen = hb.part < 64 ? std::uint64_t{1} << hb.part : 0;
@@ -147,6 +170,9 @@ void Monitor::restore(const HostSnapshot& snap, std::int64_t now_ms, std::int64_
     host.parts_seen = ~std::uint64_t{0};
     host.interval_ms = snap.interval_ms;
     host.last_send_time_ms = snap.last_send_time_ms;
+    // The real start of the incarnation is not kept; its last beat is a safe stand-in, since a
+    // genuine restart begins after it.
+    host.incarnation_start_ms = snap.last_send_time_ms;
     host.beats = snap.beats;
     host.lost = snap.lost;
     host.restarts = snap.restarts;

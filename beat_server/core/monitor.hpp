@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "beat_server/core/auth_policy.hpp"
 #include "beat_server/core/events.hpp"
 #include "beat_server/core/host_snapshot.hpp"
 #include "beat_server/core/liveness.hpp"
@@ -21,6 +22,8 @@ namespace beat {
 struct MonitorConfig {
     std::optional<std::int64_t> timeout_ms;  // Unset: 3 x each host's advertised interval.
     std::int64_t forget_after_ms = 86'400'000;
+    std::size_t max_hosts = 100'000;  // Datagrams from new hosts beyond this are refused.
+    AuthPolicy auth;
 };
 
 class Monitor {
@@ -29,9 +32,16 @@ class Monitor {
     // reports. Both must outlive the monitor.
     Monitor(const MonitorConfig& config, Store& store, EventSink& events);
 
-    // Applies one datagram received at `now_ms` (monotonic) from `from`. A datagram that fails to
-    // decode changes nothing but the counters. Cost: O(metrics in the datagram).
-    void on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms);
+    // Applies one datagram received at `now_ms` (monotonic; `now_unix_ms` is the same moment in
+    // Unix time, for the clock-skew bound of authenticated beats) from `from`. A datagram that
+    // fails to decode, fails authentication, replays an earlier incarnation or would add a host
+    // beyond max_hosts changes nothing but the counters. Cost: O(metrics in the datagram).
+    void on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms,
+                     std::int64_t now_unix_ms);
+    // As above, for callers whose clock is Unix time already (tests, simulations).
+    void on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms) {
+        on_datagram(datagram, from, now_ms, now_ms);
+    }
 
     // Reports every host whose deadline has passed as silent. O(hosts that expired).
     void expire(std::int64_t now_ms);
@@ -63,6 +73,8 @@ class Monitor {
 
   private:
     void store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest);
+    void refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
+                std::int64_t now_ms);
 
     MonitorConfig config_;
     Store& store_;

@@ -34,11 +34,14 @@ struct HostRecord {
     std::int64_t first_seen_ms = 0;
     std::int64_t last_seen_ms = 0;
     std::int64_t last_send_time_ms = 0;  // The agent's clock, Unix milliseconds.
-    std::uint64_t beats = 0;             // Beats received (a beat split in parts counts once).
-    std::uint64_t lost = 0;              // Beats lost, from sequence gaps.
-    std::uint64_t restarts = 0;          // New incarnations seen after the first.
-    std::uint64_t duplicates = 0;        // Datagrams dropped as already seen or too old.
-    std::vector<HostMetric> metrics;     // Latest values, in the order first received.
+    // The send time of the first datagram accepted from the current incarnation (agent clock):
+    // a different incarnation must be newer than this to count as a restart.
+    std::int64_t incarnation_start_ms = 0;
+    std::uint64_t beats = 0;          // Beats received (a beat split in parts counts once).
+    std::uint64_t lost = 0;           // Beats lost, from sequence gaps.
+    std::uint64_t restarts = 0;       // New incarnations seen after the first.
+    std::uint64_t duplicates = 0;     // Datagrams dropped as already seen or too old.
+    std::vector<HostMetric> metrics;  // Latest values, in the order first received.
     LivenessNode liveness;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <variant>
 
+#include "beat_server/core/auth_policy.hpp"
 #include "beat_server/core/store.hpp"
 #include "common/endpoint.hpp"
 #include "common/log.hpp"
@@ -18,13 +19,6 @@ enum class Durability {
     off,    // Memory only: nothing is written, nothing is loaded.
     batch,  // "ok" at once; batches are committed at least every second.
     sync,   // "ok" once the transaction holding the put has committed (group commit).
-};
-
-// What the server demands of a datagram's authentication tag (docs/datagram.md).
-enum class AuthMode {
-    off,       // Tags are ignored; anyone who can reach the UDP port can beat for any host.
-    optional,  // Untagged datagrams are accepted; a tagged one must carry a valid tag.
-    required,  // Every datagram must carry a valid tag for its host's key.
 };
 
 struct ServerConfig {

@@ -1,13 +1,36 @@
 #include "beat_server/io/server.hpp"
 
+#include "common/duration.hpp"
 #include "common/log.hpp"
 #include "common/uv/handle.hpp"
 
 namespace beat {
+namespace {
+
+KeyRing load_keys(const ServerConfig& config) {
+    return config.key_file.empty() ? KeyRing{} : KeyRing::load(config.key_file);
+}
+
+MonitorConfig monitor_config(const ServerConfig& config, const KeyRing& keys) {
+    MonitorConfig m;
+    m.timeout_ms = config.timeout_ms;
+    m.forget_after_ms = config.forget_after_ms;
+    m.max_hosts = config.max_hosts;
+    m.auth = AuthPolicy{config.auth, &keys, config.max_clock_skew_ms};
+    return m;
+}
+
+std::string_view auth_name(AuthMode m) {
+    return m == AuthMode::required ? "required" : m == AuthMode::optional ? "optional" : "off";
+}
+
+}  // namespace
+
 Server::Server(uv_loop_t* loop, const ServerConfig& config)
     : loop_(loop),
       config_(config),
-      monitor_(MonitorConfig{config.timeout_ms, config.forget_after_ms}, store_, reporter_) {
+      keys_(load_keys(config)),
+      monitor_(monitor_config(config, keys_), store_, reporter_) {
     try {
         for (uv_timer_t** t :
              {&detector_timer_, &report_timer_, &grace_timer_, &retention_timer_}) {
@@ -48,6 +71,16 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
              tcp_->bound(), udp_->rcvbuf_bytes(),
              config.timeout_ms ? std::to_string(*config.timeout_ms) + "ms" : "3x-interval",
              static_cast<double>(config.report_interval_ms) / 1000.0);
+    if (config.auth == AuthMode::off) {
+        log_warn(
+            "heartbeats are not authenticated: anyone who can reach udp={} can report any "
+            "host alive (give --key-file to require signed beats)",
+            udp_->bound());
+    } else {
+        log_info("heartbeat authentication: auth={} shared_key={} host_keys={} max_clock_skew={}",
+                 auth_name(config.auth), keys_.shared() != nullptr ? "yes" : "no",
+                 keys_.host_keys(), format_duration(config.max_clock_skew_ms));
+    }
     if (!is_loopback(config.tcp)) {
         log_warn(
             "tcp side-port bound to {}: the put/get protocol has no authentication, so anyone "
@@ -168,12 +201,17 @@ void Server::log_totals() const {
         if (s.rejected_by[i] == 0) continue;
         reasons += fmt::format(" {}={}", to_string(static_cast<DecodeError>(i)), s.rejected_by[i]);
     }
+    for (std::size_t i = 0; i < kRefusalCount; ++i) {
+        if (s.refused_by[i] == 0) continue;
+        reasons += fmt::format(" {}={}", to_string(static_cast<Refusal>(i)), s.refused_by[i]);
+    }
     const ProtocolStats& p = executor_.stats();
     log_info(
-        "stopped datagrams={} accepted={} rejected={} duplicates={} hosts={} keys={} points={} "
+        "stopped datagrams={} accepted={} rejected={} refused={} duplicates={} hosts={} keys={} "
+        "points={} "
         "tcp_connections={} puts={} gets={} malformed={} key_limit={} commits={} "
         "storage_failures={} storage_dropped={}{}",
-        s.datagrams, s.accepted, s.rejected, s.duplicates, monitor_.registry().size(),
+        s.datagrams, s.accepted, s.rejected, s.refused, s.duplicates, monitor_.registry().size(),
         store_.key_count(), store_.point_count(), tcp_->accepted(), p.puts, p.gets + p.get_alls,
         p.malformed, p.key_limit + s.metrics_refused, storage_ ? storage_->commits() : 0,
         storage_ ? storage_->failures() : 0, storage_ ? storage_->dropped_points() : 0, reasons);

@@ -14,6 +14,7 @@
 #include "beat_server/io/storage.hpp"
 #include "beat_server/io/tcp_server.hpp"
 #include "beat_server/io/udp_listener.hpp"
+#include "common/key_ring.hpp"
 #include "common/uv/signals.hpp"
 #include "common/uv/systemd_notify.hpp"
 
@@ -21,7 +22,8 @@ namespace beat {
 
 class Server {
   public:
-    // Opens the storage and loads it (throws StorageError when the database cannot be used), binds
+    // Reads the key file (throws KeyFileError when it cannot be used), opens the storage and loads
+    // it (throws StorageError when the database cannot be used), binds
     // both listeners on `loop` (throws UvError when one cannot be bound) and logs the bound
     // addresses as "listening udp=ADDR:PORT tcp=ADDR:PORT".
     Server(uv_loop_t* loop, const ServerConfig& config);
@@ -53,6 +55,7 @@ class Server {
 
     uv_loop_t* loop_;
     ServerConfig config_;
+    KeyRing keys_;  // Empty without --key-file.
     Store store_{config_.limits};
     Executor executor_{store_};
     LogReporter reporter_;

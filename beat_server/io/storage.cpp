@@ -5,12 +5,6 @@
 
 namespace beat {
 
-std::int64_t unix_now_ms() noexcept {
-    uv_timeval64_t tv{};
-    uv_gettimeofday(&tv);
-    return tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 Storage::Storage(uv_loop_t* loop, const ServerConfig& config, Store& store, Monitor& monitor,
                  std::function<void(std::uint64_t)> on_commit)
     : loop_(loop),

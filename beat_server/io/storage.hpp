@@ -13,6 +13,7 @@
 #include "beat_server/core/server_config.hpp"
 #include "beat_server/core/store.hpp"
 #include "beat_server/io/storage_writer.hpp"
+#include "common/uv/unix_clock.hpp"
 
 namespace beat {
 
@@ -81,8 +82,5 @@ class Storage {
     std::int64_t last_drop_log_ms_ = -60'000;
     bool closed_ = false;
 };
-
-// Unix time in milliseconds, from the system clock.
-std::int64_t unix_now_ms() noexcept;
 
 }  // namespace beat

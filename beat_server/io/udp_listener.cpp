@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "common/uv/handle.hpp"
 #include "common/uv/resolve.hpp"
+#include "common/uv/unix_clock.hpp"
 #include "common/uv/uv_error.hpp"
 
 namespace beat {
@@ -75,7 +76,7 @@ void UdpListener::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const
     try {
         if (nread > 0 && addr != nullptr) {
             self->monitor_.on_datagram(std::string_view(buf->base, static_cast<std::size_t>(nread)),
-                                       SourceAddress(addr), now_ms(h->loop));
+                                       SourceAddress(addr), now_ms(h->loop), unix_now_ms());
         } else if (nread < 0) {
             log_warn("udp receive error: {}", uv_message(static_cast<int>(nread)));
         }

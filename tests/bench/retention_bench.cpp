@@ -29,6 +29,8 @@ struct NullSink final : beat::EventSink {
                    std::int64_t) override {}
     void host_forgotten(const beat::HostRecord&, std::int64_t) override {}
     void invalid_datagram(beat::DecodeError, const beat::SourceAddress&, std::int64_t) override {}
+    void datagram_refused(beat::Refusal, std::string_view, const beat::SourceAddress&,
+                          std::int64_t) override {}
     void silent_summary(std::span<const beat::HostRecord* const>, std::size_t,
                         std::int64_t) override {}
 };

@@ -106,7 +106,8 @@ TEST_CASE("an agent restart is reported as a restart, not as loss", "[server]") 
     Server s = start_server();
     send_udp(s.udp_port, beat_datagram("delta", 100, 1000, {}, 1));
     REQUIRE(s.proc->wait_for_line("host new host=delta"));
-    send_udp(s.udp_port, beat_datagram("delta", 1, 1000, {}, 2));
+    // The new run's clock is later than the old run's start.
+    send_udp(s.udp_port, beat_datagram("delta", 1, 1000, {}, 2, 1'700'000'060'000));
     const auto line = s.proc->wait_for_line("host restarted host=delta");
     REQUIRE(line);
     CHECK(field(*line, "restarts") == "1");

@@ -102,7 +102,7 @@ TEST_CASE("random heartbeats round-trip through pack_beat and the decoder", "[wi
         hb.host = rand_name(1 + rng() % 255);
         hb.incarnation = rng();
         hb.sequence = rng();
-        hb.send_time_ms = static_cast<std::int64_t>(rng() >> 1);
+        hb.send_time_ms = static_cast<std::int64_t>(rng() % kMaxSendTimeMs);
         hb.interval_ms = kMinIntervalMs + static_cast<std::uint32_t>(rng() % kMaxIntervalMs);
         const std::size_t n = rng() % 300;
         for (std::size_t i = 0; i < n; ++i) {
@@ -207,6 +207,14 @@ TEST_CASE("the decoder rejects each kind of bad datagram with its own code", "[w
     CHECK(decode(with(6, 1)) == DecodeError::bad_part);  // part == parts
     CHECK(decode(with(32, 0).replace(33, 3, std::string(3, '\0'))) == DecodeError::bad_interval);
     CHECK(decode(with(32, 0x7f)) == DecodeError::bad_interval);
+    // Send time (24..31): negative as a signed number, and 2100-01-01 exactly.
+    CHECK(decode(with(24, '\x80')) == DecodeError::bad_time);
+    std::string y2100 = good;
+    y2100.replace(24, 8, std::string("\0\0\x03\xbb\x2c\xc3\xd8\x00", 8));
+    CHECK(decode(y2100) == DecodeError::bad_time);
+    y2100[31] = '\xff';
+    y2100[30] = '\xd7';
+    CHECK(decode(y2100) == DecodeError::ok);  // One millisecond before.
     CHECK(decode(good + "x") == DecodeError::bad_length);
     // Host length 0.
     CHECK(decode(with(36, 0)) == DecodeError::bad_length);

@@ -6,10 +6,17 @@
 #include <vector>
 
 #include "beat_server/core/monitor.hpp"
+#include "common/auth_tag.hpp"
 
 using namespace beat;
 
 namespace {
+
+MonitorConfig forgetting_after(std::int64_t ms) {
+    MonitorConfig c;
+    c.forget_after_ms = ms;
+    return c;
+}
 
 // Records every event as one short line.
 struct Recorder final : EventSink {
@@ -34,6 +41,10 @@ struct Recorder final : EventSink {
     }
     void invalid_datagram(DecodeError e, const SourceAddress&, std::int64_t) override {
         events.push_back("invalid " + std::string(to_string(e)));
+    }
+    void datagram_refused(Refusal r, std::string_view host, const SourceAddress&,
+                          std::int64_t) override {
+        events.push_back("refused " + std::string(host) + " " + std::string(to_string(r)));
     }
     void silent_summary(std::span<const HostRecord* const> silent, std::size_t up,
                         std::int64_t) override {
@@ -104,7 +115,7 @@ TEST_CASE("a silent host is reported with how long it was silent, and back with 
 TEST_CASE("a restart is reported and not counted as loss", "[monitor]") {
     Fixture f;
     f.mon.on_datagram(datagram("web1", 50, {}, 1), f.from, 0);
-    f.mon.on_datagram(datagram("web1", 1, {}, 2), f.from, 1000);
+    f.mon.on_datagram(datagram("web1", 1, {}, 2, 1'001'000), f.from, 1000);
     CHECK(f.rec.events == std::vector<std::string>{"new web1", "restarted web1"});
     const HostRecord* h = f.mon.registry().find("web1");
     CHECK(h->lost == 0);
@@ -167,7 +178,7 @@ TEST_CASE("an invalid datagram changes nothing but the counters", "[monitor]") {
 TEST_CASE("the report lists silent hosts longest-silent first and forgets old ones", "[monitor]") {
     Store store;
     Recorder rec;
-    Monitor mon(MonitorConfig{std::nullopt, 60'000}, store, rec);
+    Monitor mon(forgetting_after(60'000), store, rec);
     const SourceAddress from = addr("10.0.0.1", 1);
     mon.on_datagram(datagram("old", 1), from, 0);
     mon.on_datagram(datagram("newer", 1), from, 10'000);
@@ -242,7 +253,7 @@ TEST_CASE("metrics of a new key beyond max-keys are counted, not stored", "[moni
 TEST_CASE("a host's series stay while it is known and go with it once forgotten", "[monitor]") {
     Store store(RetentionLimits{10, 0, 0});
     Recorder rec;
-    Monitor mon(MonitorConfig{std::nullopt, 60'000}, store, rec);
+    Monitor mon(forgetting_after(60'000), store, rec);
     mon.track_forgotten(true);
     mon.on_datagram(datagram("web1", 1, {{"cpu", 1}}, 1, 1'000'000), addr("10.0.0.1", 1), 0);
     store.sweep(5'000, 100);  // Every point is too old, but the host still pins its series.
@@ -252,4 +263,104 @@ TEST_CASE("a host's series stay while it is known and go with it once forgotten"
     CHECK(mon.take_forgotten() == std::vector<std::string>{"web1"});
     store.sweep(5'000, 100);
     CHECK(store.find("web1.cpu") == nullptr);
+}
+
+TEST_CASE("an earlier incarnation sent again after a restart is refused as a replay", "[monitor]") {
+    Fixture f;
+    const std::string old_run = datagram("web1", 7, {{"cpu", 1}}, 1, 1'000'000);
+    f.mon.on_datagram(old_run, f.from, 0);
+    f.mon.on_datagram(datagram("web1", 1, {{"cpu", 2}}, 2, 1'010'000), f.from, 1000);
+    f.mon.on_datagram(old_run, f.from, 2000);
+    // A straggler of the old run, sent before the restart but arriving after it.
+    f.mon.on_datagram(datagram("web1", 8, {{"cpu", 3}}, 1, 1'009'000), f.from, 2100);
+    CHECK(f.rec.events == std::vector<std::string>{"new web1", "restarted web1",
+                                                   "refused web1 replay", "refused web1 replay"});
+    const HostRecord* h = f.mon.registry().find("web1");
+    CHECK(h->sequence.incarnation() == 2);
+    CHECK(h->last_seen_ms == 1000);
+    CHECK(h->metrics.at(0).value == 2);
+    CHECK(f.mon.stats().refused_by[static_cast<std::size_t>(Refusal::replay)] == 2);
+    // The new run goes on as if nothing happened.
+    f.mon.on_datagram(datagram("web1", 2, {}, 2, 1'011'000), f.from, 2200);
+    CHECK(h->beats == 3);
+    CHECK(h->lost == 0);
+}
+
+TEST_CASE("an unauthenticated new run of a silent host is accepted even if its clock went back",
+          "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 7, {}, 1, 1'000'000), f.from, 0);
+    // Up: a new incarnation claiming an earlier start is refused.
+    f.mon.on_datagram(datagram("web1", 1, {}, 2, 900'000), f.from, 1000);
+    CHECK(f.rec.events.back() == "refused web1 replay");
+    f.mon.expire(3000);
+    REQUIRE(f.rec.events.back() == "silent web1 3000");
+    // Silent: the same beat brings it back.
+    f.mon.on_datagram(datagram("web1", 2, {}, 2, 900'000), f.from, 4000);
+    CHECK(f.rec.events.back() == "back web1 away=4000 lost=0 restarted");
+}
+
+TEST_CASE("beats from new hosts beyond max_hosts are refused; known hosts are still served",
+          "[monitor]") {
+    Store store;
+    Recorder rec;
+    MonitorConfig cfg;
+    cfg.max_hosts = 2;
+    Monitor mon(cfg, store, rec);
+    const SourceAddress from = addr("10.0.0.1", 1);
+    mon.on_datagram(datagram("a", 1), from, 0);
+    mon.on_datagram(datagram("b", 1), from, 0);
+    mon.on_datagram(datagram("c", 1, {{"cpu", 1}}), from, 0);
+    mon.on_datagram(datagram("a", 2), from, 500);
+    CHECK(rec.events == std::vector<std::string>{"new a", "new b", "refused c host_limit"});
+    CHECK(mon.registry().size() == 2);
+    CHECK(mon.registry().find("a")->beats == 2);
+    CHECK(store.find("c.cpu") == nullptr);
+    CHECK(mon.stats().refused == 1);
+    CHECK(mon.stats().accepted == 3);
+}
+
+TEST_CASE(
+    "with authentication, refused datagrams change nothing and an old run stays out even "
+    "when the host is silent",
+    "[monitor][auth]") {
+    const std::string hex(64, 'a');
+    const KeyRing keys = KeyRing::parse(hex);
+    const Key key = *parse_key(hex);
+    Store store;
+    Recorder rec;
+    MonitorConfig cfg;
+    cfg.auth = AuthPolicy{AuthMode::required, &keys, 300'000};
+    Monitor mon(cfg, store, rec);
+    const SourceAddress from = addr("10.0.0.1", 1);
+    const std::int64_t t0 = 1'700'000'000'000;  // Unix ms; the monotonic clock starts at 0.
+    auto beat = [&](std::uint64_t seq, std::uint64_t inc, std::int64_t send, bool sign = true) {
+        std::string d = datagram("web1", seq, {{"cpu", double(seq)}}, inc, send);
+        if (sign) sign_datagram(d, key);
+        return d;
+    };
+    auto at = [&](const std::string& d, std::int64_t mono) {
+        mon.on_datagram(d, from, mono, t0 + mono);
+    };
+
+    const std::string first_run = beat(1, 1, t0);
+    at(first_run, 0);
+    at(beat(1, 2, t0 + 1000), 1000);         // The agent restarted.
+    at(beat(2, 2, t0 + 2000, false), 2000);  // Untagged.
+    std::string flipped = beat(2, 2, t0 + 2000);
+    flipped[flipped.size() - 1] ^= 1;
+    at(flipped, 2000);
+    mon.expire(10'000);     // Silent: 3 x 1 s after the last accepted beat.
+    at(first_run, 10'500);  // A capture of the first run, 10.5 s old.
+    CHECK(rec.events == std::vector<std::string>{"new web1", "restarted web1",
+                                                 "refused web1 auth_missing",
+                                                 "refused web1 auth_bad_tag", "silent web1 9000",
+                                                 "refused web1 replay"});
+    const HostRecord* h = mon.registry().find("web1");
+    CHECK(h->beats == 2);
+    CHECK(h->metrics.at(0).value == 1);
+    CHECK(mon.stats().refused == 3);
+    // The current run comes back at once.
+    at(beat(3, 2, t0 + 11'000), 11'000);
+    CHECK(rec.events.back() == "back web1 away=10000 lost=1");
 }
