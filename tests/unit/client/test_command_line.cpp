@@ -132,3 +132,11 @@ TEST_CASE("usage errors say which option or argument is wrong", "[command_line]"
     CHECK(message({"once", "run"}) == "unexpected argument: run");
     CHECK(message({"--print"}) == "--print and --dry-run belong to the once command");
 }
+
+TEST_CASE("keygen is a subcommand and --key-file names the key file", "[command_line]") {
+    CHECK(parse({"keygen"}).mode == CommandLine::Mode::keygen);
+    CHECK(config_for({"--key-file", "/etc/beat/beat.key"}).key_file == "/etc/beat/beat.key");
+    CHECK(config_for({"run", "--key-file=k"}).key_file == "k");
+    CHECK(flag_error({"--key-file="}).starts_with("--key-file: "));
+    CHECK_THROWS_AS(parse({"keygen", "once"}), UsageError);
+}

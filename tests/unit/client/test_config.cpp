@@ -42,6 +42,7 @@ interval = 2.5
 host = "db-3"
 log_level = "warn"
 metrics_file = "/run/beat/metrics"
+key_file = "/etc/beat/beat.key"
 jitter = 0.1
 resolve_interval = "5m"
 
@@ -63,6 +64,7 @@ enabled = false
     CHECK(cfg.host == "db-3");
     CHECK(cfg.log_level == LogLevel::warn);
     CHECK(cfg.metrics_file == "/run/beat/metrics");
+    CHECK(cfg.key_file == "/etc/beat/beat.key");
     CHECK(cfg.jitter == 0.1);
     CHECK(cfg.resolve_interval_ms == 300'000);
     CHECK(cfg.metrics == std::vector<Metric>{{"rack", 12}, {"role.primary", 1}});
@@ -94,6 +96,7 @@ TEST_CASE("a bad value in the config file names its key", "[config]") {
     CHECK(error_for("jitter = 0.9").starts_with("jitter: "));
     CHECK(error_for("resolve_interval = \"10ms\"").starts_with("resolve_interval: "));
     CHECK(error_for("metrics_file = \"\"").starts_with("metrics_file: "));
+    CHECK(error_for("key_file = \"\"").starts_with("key_file: "));
     CHECK(error_for("[metrics]\nrack = \"twelve\"").starts_with("metrics.rack: "));
     CHECK(error_for("[metrics]\n\"bad name\" = 1").starts_with("metrics.bad name: "));
     CHECK(error_for("[collectors.disk]\nevery = 0").starts_with("collectors.disk.every: "));
