@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
+#include <system_error>
 
 #include "common/float_repr.hpp"
 #include "common/line_framer.hpp"
+#include "common/utf8.hpp"
+#include "common/wire.hpp"
 
 namespace beat {
 namespace {
@@ -24,39 +28,98 @@ std::size_t split_fields(std::string_view line, std::array<std::string_view, N>&
     }
 }
 
+// For value text that parse_finite_double() refused: true when it does spell a number, only not
+// a finite one (nan, inf, infinity in any case and with one sign, or a decimal that overflows).
+bool non_finite_number(std::string_view s) noexcept {
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) s.remove_prefix(1);
+    if (s.empty() || s.front() == '+' || s.front() == '-') return false;
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ptr == s.data() + s.size() &&
+           (ec == std::errc::result_out_of_range || !std::isfinite(v));
+}
+
+Request malformed(RequestError why) noexcept {
+    Request req;
+    req.error = why;
+    return req;
+}
+
 }  // namespace
 
-bool valid_key(std::string_view key) noexcept {
-    if (key.empty() || key == "*") return false;
-    return std::none_of(key.begin(), key.end(), [](char ch) {
+static_assert(kMaxKeyLength == 2 * kMaxNameLength + 1, "a heartbeat metric's key must fit");
+
+std::string_view to_string(RequestError e) noexcept {
+    switch (e) {
+        case RequestError::none:
+            return "none";
+        case RequestError::bad_syntax:
+            return "bad_syntax";
+        case RequestError::empty_key:
+            return "empty_key";
+        case RequestError::long_key:
+            return "long_key";
+        case RequestError::key_control:
+            return "key_control";
+        case RequestError::key_not_utf8:
+            return "key_not_utf8";
+        case RequestError::reserved_key:
+            return "reserved_key";
+        case RequestError::bad_value:
+            return "bad_value";
+        case RequestError::non_finite_value:
+            return "non_finite_value";
+        case RequestError::bad_timestamp:
+            return "bad_timestamp";
+        case RequestError::timestamp_range:
+            return "timestamp_range";
+    }
+    return "unknown";
+}
+
+RequestError check_key(std::string_view key) noexcept {
+    if (key.empty()) return RequestError::empty_key;
+    if (key.size() > kMaxKeyLength) return RequestError::long_key;
+    bool multibyte = false;
+    for (const char ch : key) {
         const auto c = static_cast<unsigned char>(ch);
-        return c <= 0x20 || c == 0x7f;
-    });
+        if (c <= 0x20 || c == 0x7f) return RequestError::key_control;
+        multibyte |= c >= 0x80;
+    }
+    // Keys are nearly always ASCII, which is valid UTF-8 as it stands.
+    if (multibyte && !valid_utf8(key)) return RequestError::key_not_utf8;
+    if (key == "*") return RequestError::reserved_key;
+    return RequestError::none;
 }
 
 Request parse_request(std::string_view line) noexcept {
-    Request req;
     std::array<std::string_view, 4> f;
     const std::size_t n = split_fields(line, f);
+    Request req;
     if (n == 2 && f[0] == "get") {
         if (f[1] == "*") {
             req.kind = Request::Kind::get_all;
-        } else if (valid_key(f[1])) {
-            req.kind = Request::Kind::get;
-            req.key = f[1];
+            return req;
         }
+        if (const RequestError e = check_key(f[1]); e != RequestError::none) return malformed(e);
+        req.kind = Request::Kind::get;
+        req.key = f[1];
         return req;
     }
-    if (n == 4 && f[0] == "put" && valid_key(f[1])) {
-        const auto value = parse_finite_double(f[2]);
-        const auto ts = parse_int64(f[3]);
-        if (value && ts) {
-            req.kind = Request::Kind::put;
-            req.key = f[1];
-            req.value = *value;
-            req.timestamp = *ts;
-        }
+    if (n != 4 || f[0] != "put") return malformed(RequestError::bad_syntax);
+    if (const RequestError e = check_key(f[1]); e != RequestError::none) return malformed(e);
+    const auto value = parse_finite_double(f[2]);
+    if (!value) {
+        return malformed(non_finite_number(f[2]) ? RequestError::non_finite_value
+                                                 : RequestError::bad_value);
     }
+    const auto ts = parse_int64(f[3]);
+    if (!ts) return malformed(RequestError::bad_timestamp);
+    if (*ts < kMinTimestamp || *ts > kMaxTimestamp) return malformed(RequestError::timestamp_range);
+    req.kind = Request::Kind::put;
+    req.key = f[1];
+    req.value = *value;
+    req.timestamp = *ts;
     return req;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,8 +50,8 @@ TEST_CASE("put values are read as floats and timestamps as integers", "[protocol
         {"put k +2 1", 2.0, 1},
         {"put k 1e308 1", 1e308, 1},
         {"put k 1e-400 1", 0.0, 1},
-        {"put k 0.1 9223372036854775807", 0.1, std::numeric_limits<std::int64_t>::max()},
-        {"put k 0 -9223372036854775808", 0.0, std::numeric_limits<std::int64_t>::min()},
+        {"put k 0.1 253402300799", 0.1, kMaxTimestamp},
+        {"put k 0 -62135596800", 0.0, kMinTimestamp},
     };
     for (const Case& c : cases) {
         INFO(c.line);
@@ -69,9 +70,9 @@ TEST_CASE("get names one key, and get * names them all", "[protocol]") {
     CHECK(parse_request("get *").kind == Kind::get_all);
 }
 
-TEST_CASE("keys may hold any printable byte, including UTF-8 and stars", "[protocol]") {
+TEST_CASE("keys may hold any printable UTF-8, including stars", "[protocol]") {
     for (const char* key : {"a.b-c_d:e/f", "**", "*x", "x*", "temp\xc3\xa9rature", "\"quoted\"",
-                            "[1]", "#", "k=v,w", "\xff\xfe"}) {
+                            "[1]", "#", "k=v,w", "\xe2\x9c\x93", "\xf0\x9f\x92\x93"}) {
         INFO(key);
         const std::string get_line = std::string("get ") + key;
         const Request get = parse_request(get_line);
@@ -135,12 +136,8 @@ TEST_CASE("a request with CRLF is well-formed once framed", "[protocol]") {
 }
 
 TEST_CASE("a very long request line is parsed without trouble", "[protocol]") {
-    const std::string key(60'000, 'k');
-    const std::string line = "put " + key + " 1 2";
-    const Request r = parse_request(line);
-    REQUIRE(r.kind == Kind::put);
-    CHECK(r.key.size() == key.size());
     CHECK(parse_request("put k 0." + std::string(60'000, '1') + " 2").kind == Kind::put);
+    CHECK(parse_request("put " + std::string(60'000, 'k') + " 1 2").kind == Kind::malformed);
     CHECK(parse_request("put k 1 " + std::string(60'000, '1')).kind == Kind::malformed);
     CHECK(parse_request(std::string(60'000, ' ')).kind == Kind::malformed);
 }
@@ -163,6 +160,126 @@ TEST_CASE("valid_key accepts printable keys and refuses the rest", "[protocol]")
     for (int c = 0; c < 0x20; ++c) {
         CHECK_FALSE(valid_key(std::string(1, static_cast<char>(c))));
     }
+}
+
+TEST_CASE("keys are at most 511 bytes, so that any heartbeat metric's key fits", "[protocol]") {
+    const std::string host(255, 'h'), metric(255, 'm');
+    const std::string longest = host + "." + metric;
+    REQUIRE(longest.size() == kMaxKeyLength);
+    CHECK(check_key(longest) == RequestError::none);
+    CHECK(check_key(longest + "x") == RequestError::long_key);
+    const std::string line = "put " + longest + " 1 2";
+    const Request put = parse_request(line);
+    CHECK(put.kind == Kind::put);
+    CHECK(put.key == longest);
+    const Request get = parse_request("get " + longest + "x");
+    CHECK(get.kind == Kind::malformed);
+    CHECK(get.error == RequestError::long_key);
+    // 170 three-byte characters (510 bytes) fit; one more does not.
+    std::string wide;
+    for (int i = 0; i < 170; ++i)
+        wide += "\xe2\x9c\x93";
+    CHECK(check_key(wide) == RequestError::none);
+    CHECK(check_key(wide + "\xe2\x9c\x93") == RequestError::long_key);
+}
+
+TEST_CASE("keys must be well-formed UTF-8", "[protocol]") {
+    for (const char* key : {"\xff\xfe", "a\x80", "\xc3", "temp\xc3(", "\xc0\xae", "\xed\xa0\x80",
+                            "\xf4\x90\x80\x80", "\xf0\x9f\x92"}) {
+        INFO(key);
+        CHECK(check_key(key) == RequestError::key_not_utf8);
+        CHECK(parse_request(std::string("get ") + key).error == RequestError::key_not_utf8);
+        CHECK(parse_request(std::string("put ") + key + " 1 2").error ==
+              RequestError::key_not_utf8);
+    }
+}
+
+TEST_CASE("timestamps are refused outside the years 1 to 9999", "[protocol]") {
+    CHECK(parse_request("put k 1 253402300799").kind == Kind::put);
+    CHECK(parse_request("put k 1 -62135596800").kind == Kind::put);
+    CHECK(parse_request("put k 1 -1").kind == Kind::put);
+    for (const char* line :
+         {"put k 1 253402300800", "put k 1 -62135596801", "put k 1 9223372036854775807",
+          "put k 1 -9223372036854775808", "put k 1 100000000000000"}) {
+        INFO(line);
+        const Request r = parse_request(line);
+        CHECK(r.kind == Kind::malformed);
+        CHECK(r.error == RequestError::timestamp_range);
+    }
+}
+
+TEST_CASE("values that spell a number that is not finite are told apart", "[protocol]") {
+    for (const char* v : {"nan", "NaN", "-nan", "+nan", "inf", "-inf", "+INF", "infinity",
+                          "Infinity", "1e400", "-1e400", "1e999999999999"}) {
+        INFO(v);
+        CHECK(parse_request(std::string("put k ") + v + " 1").error ==
+              RequestError::non_finite_value);
+    }
+    for (const char* v :
+         {"abc", "0x10", "1,5", "-", "+", ".", "1e", "+-inf", "--1", "nanx", "", "1 "}) {
+        INFO(v);
+        const Request r = parse_request(std::string("put k ") + v + " 1");
+        CHECK(r.kind == Kind::malformed);
+        CHECK(r.error != RequestError::non_finite_value);
+    }
+}
+
+TEST_CASE("every malformed request is counted under the first reason that applies", "[protocol]") {
+    using E = RequestError;
+    const std::vector<std::pair<std::string, RequestError>> cases = {
+        {"", E::bad_syntax},
+        {"hello", E::bad_syntax},
+        {"PUT k 1 2", E::bad_syntax},
+        {"put k 1", E::bad_syntax},
+        {"put k 1 2 3", E::bad_syntax},
+        {"put  k 1 2", E::bad_syntax},
+        {"get a b", E::bad_syntax},
+        {"get", E::bad_syntax},
+        {"get ", E::empty_key},
+        {"put  1 2", E::empty_key},
+        {"get " + std::string(512, 'k'), E::long_key},
+        {"put " + std::string(600, 'k') + " nan x", E::long_key},
+        {"get k\t", E::key_control},
+        {"put \x1b[31m 1 2", E::key_control},
+        {std::string("get k\0", 6), E::key_control},
+        {"get \x7f", E::key_control},
+        {"get k\r", E::key_control},
+        {"put \xff 1 2", E::key_not_utf8},
+        {"put * 1 2", E::reserved_key},
+        {"put * nan 2", E::reserved_key},
+        {"put k abc 1", E::bad_value},
+        {"put k 1_000 x", E::bad_value},
+        {"put k inf 1", E::non_finite_value},
+        {"put k nan x", E::non_finite_value},
+        {"put k 1 1.5", E::bad_timestamp},
+        {"put k 1 9223372036854775808", E::bad_timestamp},
+        {"put k 1 ", E::bad_timestamp},
+        {"put k 1 999999999999", E::timestamp_range},
+    };
+    for (const auto& [line, reason] : cases) {
+        INFO("'" << line << "'");
+        const Request r = parse_request(line);
+        CHECK(r.kind == Kind::malformed);
+        CHECK(to_string(r.error) == to_string(reason));
+    }
+}
+
+TEST_CASE("a well-formed request carries no error", "[protocol]") {
+    for (const char* line : {"put k 1 2", "get k", "get *"}) {
+        INFO(line);
+        CHECK(parse_request(line).error == RequestError::none);
+    }
+}
+
+TEST_CASE("every request error has its own name", "[protocol]") {
+    std::set<std::string_view> names;
+    for (std::size_t i = 0; i < kRequestErrorCount; ++i) {
+        const std::string_view name = to_string(static_cast<RequestError>(i));
+        CHECK(name != "unknown");
+        names.insert(name);
+    }
+    CHECK(names.size() == kRequestErrorCount);
+    CHECK(to_string(static_cast<RequestError>(kRequestErrorCount)) == "unknown");
 }
 
 TEST_CASE("reply text is built byte for byte", "[protocol]") {
@@ -210,7 +327,8 @@ TEST_CASE("format_put reads back as the same put", "[protocol]") {
     for (int i = 0; i < 20'000; ++i) {
         const double value = std::bit_cast<double>(rng());
         if (!std::isfinite(value)) continue;
-        const auto ts = static_cast<std::int64_t>(rng());
+        const auto ts =
+            std::uniform_int_distribution<std::int64_t>(kMinTimestamp, kMaxTimestamp)(rng);
         std::string text = format_put("series.1", value, ts);
         REQUIRE(text.back() == '\n');
         text.pop_back();
