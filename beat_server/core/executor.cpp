@@ -36,6 +36,7 @@ void Executor::execute(const Request& req, std::string& out) {
             return;
         case Request::Kind::malformed:
             ++stats_.malformed;
+            ++stats_.malformed_by[static_cast<std::size_t>(req.error)];
             append_error(out);
             return;
     }

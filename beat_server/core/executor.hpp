@@ -20,6 +20,7 @@ class Executor {
     // line per point + "\n" for get (keys in first-insertion order for "get *", points sorted by
     // timestamp), "error\nwrong command\n\n" for a malformed request, and
     // "error\nkey limit reached: max-keys=N\n\n" for a put of a new key beyond the store's limit.
+    // A malformed request is counted under its reason (request.error) in stats().malformed_by.
     void execute(const Request& request, std::string& out);
 
     // Appends the reply to a line longer than the limit and counts it.

@@ -40,6 +40,27 @@ TEST_CASE("a malformed request gets the wrong command error and is counted", "[e
     CHECK(ex.stats().too_long == 1);
 }
 
+TEST_CASE("malformed requests are counted by reason, all with the same reply", "[executor]") {
+    Store s;
+    Executor ex(s);
+    for (const char* line : {"hello", "put k nan 1", "put k inf 1", "put k 1 1e3",
+                             "put k 1 999999999999", "get \xff", "get "}) {
+        INFO(line);
+        CHECK(run(ex, line) == "error\nwrong command\n\n");
+    }
+    const auto& by = ex.stats().malformed_by;
+    const auto count = [&](RequestError e) { return by[static_cast<std::size_t>(e)]; };
+    CHECK(ex.stats().malformed == 7);
+    CHECK(count(RequestError::bad_syntax) == 1);
+    CHECK(count(RequestError::non_finite_value) == 2);
+    CHECK(count(RequestError::bad_timestamp) == 1);
+    CHECK(count(RequestError::timestamp_range) == 1);
+    CHECK(count(RequestError::key_not_utf8) == 1);
+    CHECK(count(RequestError::empty_key) == 1);
+    CHECK(count(RequestError::none) == 0);
+    CHECK(s.key_count() == 0);
+}
+
 TEST_CASE("requests are counted by command", "[executor]") {
     Store s;
     Executor ex(s);
