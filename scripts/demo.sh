@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on one machine: a beat_server and three beat_client agents on 127.0.0.1.
-# Installs what is missing, builds, shows the hosts arriving, stops one agent, shows it reported
-# silent, shows `get *` on the put/get port, then stops everything cleanly.
+# Installs what is missing, builds, makes a fleet key, shows the signed hosts arriving and an
+# unsigned one refused, stops one agent, shows it reported silent, shows `get *` on the put/get
+# port, then stops everything cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -23,31 +24,41 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # Waits up to $2 seconds for a line matching $1 in the server log and prints it.
 wait_for() {
   local pattern=$1 deadline=$((SECONDS + $2))
-  until grep -q -- "$pattern" "$work/server.log"; do
+  until grep -qs -- "$pattern" "$work/server.log"; do
     if ((SECONDS >= deadline)); then echo "timed out waiting for: $pattern" >&2; exit 1; fi
     sleep 0.1
   done
   grep -- "$pattern" "$work/server.log" | tail -n 1
 }
 
+say "making a fleet key: every beat is signed with it, the server refuses anything else"
+(umask 077 && "$client_bin" keygen >"$work/fleet.key")
+ls -l "$work/fleet.key" | cut -d' ' -f1
+
 say "starting beat_server on 127.0.0.1 (ports chosen by the kernel)"
 "$server_bin" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --report-interval 2 --data-dir "$work/data" \
-  2>"$work/server.log" &
+  --key-file "$work/fleet.key" 2>"$work/server.log" &
 server=$!
 pids+=("$server")
 line=$(wait_for "listening" 10)
 echo "$line"
+wait_for "heartbeat authentication" 10
 udp=$(sed -E 's/.*udp=([^ ]+).*/\1/' <<<"$line")
 tcp=$(sed -E 's/.*tcp=([^ ]+).*/\1/' <<<"$line")
 
 say "starting three agents beating every second"
 declare -A agent
 for n in 1 2 3; do
-  "$client_bin" run --server "$udp" --interval 1 --host "demo-node-$n" 2>"$work/agent-$n.log" &
+  "$client_bin" run --server "$udp" --interval 1 --host "demo-node-$n" \
+    --key-file "$work/fleet.key" 2>"$work/agent-$n.log" &
   agent[$n]=$!
   pids+=("${agent[$n]}")
 done
 for n in 1 2 3; do wait_for "host new host=demo-node-$n" 10; done
+
+say "an agent without the key is refused"
+"$client_bin" once --server "$udp" --host intruder --disable cpu,net 2>/dev/null
+wait_for "host=intruder reason=auth_missing" 10
 
 say "stopping demo-node-2: the server reports it silent after 3 missed beats"
 kill -TERM "${agent[2]}"
