@@ -39,6 +39,14 @@ std::string_view take_word(std::string_view& s) noexcept {
 
 }  // namespace
 
+Key make_key(const std::array<unsigned char, kKeyBytes>& bytes) {
+    ensure_sodium();
+    Key key;
+    key.bytes = bytes;
+    crypto_auth_hmacsha256_init(&key.hmac, key.bytes.data(), key.bytes.size());
+    return key;
+}
+
 std::optional<Key> parse_key(std::string_view text) {
     ensure_sodium();
     Key key;
@@ -48,7 +56,7 @@ std::optional<Key> parse_key(std::string_view text) {
         if (sodium_hex2bin(key.bytes.data(), key.bytes.size(), text.data(), text.size(), nullptr,
                            &len, &end) == 0 &&
             len == kKeyBytes && end == text.data() + text.size()) {
-            return key;
+            return make_key(key.bytes);
         }
         return std::nullopt;
     }
@@ -58,7 +66,7 @@ std::optional<Key> parse_key(std::string_view text) {
         if (sodium_base642bin(key.bytes.data(), key.bytes.size(), text.data(), text.size(), nullptr,
                               &len, &end, variant) == 0 &&
             len == kKeyBytes && end == text.data() + text.size()) {
-            return key;
+            return make_key(key.bytes);
         }
     }
     return std::nullopt;
@@ -66,8 +74,10 @@ std::optional<Key> parse_key(std::string_view text) {
 
 Key generate_key() {
     ensure_sodium();
-    Key key;
-    randombytes_buf(key.bytes.data(), key.bytes.size());
+    std::array<unsigned char, kKeyBytes> bytes;
+    randombytes_buf(bytes.data(), bytes.size());
+    Key key = make_key(bytes);
+    sodium_memzero(bytes.data(), bytes.size());
     return key;
 }
 
