@@ -2,6 +2,7 @@
 
 #include <deque>
 
+#include "beat_server/core/source_address.hpp"
 #include "common/line_framer.hpp"
 #include "common/log.hpp"
 #include "common/protocol.hpp"
@@ -25,8 +26,11 @@ struct TcpServer::Connection {
 
     uv_tcp_t handle{};
     TcpServer* server = nullptr;
+    std::list<Connection*>::iterator position;  // In server->connections_.
+    std::uint64_t active_ms = 0;                // Loop time of the last activity.
     std::string in;  // Bytes read but not yet handled (an incomplete line, or lines held back).
     std::string peer;
+    std::string address;  // The peer's IP, once counted in server->per_address_.
     std::deque<Held> held;
     std::size_t held_bytes = 0;
     bool reading = false;
@@ -45,7 +49,7 @@ struct TcpServer::WriteReq {
 TcpServer::TcpServer(uv_loop_t* loop, const Endpoint& at, const TcpLimits& limits,
                      Executor& executor, std::function<std::uint64_t()> durable_generation)
     : loop_(loop),
-      max_connections_(limits.max_connections),
+      limits_(limits),
       executor_(executor),
       read_buffer_(new char[kReadBuffer]),
       durable_generation_(std::move(durable_generation)) {
@@ -58,6 +62,13 @@ TcpServer::TcpServer(uv_loop_t* loop, const Endpoint& at, const TcpLimits& limit
         close_handle(listener_);
         throw UvError("cannot listen on TCP " + to_string(at) + ": " + uv_message(rc));
     }
+    try {
+        idle_timer_ = init_handle<uv_timer_t>(uv_timer_init, loop, "timer init");
+    } catch (...) {
+        close_handle(listener_);
+        throw;
+    }
+    idle_timer_->data = this;
     sockaddr_storage bound{};
     int len = sizeof bound;
     uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &len);
@@ -72,7 +83,7 @@ void TcpServer::on_connection(uv_stream_t* listener, int status) noexcept {
         log_warn("tcp accept failed: {}", uv_message(status));
         return;
     }
-    if (self->connections_.size() >= self->max_connections_) {
+    if (self->connections_.size() >= self->limits_.max_connections) {
         self->refuse(listener);
         return;
     }
@@ -84,21 +95,89 @@ void TcpServer::on_connection(uv_stream_t* listener, int status) noexcept {
         return;
     }
     c->handle.data = c;
-    self->connections_.insert(c);
+    try {
+        c->position = self->connections_.insert(self->connections_.end(), c);
+    } catch (const std::bad_alloc&) {
+        uv_close(reinterpret_cast<uv_handle_t*>(&c->handle),
+                 [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+        return;
+    }
+    c->active_ms = uv_now(self->loop_);
     auto* stream = reinterpret_cast<uv_stream_t*>(&c->handle);
-    if (uv_accept(listener, stream) != 0) {
+    if (uv_accept(listener, stream) != 0 || !self->admit(*c)) {
         self->close(*c);
         return;
     }
     ++self->accepted_;
     uv_tcp_nodelay(&c->handle, 1);
+    c->reading = uv_read_start(stream, &on_alloc, &on_read) == 0;
+    if (!c->reading) {
+        self->close(*c);
+        return;
+    }
+    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(self->idle_timer_))) self->arm_idle_timer();
+}
+
+bool TcpServer::admit(Connection& c) noexcept {
     sockaddr_storage peer{};
     int len = sizeof peer;
-    if (uv_tcp_getpeername(&c->handle, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
-        c->peer = sockaddr_to_string(reinterpret_cast<const sockaddr*>(&peer));
+    // A connection reset before it was accepted has no peer; it is closed like a refused one.
+    if (uv_tcp_getpeername(&c.handle, reinterpret_cast<sockaddr*>(&peer), &len) != 0) return false;
+    const auto* sa = reinterpret_cast<const sockaddr*>(&peer);
+    try {
+        c.peer = sockaddr_to_string(sa);
+        std::string ip = SourceAddress(sa).ip();
+        std::size_t& open = per_address_[ip];
+        if (open < limits_.max_per_address) {
+            ++open;
+            c.address = std::move(ip);
+            return true;
+        }
+        ++refused_per_address_;
+        const auto now = static_cast<std::int64_t>(uv_now(loop_));
+        if (address_log_.allow(ip, now)) {
+            log_warn(
+                "tcp per-address connection limit reached: address={} "
+                "max_connections_per_address={} refused_since_last_log={} refused_total={}",
+                ip, limits_.max_per_address, address_log_.take_suppressed(ip) + 1,
+                refused_per_address_);
+        }
+    } catch (const std::bad_alloc&) {
+        log_error("tcp accept: out of memory");
     }
-    c->reading = uv_read_start(stream, &on_alloc, &on_read) == 0;
-    if (!c->reading) self->close(*c);
+    return false;
+}
+
+void TcpServer::touch(Connection& c) noexcept {
+    c.active_ms = uv_now(loop_);
+    connections_.splice(connections_.end(), connections_, c.position);
+}
+
+void TcpServer::arm_idle_timer() noexcept {
+    if (idle_timer_ == nullptr || limits_.idle_timeout_ms <= 0 || connections_.empty()) return;
+    const std::uint64_t deadline =
+        connections_.front()->active_ms + static_cast<std::uint64_t>(limits_.idle_timeout_ms);
+    const std::uint64_t now = uv_now(loop_);
+    uv_timer_start(idle_timer_, &on_idle_timer, deadline > now ? deadline - now : 0, 0);
+}
+
+void TcpServer::on_idle_timer(uv_timer_t* t) noexcept {
+    auto* self = static_cast<TcpServer*>(t->data);
+    const std::uint64_t now = uv_now(self->loop_);
+    const auto timeout = static_cast<std::uint64_t>(self->limits_.idle_timeout_ms);
+    while (!self->connections_.empty()) {
+        Connection& c = *self->connections_.front();
+        if (c.active_ms + timeout > now) break;
+        if (!c.held.empty()) {
+            // Its replies wait for a commit: it waits for the server, not the client.
+            self->touch(c);
+            continue;
+        }
+        ++self->closed_idle_;
+        log_debug("tcp connection idle peer={} for={}ms: closing", c.peer, now - c.active_ms);
+        self->close(c);
+    }
+    self->arm_idle_timer();
 }
 
 void TcpServer::refuse(uv_stream_t* listener) noexcept {
@@ -118,7 +197,7 @@ void TcpServer::refuse(uv_stream_t* listener) noexcept {
         refusal_logged_ = true;
         last_refusal_log_ms_ = now;
         log_warn("tcp connection limit reached: max_connections={} refused_total={}",
-                 max_connections_, refused_);
+                 limits_.max_connections, refused_);
     }
 }
 
@@ -170,6 +249,7 @@ void TcpServer::pump(Connection& c, std::string_view fresh) {
     std::size_t pos = 0;
     std::size_t first_put = std::string::npos;
     bool stop_reading = false;
+    bool handled = false;
     while (!c.close_when_flushed) {
         if (queued(c) + out.size() >= kHighWater) {
             c.paused = true;
@@ -192,8 +272,10 @@ void TcpServer::pump(Connection& c, std::string_view fresh) {
             first_put = out.size();
         }
         executor_.execute(req, out);
+        handled = true;
         pos += f.consumed;
     }
+    if (handled) touch(c);
     if (c.paused && !stop_reading) c.paused = false;
     // Keep what is left; `data` may point into c.in, so copy before replacing.
     if (data.data() == c.in.data() && !c.in.empty()) {
@@ -252,6 +334,7 @@ void TcpServer::committed(std::uint64_t generation) noexcept {
             c->held.pop_front();
         }
         if (c->held.empty()) --holding_;
+        touch(*c);
         try {
             send(*c, ready);
             if (!c->closing) resume_if_drained(*c);
@@ -296,6 +379,7 @@ void TcpServer::on_write(uv_write_t* req, int status) noexcept {
         self->close(c);
         return;
     }
+    self->touch(c);  // The client took replies.
     try {
         self->resume_if_drained(c);
     } catch (const std::exception& e) {
@@ -326,7 +410,11 @@ void TcpServer::close(Connection& c) noexcept {
     if (c.closing) return;
     c.closing = true;
     if (!c.held.empty()) --holding_;
-    connections_.erase(&c);
+    connections_.erase(c.position);
+    if (!c.address.empty()) {
+        const auto it = per_address_.find(c.address);
+        if (--it->second == 0) per_address_.erase(it);
+    }
     uv_close(reinterpret_cast<uv_handle_t*>(&c.handle), &on_close);
 }
 
@@ -345,7 +433,8 @@ void TcpServer::shutdown(std::function<void()> on_idle) {
     shutting_down_ = true;
     on_idle_ = std::move(on_idle);
     close_handle(listener_);
-    // Copy: closing a connection removes it from the set.
+    close_handle(idle_timer_);
+    // Copy: closing a connection removes it from the list.
     std::vector<Connection*> all(connections_.begin(), connections_.end());
     for (Connection* c : all) {
         if (c->reading) {

@@ -117,4 +117,13 @@ std::string tcp_request(std::uint16_t port, std::string_view text, std::size_t r
 // Extracts the value of "key=value" from a log line, or "" when absent.
 std::string field(std::string_view line, std::string_view key);
 
+// Sends from `bytes` on the socket `fd` what fits without blocking; returns how many were sent.
+std::size_t send_what_fits(int fd, std::string_view bytes);
+
+// The local port of the socket `fd` (0 when it has none).
+std::uint16_t local_port(int fd);
+
+// The resident set size of process `pid` in KiB (VmRSS in /proc/<pid>/status), or 0.
+std::size_t vm_rss_kib(pid_t pid);
+
 }  // namespace beat::test
