@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of tests/fuzz with clang (in build-fuzz, or $BEAT_FUZZ_BUILD_DIR)
+# and runs each one for SECONDS (default 60) from its seed corpus, one after the other. Inputs the
+# fuzzer finds interesting go to a temporary directory, never into the repository's corpus.
+# Prints each target's number of executions; exits 1 when any target finds a crash, a leak, a
+# timeout or a broken invariant, after printing the input that caused it (also kept as
+# <build>/findings/<target>-crash-...; tests/fuzz/README.md says how to replay it).
+# Usage: scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+build=${BEAT_FUZZ_BUILD_DIR:-build-fuzz}
+
+# The longest input each target is given: a datagram's limit with room to go over it, else a few
+# KiB, enough for any /proc file or config of the corpus.
+declare -A max_len=(
+  [fuzz_datagram]=1500
+  [fuzz_datagram_auth]=1500
+  [fuzz_protocol]=4096
+  [fuzz_proc]=4096
+  [fuzz_config]=4096
+)
+targets=(fuzz_datagram fuzz_datagram_auth fuzz_protocol fuzz_proc fuzz_config)
+
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DBEAT_FUZZ=ON -DBEAT_WERROR=ON -DBEAT_TESTS=OFF -DBEAT_BENCH=OFF >/dev/null
+cmake --build "$build" --target beat_fuzz -j"$(nproc)"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+findings="$build/findings"
+mkdir -p "$findings"
+failed=()
+for t in "${targets[@]}"; do
+  mkdir "$work/$t"
+  log="$work/$t.log"
+  status=0
+  "$build/tests/fuzz/$t" -max_total_time="$seconds" -max_len="${max_len[$t]}" -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$findings/$t-" \
+    "$work/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1 || status=$?
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  corpus=$(sed -n 's/^#[0-9]*[[:space:]]*DONE .* corp: \([0-9]*\).*/\1/p' "$log")
+  if ((status == 0)); then
+    printf '%-20s %10s runs in %ss, corpus %s inputs\n' "$t" "${runs:-?}" "$seconds" "${corpus:-?}"
+    continue
+  fi
+  failed+=("$t")
+  printf '%-20s FAILED after %s runs (exit %d):\n' "$t" "${runs:-?}" "$status"
+  grep -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|INITED|RELOAD)' "$log" | tail -n 60
+  artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
+  if [[ -n "$artifact" && -f "$artifact" ]]; then
+    echo "input ($artifact), in hex:"
+    od -An -tx1 -v "$artifact" | head -n 100
+  fi
+done
+if ((${#failed[@]})); then
+  echo "fuzzing found problems in: ${failed[*]}"
+  exit 1
+fi

@@ -1,0 +1,42 @@
+// What the fuzz drivers share: the invariant check, the test that a view lies inside the buffer
+// it was cut from, a hash to derive choices from, and where a datagram keeps its flags.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string_view>
+
+// A broken invariant prints the driver's line and the condition, then aborts: libFuzzer reports
+// the abort as a crash and saves the input that caused it.
+#define FUZZ_CHECK(cond)                                                                      \
+    do {                                                                                      \
+        if (!(cond)) {                                                                        \
+            std::fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond); \
+            std::abort();                                                                     \
+        }                                                                                     \
+    } while (0)
+
+namespace beat::fuzz {
+
+inline constexpr std::size_t kFlagsOffset = 5;  // The datagram's flags byte (docs/datagram.md).
+
+// True when `part` points into `whole` (an empty `part` may sit at its end).
+inline bool within(std::string_view whole, std::string_view part) noexcept {
+    const std::less_equal<const char*> le;
+    return le(whole.data(), part.data()) &&
+           le(part.data() + part.size(), whole.data() + whole.size());
+}
+
+// FNV-1a of `bytes`: drivers that need more choices than the input's bytes can give (a chunk
+// size, a byte to flip) derive them from it, so that the seed corpus can stay plain captures.
+inline std::uint64_t fnv1a(std::string_view bytes) noexcept {
+    std::uint64_t h = 0xcbf29ce484222325;
+    for (unsigned char c : bytes)
+        h = (h ^ c) * 0x100000001b3;
+    return h;
+}
+
+}  // namespace beat::fuzz
