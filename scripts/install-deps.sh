@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libuv1-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsqlite3-dev libsodium-dev catch2)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(redis-server systemd)
+  pkgs+=(redis-server systemd clang libclang-rt-14-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
