@@ -19,12 +19,19 @@ class EventSink {
     virtual void host_new(const HostRecord& host, std::int64_t now_ms) = 0;
     // A known host started a new agent incarnation.
     virtual void host_restarted(const HostRecord& host, std::int64_t now_ms) = 0;
-    // A host's timeout passed with nothing heard; silent_for = now - last seen.
+    // A host's timeout passed (or its phi reached the threshold) with nothing heard;
+    // silent_for = now - last seen.
     virtual void host_silent(const HostRecord& host, std::int64_t now_ms) = 0;
     // A silent host was heard again after `away_ms`; `lost` beats went missing meanwhile
     // (unknown when the agent restarted, which `restarted` tells).
     virtual void host_back(const HostRecord& host, std::int64_t away_ms, std::uint64_t lost,
                            bool restarted, std::int64_t now_ms) = 0;
+    // A host went silent once too often in a short span (flap_damper.hpp): this replaces its
+    // silent report, and its silences and returns are not reported until it settles. A sink that
+    // does not report flapping may leave this and host_settled() as they are.
+    virtual void host_flapping(const HostRecord& /*host*/, std::int64_t /*now_ms*/) {}
+    // A flapping host has stayed up, or stayed silent (host.liveness.state tells), long enough.
+    virtual void host_settled(const HostRecord& /*host*/, std::int64_t /*now_ms*/) {}
     // A host silent for longer than the forget-after limit was dropped from the registry.
     virtual void host_forgotten(const HostRecord& host, std::int64_t now_ms) = 0;
     // A datagram failed to decode. Called for every one; rate limiting is the sink's business.

@@ -1,17 +1,10 @@
 #include "beat_server/core/liveness.hpp"
 
-#include <cstddef>
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace beat {
-
-LivenessNode* NodeList::as_node(Link* l) noexcept {
-    static_assert(offsetof(LivenessNode, link) == 0);
-    return reinterpret_cast<LivenessNode*>(l);
-}
-
-LivenessNode* NodeList::front() const noexcept {
-    return empty() ? nullptr : as_node(head_.next);
-}
 
 void NodeList::push_back(LivenessNode& n) noexcept {
     Link& l = n.link;
@@ -33,45 +26,123 @@ void NodeList::unlink(LivenessNode& n) noexcept {
     l.list = nullptr;
 }
 
-std::int64_t Liveness::timeout_for(std::uint32_t interval_ms) const noexcept {
-    if (fixed_timeout_ms_) return *fixed_timeout_ms_;
-    return static_cast<std::int64_t>(interval_ms) * multiplier_;
+DetectorReading read_detector(const LivenessNode& n, std::int64_t now_ms) noexcept {
+    DetectorReading r;
+    r.loss = n.loss.rate();
+    double interval = n.interval_ms;
+    if (n.phi) {
+        r.phi = phi(n.phi->model, static_cast<double>(now_ms - n.heard_ms));
+        interval = n.phi->model.mean_ms;
+    }
+    r.expected_ms = n.heard_ms + std::llround(interval);
+    return r;
 }
 
-HostState Liveness::beat(LivenessNode& n, std::uint32_t interval_ms, std::int64_t now_ms) {
+std::int64_t Liveness::timeout_for(std::uint32_t interval_ms) const noexcept {
+    if (fixed_timeout_ms_) return *fixed_timeout_ms_;
+    return static_cast<std::int64_t>(interval_ms) * config_.multiplier;
+}
+
+std::int64_t Liveness::timeout_of(LivenessNode& n, Arrival arrival) const noexcept {
+    PhiTrack* track = n.phi.get();
+    if (track == nullptr || arrival == Arrival::restored) return timeout_for(n.interval_ms);
+    track->model = track->intervals.model(n.interval_ms, n.loss.rate(), config_.phi);
+    const double crossing = phi_crossing_ms(track->model, config_.phi.threshold);
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(crossing)));
+}
+
+void Liveness::measure(LivenessNode& n, std::int64_t now_ms, Arrival arrival, std::uint64_t lost,
+                       HostState before) {
+    if (arrival == Arrival::next && before == HostState::up) {
+        n.loss.record(lost);
+    } else if (arrival == Arrival::next && before == HostState::silent) {
+        // A gap across a silence: the beats lost before the host was declared silent tell of the
+        // link (so a silence that was a run of lost beats makes the detector more patient); the
+        // rest may be an outage, which says nothing about the link.
+        const double interval = n.phi ? n.phi->model.mean_ms : static_cast<double>(n.interval_ms);
+        const auto waited =
+            static_cast<std::uint64_t>(static_cast<double>(n.timeout_ms) / std::max(interval, 1.0));
+        n.loss.record(std::min(lost, waited));
+    }
+    if (config_.kind != DetectorKind::phi) return;
+    if (!n.phi) n.phi = std::make_unique<PhiTrack>();
+    PhiTrack& t = *n.phi;
+    // Intervals are measured only while the host stays up.
+    if (arrival == Arrival::next && before == HostState::up && t.sample_from_ms >= 0) {
+        t.intervals.record(static_cast<double>(now_ms - t.sample_from_ms), lost);
+    }
+    if (arrival != Arrival::late) t.sample_from_ms = arrival == Arrival::restored ? -1 : now_ms;
+}
+
+HostState Liveness::beat(LivenessNode& n, std::uint32_t interval_ms, std::int64_t now_ms,
+                         Arrival arrival, std::uint64_t lost) {
     const HostState before = n.state;
-    const std::int64_t timeout = timeout_for(interval_ms);
-    NodeList* list = n.link.list;
-    const bool same_list = before == HostState::up && n.timeout_ms == timeout && list != nullptr;
-    NodeList::unlink(n);
+    if (before != HostState::unknown && interval_ms != n.interval_ms && n.phi) {
+        // A new rhythm: the intervals measured so far describe the old one.
+        n.phi->intervals.clear();
+        n.phi->sample_from_ms = -1;
+    }
+    measure(n, now_ms, arrival, lost, before);
+    if (before == HostState::silent) {
+        NodeList::unlink(n);
+        n.flap.back(now_ms);
+    }
+    if (before != HostState::up) ++up_;
     n.state = HostState::up;
-    n.timeout_ms = timeout;
-    n.deadline_ms = now_ms + timeout;
-    // The common case, a host beating at its usual interval, stays off the map lookup.
-    (same_list ? *list : up_[timeout]).push_back(n);
+    n.interval_ms = interval_ms;
+    n.heard_ms = now_ms;
+    n.timeout_ms = timeout_of(n, arrival);
+    requeue(n);
     return before;
 }
 
-std::optional<std::int64_t> Liveness::next_deadline() const noexcept {
-    std::optional<std::int64_t> best;
-    for (const auto& [timeout, list] : up_) {
-        if (list.empty()) continue;
-        const std::int64_t d = list.front()->deadline_ms;
-        if (!best || d < *best) best = d;
+void Liveness::requeue(LivenessNode& n) {
+    std::int64_t due = std::numeric_limits<std::int64_t>::max();
+    if (n.state == HostState::up) due = n.heard_ms + n.timeout_ms;
+    if (n.flap.flapping()) due = std::min(due, n.flap.settle_at_ms());
+    if (due == std::numeric_limits<std::int64_t>::max()) {
+        queue_.cancel(n);
+    } else {
+        queue_.schedule(n, due);
     }
-    return best;
+}
+
+Change Liveness::advance(LivenessNode& n, std::int64_t now_ms) {
+    Change change = Change::settled;
+    if (n.state == HostState::up && n.heard_ms + n.timeout_ms <= now_ms) {
+        n.state = HostState::silent;
+        n.silent_since_ms = now_ms;
+        --up_;
+        silent_.push_back(n);
+        switch (n.flap.silent(now_ms, n.timeout_ms, config_.flap)) {
+            case FlapDamper::Verdict::report:
+                change = Change::silent;
+                break;
+            case FlapDamper::Verdict::flapping:
+                change = Change::flapping;
+                break;
+            case FlapDamper::Verdict::quiet:
+                change = Change::silent_damped;
+                break;
+        }
+    } else {
+        // Nothing else is queued for: the host has stayed in one state long enough.
+        n.flap.settle();
+    }
+    requeue(n);
+    return change;
+}
+
+std::optional<std::int64_t> Liveness::next_deadline() const noexcept {
+    if (queue_.empty()) return std::nullopt;
+    return queue_.next_deadline();
 }
 
 void Liveness::remove(LivenessNode& n) noexcept {
+    if (n.state == HostState::up) --up_;
     NodeList::unlink(n);
+    queue_.cancel(n);
     n.state = HostState::unknown;
-}
-
-std::size_t Liveness::up_count() const noexcept {
-    std::size_t n = 0;
-    for (const auto& [timeout, list] : up_)
-        n += list.size();
-    return n;
 }
 
 }  // namespace beat

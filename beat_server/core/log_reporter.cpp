@@ -4,6 +4,19 @@
 #include "common/log.hpp"
 
 namespace beat {
+namespace {
+
+// What the detector says of the host now: phi (with the phi detector, once warmed up), the recent
+// loss rate, and when its next beat is due, relative to now (negative: overdue).
+std::string detector_fields(const HostRecord& h, std::int64_t now_ms) {
+    const DetectorReading r = read_detector(h.liveness, now_ms);
+    const std::int64_t due = r.expected_ms - now_ms;
+    return fmt::format("phi={} loss={:.1f}% next_beat={}{}",
+                       r.phi ? fmt::format("{:.2f}", *r.phi) : std::string("-"), r.loss * 100,
+                       due >= 0 ? "+" : "", format_duration(due));
+}
+
+}  // namespace
 
 LogReporter::LogReporter(std::size_t max_names, std::int64_t invalid_log_window_ms)
     : max_names_(max_names),
@@ -21,20 +34,35 @@ void LogReporter::host_restarted(const HostRecord& h, std::int64_t) {
 }
 
 void LogReporter::host_silent(const HostRecord& h, std::int64_t now_ms) {
-    log_warn("host silent host={} silent_for={} address={} last_seq={} timeout={}", h.name,
+    log_warn("host silent host={} silent_for={} address={} last_seq={} timeout={} {}", h.name,
              format_duration(now_ms - h.last_seen_ms), h.address.to_string(), h.sequence.highest(),
-             format_duration(h.liveness.timeout_ms));
+             format_duration(h.liveness.timeout_ms), detector_fields(h, now_ms));
 }
 
 void LogReporter::host_back(const HostRecord& h, std::int64_t away_ms, std::uint64_t lost,
-                            bool restarted, std::int64_t) {
+                            bool restarted, std::int64_t now_ms) {
     if (restarted) {
-        log_info("host back host={} away_for={} lost=unknown restarted=yes address={}", h.name,
-                 format_duration(away_ms), h.address.to_string());
+        log_info("host back host={} away_for={} lost=unknown restarted=yes address={} {}", h.name,
+                 format_duration(away_ms), h.address.to_string(), detector_fields(h, now_ms));
     } else {
-        log_info("host back host={} away_for={} lost={} address={}", h.name,
-                 format_duration(away_ms), lost, h.address.to_string());
+        log_info("host back host={} away_for={} lost={} address={} {}", h.name,
+                 format_duration(away_ms), lost, h.address.to_string(), detector_fields(h, now_ms));
     }
+}
+
+void LogReporter::host_flapping(const HostRecord& h, std::int64_t now_ms) {
+    log_warn(
+        "host flapping host={} silent_for={} address={} timeout={} {} (its silences and returns "
+        "are not logged until it settles)",
+        h.name, format_duration(now_ms - h.last_seen_ms), h.address.to_string(),
+        format_duration(h.liveness.timeout_ms), detector_fields(h, now_ms));
+}
+
+void LogReporter::host_settled(const HostRecord& h, std::int64_t now_ms) {
+    const bool up = h.liveness.state == HostState::up;
+    log_info("host settled host={} state={} {}={} address={} {}", h.name, up ? "up" : "silent",
+             up ? "last_heard" : "silent_for", format_duration(now_ms - h.last_seen_ms),
+             h.address.to_string(), detector_fields(h, now_ms));
 }
 
 void LogReporter::host_forgotten(const HostRecord& h, std::int64_t now_ms) {

@@ -18,6 +18,8 @@ class LogReporter final : public EventSink {
     void host_silent(const HostRecord& host, std::int64_t now_ms) override;
     void host_back(const HostRecord& host, std::int64_t away_ms, std::uint64_t lost, bool restarted,
                    std::int64_t now_ms) override;
+    void host_flapping(const HostRecord& host, std::int64_t now_ms) override;
+    void host_settled(const HostRecord& host, std::int64_t now_ms) override;
     void host_forgotten(const HostRecord& host, std::int64_t now_ms) override;
     void invalid_datagram(DecodeError error, const SourceAddress& from,
                           std::int64_t now_ms) override;

@@ -18,7 +18,10 @@ std::int64_t second_of(std::int64_t ms) {
 }  // namespace
 
 Monitor::Monitor(const MonitorConfig& config, Store& store, EventSink& events)
-    : config_(config), store_(store), events_(events), liveness_(config.timeout_ms) {}
+    : config_(config),
+      store_(store),
+      events_(events),
+      liveness_(config.detector, config.timeout_ms) {}
 
 void Monitor::refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
                      std::int64_t now_ms) {
@@ -105,13 +108,21 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     const bool newest = seen.verdict != SequenceWindow::Verdict::late;
     if (newest) host.last_send_time_ms = hb.send_time_ms;
 
-    const HostState before = liveness_.beat(host.liveness, hb.interval_ms, now_ms);
+    // The further parts of a beat, like a reordered beat, are signs of life with no interval.
+    const Arrival arrival = seen.verdict == SequenceWindow::Verdict::next ? Arrival::next
+                            : seen.verdict == SequenceWindow::Verdict::late || !new_beat
+                                ? Arrival::late
+                                : Arrival::fresh;
+    const HostState before =
+        liveness_.beat(host.liveness, hb.interval_ms, now_ms, arrival,
+                       seen.lost > 0 ? static_cast<std::uint64_t>(seen.lost) : 0);
     store_metrics(host, hb, newest);
 
     const bool restarted = seen.verdict == SequenceWindow::Verdict::restart;
     if (is_new) {
         events_.host_new(host, now_ms);
-    } else if (before == HostState::silent) {
+    } else if (before == HostState::silent && !host.liveness.flapping()) {
+        // (A flapping host's returns are not reported one by one.)
         events_.host_back(host, now_ms - previous_seen_ms,
                           seen.lost > 0 ? static_cast<std::uint64_t>(seen.lost) : 0, restarted,
                           now_ms);
@@ -177,8 +188,9 @@ void Monitor::restore(const HostSnapshot& snap, std::int64_t now_ms, std::int64_
     host.lost = snap.lost;
     host.restarts = snap.restarts;
     host.duplicates = snap.duplicates;
-    // The grace: up until now + timeout, while last_seen keeps the real time it was heard.
-    liveness_.beat(host.liveness, snap.interval_ms, now_ms);
+    // The grace: up until now + the fixed timeout, while last_seen keeps the real time it was
+    // heard.
+    liveness_.beat(host.liveness, snap.interval_ms, now_ms, Arrival::restored);
     host.last_seen_ms = std::min(snap.last_seen_unix_ms + to_mono, now_ms);
 }
 
@@ -202,7 +214,21 @@ HostSnapshot Monitor::snapshot(const HostRecord& host, std::int64_t now_ms,
 }
 
 void Monitor::expire(std::int64_t now_ms) {
-    liveness_.expire(now_ms, [&](LivenessNode& n) { events_.host_silent(owner_of(n), now_ms); });
+    liveness_.expire(now_ms, [&](LivenessNode& n, Change change) {
+        switch (change) {
+            case Change::silent:
+                events_.host_silent(owner_of(n), now_ms);
+                break;
+            case Change::flapping:
+                events_.host_flapping(owner_of(n), now_ms);
+                break;
+            case Change::silent_damped:
+                break;
+            case Change::settled:
+                events_.host_settled(owner_of(n), now_ms);
+                break;
+        }
+    });
 }
 
 void Monitor::report(std::int64_t now_ms) {

@@ -21,6 +21,7 @@ namespace beat {
 
 struct MonitorConfig {
     std::optional<std::int64_t> timeout_ms;  // Unset: 3 x each host's advertised interval.
+    DetectorConfig detector;
     std::int64_t forget_after_ms = 86'400'000;
     std::size_t max_hosts = 100'000;  // Datagrams from new hosts beyond this are refused.
     AuthPolicy auth;
@@ -43,9 +44,10 @@ class Monitor {
         on_datagram(datagram, from, now_ms, now_ms);
     }
 
-    // Reports every host whose deadline has passed as silent. O(hosts that expired).
+    // Reports every host whose deadline has passed as silent (or flapping), and every flapping
+    // host that has settled. O(log hosts) for each of them.
     void expire(std::int64_t now_ms);
-    // When expire() next has something to do, or nullopt when no host is up.
+    // When expire() next has something to do, or nullopt when nothing is due.
     std::optional<std::int64_t> next_deadline() const noexcept { return liveness_.next_deadline(); }
 
     // The periodic pass: drops hosts silent for longer than forget_after, then reports the silent

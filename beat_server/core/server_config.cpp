@@ -38,7 +38,25 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
     app.add_option("--udp", udp, "UDP heartbeat listener ADDR:PORT")->capture_default_str();
     app.add_option("--tcp", tcp, "TCP put/get listener ADDR:PORT")->capture_default_str();
     app.add_option("--timeout", timeout,
-                   "Seconds without a beat before a host is silent [default: 3 x its interval]");
+                   "Seconds without a beat before a host is silent, for the fixed detector (and "
+                   "for phi until a host is warmed up) [default: 3 x its interval]");
+    std::string detector;
+    app.add_option("--detector", detector,
+                   "phi: phi accrual, adapting to each host's rhythm and loss; fixed: the "
+                   "timeout [default: phi, or fixed with --timeout]")
+        ->check(CLI::IsMember({"fixed", "phi"}));
+    app.add_option("--phi-threshold", cfg.detector.phi.threshold,
+                   "phi at which a host is silent (about one false report in 10^N beats)")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 16.0));
+    app.add_option("--phi-pause", cfg.detector.phi.pause_intervals,
+                   "Pause a host may take without being silent, in its own intervals")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 100.0));
+    app.add_option("--flap-silences", cfg.detector.flap.silences,
+                   "Silences within 20 timeouts that make a host flapping (0: no flap damping)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::uint32_t{0}, FlapSettings::kMaxSilences));
     app.add_option("--report-interval", report, "Seconds between silent-host summaries")
         ->capture_default_str();
     app.add_option("--forget-after", forget, "Seconds of silence before a host is forgotten")
@@ -92,6 +110,13 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
         cfg.udp = endpoint_option("--udp", udp);
         cfg.tcp = endpoint_option("--tcp", tcp);
         if (!timeout.empty()) cfg.timeout_ms = duration_option("--timeout", timeout, 10);
+        if (detector == "fixed" || (detector.empty() && cfg.timeout_ms)) {
+            cfg.detector.kind = DetectorKind::fixed;
+        } else if (detector == "phi") {
+            cfg.detector.kind = DetectorKind::phi;
+        }
+        if (cfg.detector.flap.silences == 1)
+            throw CLI::ValidationError("--flap-silences", "'1' would call every silence a flap");
         cfg.report_interval_ms = duration_option("--report-interval", report, 100);
         cfg.forget_after_ms = duration_option("--forget-after", forget, 1000);
         cfg.log_level = *parse_log_level(level);

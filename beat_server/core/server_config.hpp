@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "beat_server/core/auth_policy.hpp"
+#include "beat_server/core/liveness.hpp"
 #include "beat_server/core/store.hpp"
 #include "common/endpoint.hpp"
 #include "common/log.hpp"
@@ -25,6 +26,13 @@ struct ServerConfig {
     Endpoint udp{"0.0.0.0", 43278};
     Endpoint tcp{"127.0.0.1", 8888};
     std::optional<std::int64_t> timeout_ms;  // Unset: 3 x each host's interval.
+    // --detector (fixed when only --timeout is given), --phi-threshold, --phi-pause,
+    // --flap-silences.
+    DetectorConfig detector = [] {
+        DetectorConfig d;
+        d.kind = DetectorKind::phi;
+        return d;
+    }();
     std::int64_t report_interval_ms = 20'000;
     std::int64_t forget_after_ms = 86'400'000;
     std::size_t max_connections = 1024;

@@ -14,6 +14,7 @@ KeyRing load_keys(const ServerConfig& config) {
 MonitorConfig monitor_config(const ServerConfig& config, const KeyRing& keys) {
     MonitorConfig m;
     m.timeout_ms = config.timeout_ms;
+    m.detector = config.detector;
     m.forget_after_ms = config.forget_after_ms;
     m.max_hosts = config.max_hosts;
     m.auth = AuthPolicy{config.auth, &keys, config.max_clock_skew_ms};
@@ -67,10 +68,15 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     uv_timer_start(report_timer_, &Server::on_report_timer, report, report);
     uv_timer_start(retention_timer_, &Server::on_retention_timer, kSweepIntervalMs,
                    kSweepIntervalMs);
-    log_info("listening udp={} tcp={} rcvbuf={} timeout={} report_interval={}s", udp_->bound(),
-             tcp_->bound(), udp_->rcvbuf_bytes(),
+    const PhiSettings& phi = config.detector.phi;
+    log_info("listening udp={} tcp={} rcvbuf={} timeout={} report_interval={}s detector={}",
+             udp_->bound(), tcp_->bound(), udp_->rcvbuf_bytes(),
              config.timeout_ms ? std::to_string(*config.timeout_ms) + "ms" : "3x-interval",
-             static_cast<double>(config.report_interval_ms) / 1000.0);
+             static_cast<double>(config.report_interval_ms) / 1000.0,
+             config.detector.kind == DetectorKind::phi
+                 ? fmt::format("phi phi_threshold={} phi_pause={}x-interval", phi.threshold,
+                               phi.pause_intervals)
+                 : std::string("fixed"));
     if (config.auth == AuthMode::off) {
         log_warn(
             "heartbeats are not authenticated: anyone who can reach udp={} can report any "

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <vector>
 
 #include "beat_server/core/liveness.hpp"
@@ -10,14 +11,29 @@ namespace {
 
 std::vector<int> expire(Liveness& l, std::int64_t now) {
     std::vector<int> ids;
-    l.expire(now, [&](LivenessNode& n) { ids.push_back(*static_cast<int*>(n.owner)); });
+    l.expire(now, [&](LivenessNode& n, Change) { ids.push_back(*static_cast<int*>(n.owner)); });
     return ids;
+}
+
+// The fixed-timeout detector: `timeout_ms`, or 3 x each host's interval.
+Liveness fixed(std::optional<std::int64_t> timeout_ms = {}) {
+    DetectorConfig c;
+    c.kind = DetectorKind::fixed;
+    return Liveness(c, timeout_ms);
+}
+
+// The phi detector with its default settings, pause and deviation floor as given.
+DetectorConfig phi_config(double pause_intervals = PhiSettings{}.pause_intervals) {
+    DetectorConfig c;
+    c.kind = DetectorKind::phi;
+    c.phi.pause_intervals = pause_intervals;
+    return c;
 }
 
 }  // namespace
 
 TEST_CASE("a host that misses three beats is reported silent once, at its deadline", "[liveness]") {
-    Liveness l;
+    Liveness l = fixed();
     int id = 1;
     LivenessNode n;
     n.owner = &id;
@@ -33,7 +49,7 @@ TEST_CASE("a host that misses three beats is reported silent once, at its deadli
 }
 
 TEST_CASE("every beat pushes the deadline back", "[liveness]") {
-    Liveness l;
+    Liveness l = fixed();
     int id = 1;
     LivenessNode n;
     n.owner = &id;
@@ -46,7 +62,7 @@ TEST_CASE("every beat pushes the deadline back", "[liveness]") {
 
 TEST_CASE("a silent host that beats again is up, and the beat reports it was silent",
           "[liveness]") {
-    Liveness l;
+    Liveness l = fixed();
     int id = 1;
     LivenessNode n;
     n.owner = &id;
@@ -59,7 +75,7 @@ TEST_CASE("a silent host that beats again is up, and the beat reports it was sil
 }
 
 TEST_CASE("hosts with different intervals expire in deadline order", "[liveness]") {
-    Liveness l;
+    Liveness l = fixed();
     int ids[3] = {0, 1, 2};
     LivenessNode n[3];
     for (int i = 0; i < 3; ++i)
@@ -74,7 +90,7 @@ TEST_CASE("hosts with different intervals expire in deadline order", "[liveness]
 }
 
 TEST_CASE("a fixed timeout ignores the advertised interval", "[liveness]") {
-    Liveness l(250);
+    Liveness l = fixed(250);
     int id = 1;
     LivenessNode n;
     n.owner = &id;
@@ -83,7 +99,7 @@ TEST_CASE("a fixed timeout ignores the advertised interval", "[liveness]") {
 }
 
 TEST_CASE("a host that changes its interval moves to the new deadline", "[liveness]") {
-    Liveness l;
+    Liveness l = fixed();
     int id = 1;
     LivenessNode n;
     n.owner = &id;
@@ -96,7 +112,7 @@ TEST_CASE("a host that changes its interval moves to the new deadline", "[livene
 
 TEST_CASE("expiry costs nothing for hosts that have not expired", "[liveness]") {
     // 100,000 hosts beating at one interval form one list: expiring pops only the expired heads.
-    Liveness l;
+    Liveness l = fixed();
     std::vector<int> ids(100'000);
     std::vector<LivenessNode> nodes(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -110,7 +126,7 @@ TEST_CASE("expiry costs nothing for hosts that have not expired", "[liveness]") 
 }
 
 TEST_CASE("a removed host is neither up nor silent", "[liveness]") {
-    Liveness l;
+    Liveness l = fixed();
     int id = 1;
     LivenessNode n;
     n.owner = &id;
@@ -124,4 +140,156 @@ TEST_CASE("a removed host is neither up nor silent", "[liveness]") {
     CHECK(seen == 1);
     CHECK(l.silent_count() == 0);
     CHECK(n.state == HostState::unknown);
+}
+
+namespace {
+
+// A host beating every `interval` ms with +-5% jitter (the agent's default), one in `lose_every`
+// beats lost when that is set. Returns the arrival time of its last beat.
+std::int64_t beat_regularly(Liveness& l, LivenessNode& n, std::int64_t from, int beats,
+                            std::uint32_t interval = 1000, int lose_every = 0) {
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<int> jitter(-50, 50);
+    std::int64_t t = from;
+    std::uint64_t lost = 0;
+    l.beat(n, interval, t);
+    for (int i = 1; i < beats; ++i) {
+        t += interval + jitter(rng) * static_cast<int>(interval) / 1000;
+        if (lose_every && i % lose_every == 0) {
+            ++lost;
+            continue;
+        }
+        l.beat(n, interval, t, Arrival::next, lost);
+        lost = 0;
+        CHECK(expire(l, t).empty());
+    }
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("phi: a regular host is declared silent within the expected bound", "[liveness][phi]") {
+    Liveness l(phi_config());  // Threshold 8, pause 1.5 intervals, deviation >= 0.1 interval.
+    int id = 1;
+    LivenessNode n;
+    n.owner = &id;
+    const std::int64_t last = beat_regularly(l, n, 0, 200);
+    // Pause + mean + 5.6 deviations of 100 ms: about 3.06 s.
+    REQUIRE(l.next_deadline());
+    const std::int64_t timeout = *l.next_deadline() - last;
+    CHECK(timeout >= 2950);
+    CHECK(timeout <= 3150);
+    CHECK(n.timeout_ms == timeout);
+    CHECK(expire(l, last + timeout - 1).empty());
+    CHECK(*read_detector(n, last + timeout - 1).phi < 8);
+    CHECK(expire(l, last + timeout) == std::vector<int>{1});
+    CHECK(*read_detector(n, last + timeout).phi >= 8);
+    CHECK(n.state == HostState::silent);
+}
+
+TEST_CASE("phi: a new host is judged by its advertised interval, a restored one by the timeout",
+          "[liveness][phi]") {
+    Liveness l(phi_config());
+    int ids[2] = {1, 2};
+    LivenessNode fresh, restored;
+    fresh.owner = &ids[0];
+    restored.owner = &ids[1];
+    l.beat(fresh, 1000, 0);
+    // Pause 1.5 s + the advertised 1 s + 5.6 x the 100 ms floor.
+    CHECK(fresh.timeout_ms == 3062);
+    CHECK(*read_detector(fresh, 0).phi < 1e-9);
+    l.beat(restored, 1000, 0, Arrival::restored);
+    CHECK(restored.timeout_ms == 3000);
+    CHECK(l.next_deadline() == 3000);
+}
+
+TEST_CASE("phi: one stall below the acceptable pause is not a silence", "[liveness][phi]") {
+    Liveness l(phi_config(3));  // Akka's 3 s at a 1 s interval.
+    int id = 1;
+    LivenessNode n;
+    n.owner = &id;
+    std::int64_t t = beat_regularly(l, n, 0, 100);
+    // The agent stalls for 2.9 s: its next beat arrives 3.9 s after the last.
+    CHECK(expire(l, t + 3900).empty());
+    l.beat(n, 1000, t + 3900, Arrival::next, 0);
+    CHECK(n.state == HostState::up);
+    t = beat_regularly(l, n, t + 3900, 50);
+    // It still goes silent soon after it really stops: 3 s + 1 s + some deviations, a little
+    // more patiently than before, since the stall is now among its intervals.
+    const std::int64_t timeout = *l.next_deadline() - t;
+    CHECK(timeout > 4500);
+    CHECK(timeout < 6000);
+}
+
+TEST_CASE("phi: lost beats do not raise phi between received beats", "[liveness][phi]") {
+    Liveness l(phi_config());
+    int ids[2] = {0, 1};
+    LivenessNode clean, lossy;
+    clean.owner = &ids[0];
+    lossy.owner = &ids[1];
+    beat_regularly(l, clean, 0, 400);
+    const std::int64_t last = beat_regularly(l, lossy, 0, 400, 1000, 20);  // 5% lost.
+    // The lost beats are not taken for slow intervals: the expected interval stays 1 s...
+    CHECK(lossy.phi->model.mean_ms == Approx(1000).margin(10));
+    CHECK(read_detector(lossy, last).expected_ms == Approx(last + 1000).margin(10));
+    CHECK(read_detector(lossy, last).loss == Approx(0.05).margin(0.01));
+    // ...so phi within an interval of the last beat is no higher than the clean host's, and a
+    // beat overdue after a loss gets far more time before the host is silent.
+    for (std::int64_t after : {0, 500, 1000, 1200}) {
+        INFO("after " << after);
+        CHECK(*read_detector(lossy, last + after).phi <=
+              *read_detector(clean, clean.heard_ms + after).phi + 1e-9);
+    }
+    CHECK(lossy.timeout_ms > 2 * clean.timeout_ms);
+}
+
+namespace {
+
+// Applies what is due by `now` and appends the changes reported to `out`.
+void collect(Liveness& l, std::int64_t now, std::vector<Change>& out) {
+    l.expire(now, [&](LivenessNode&, Change c) { out.push_back(c); });
+}
+
+}  // namespace
+
+TEST_CASE("flapping is reported once and settling once", "[liveness][flap]") {
+    Liveness l = fixed();
+    LivenessNode n;
+    std::vector<Change> changes;
+    // Up for 1 s, silent at +3 s, back at +4 s, ...: five silences 4 s apart.
+    std::int64_t t = 0;
+    for (int i = 0; i < 5; ++i) {
+        l.beat(n, 1000, t);
+        collect(l, t + 4000 - 1, changes);
+        t += 4000;
+        CHECK(n.flapping() == (i >= 2));
+    }
+    l.beat(n, 1000, t);
+    // Steady from now on: settled once it has been up for 10 timeouts (30 s).
+    for (int i = 1; i <= 40; ++i) {
+        l.beat(n, 1000, t + i * 1000);
+        collect(l, t + i * 1000, changes);
+    }
+    CHECK(changes == std::vector<Change>{Change::silent, Change::silent, Change::flapping,
+                                         Change::silent_damped, Change::silent_damped,
+                                         Change::settled});
+    CHECK_FALSE(n.flapping());
+    CHECK(n.state == HostState::up);
+}
+
+TEST_CASE("a flapping host that dies is reported settled silent", "[liveness][flap]") {
+    Liveness l = fixed();
+    LivenessNode n;
+    std::vector<Change> changes;
+    for (std::int64_t t = 0; t < 12'000; t += 4000) {
+        l.beat(n, 1000, t);
+        collect(l, t + 3000, changes);
+    }
+    REQUIRE(n.flapping());
+    // Silent since 11 s: settled at 11 + 10 x 3 = 41 s.
+    CHECK(l.next_deadline() == 41'000);
+    collect(l, 41'000, changes);
+    CHECK(changes.back() == Change::settled);
+    CHECK(n.state == HostState::silent);
+    CHECK_FALSE(l.next_deadline());
 }

@@ -36,6 +36,13 @@ struct Recorder final : EventSink {
         events.push_back("back " + std::string(h.name) + " away=" + std::to_string(away) +
                          " lost=" + std::to_string(lost) + (restarted ? " restarted" : ""));
     }
+    void host_flapping(const HostRecord& h, std::int64_t) override {
+        events.push_back("flapping " + std::string(h.name));
+    }
+    void host_settled(const HostRecord& h, std::int64_t) override {
+        events.push_back("settled " + std::string(h.name) + " " +
+                         (h.liveness.state == HostState::up ? "up" : "silent"));
+    }
     void host_forgotten(const HostRecord& h, std::int64_t) override {
         events.push_back("forgotten " + std::string(h.name));
     }
@@ -363,4 +370,43 @@ TEST_CASE(
     // The current run comes back at once.
     at(beat(3, 2, t0 + 11'000), 11'000);
     CHECK(rec.events.back() == "back web1 away=10000 lost=1");
+}
+
+TEST_CASE("a host that keeps going silent is reported flapping once, then settled once",
+          "[monitor][flap]") {
+    Fixture f;
+    // Silent 3 s after each beat, back a second later, five times over.
+    std::uint64_t seq = 1;
+    std::int64_t t = 0;
+    for (int i = 0; i < 5; ++i) {
+        f.mon.on_datagram(datagram("web1", seq++), f.from, t);
+        f.mon.expire(t + 3000);
+        t += 4000;
+    }
+    // Then steady; 10 timeouts (30 s) later it is settled up.
+    for (int i = 0; i < 40; ++i) {
+        f.mon.on_datagram(datagram("web1", seq++), f.from, t);
+        f.mon.expire(t);
+        t += 1000;
+    }
+    CHECK(f.rec.events == std::vector<std::string>{"new web1", "silent web1 3000",
+                                                   "back web1 away=4000 lost=0", "silent web1 3000",
+                                                   "back web1 away=4000 lost=0", "flapping web1",
+                                                   "settled web1 up"});
+}
+
+TEST_CASE("with the phi detector a warmed-up host on a clean link is silent in 3.1 intervals",
+          "[monitor][phi]") {
+    Fixture f;  // The default detector settings.
+    MonitorConfig c;
+    c.detector.kind = DetectorKind::phi;
+    Monitor mon(c, f.store, f.rec);
+    for (std::uint64_t seq = 1; seq <= 30; ++seq)
+        mon.on_datagram(datagram("web1", seq), f.from, static_cast<std::int64_t>(seq) * 1000);
+    // Every interval exactly 1 s: pause 1.5 s + 1 s + 5.6 x the 100 ms floor.
+    CHECK(mon.next_deadline() == 30'000 + 3062);
+    mon.expire(33'061);
+    CHECK(f.rec.events.back() == "new web1");
+    mon.expire(33'062);
+    CHECK(f.rec.events.back() == "silent web1 3062");
 }

@@ -1,0 +1,176 @@
+#include "beat_server/core/phi_estimator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace beat {
+namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+// Beyond 9 deviations a beat is surely due (or surely not): P(Z > 9) is about 1e-19.
+constexpr double kFar = 9;
+// With loss <= kMaxLoss each surely missing beat adds at least 0.3 to phi, so a threshold of 16
+// is reached within 54 beats.
+constexpr int kMaxTerms = 64;
+
+// P(Z > z) for a standard normal Z, accurate far into the tail.
+double upper_tail(double z) noexcept {
+    return 0.5 * std::erfc(z / std::numbers::sqrt2);
+}
+
+double density(double z) noexcept {
+    return std::exp(-0.5 * z * z) * (std::numbers::inv_sqrtpi / std::numbers::sqrt2);
+}
+
+// The z with P(Z < z) = p, for 0 < p < 1: Acklam's rational approximation (relative error below
+// 1.2e-9), good enough for a first guess that Newton steps then refine.
+double inverse_lower_tail(double p) noexcept {
+    static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+                                   -2.759285104469687e+02, 1.383577518672690e+02,
+                                   -3.066479806614716e+01, 2.506628277459239e+00};
+    static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+                                   -1.556989798598866e+02, 6.680131188771972e+01,
+                                   -1.328068155288572e+01};
+    static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
+                                   -2.400758277161838e+00, -2.549732539343734e+00,
+                                   4.374664141464968e+00,  2.938163982698783e+00};
+    static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+                                   2.445134137142996e+00, 3.754408661907416e+00};
+    constexpr double low = 0.02425;
+    auto tail = [&](double q) {
+        const double r = std::sqrt(-2 * std::log(q));
+        return (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) /
+               ((((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1);
+    };
+    if (p < low) return tail(p);
+    if (p > 1 - low) return -tail(1 - p);
+    const double q = p - 0.5;
+    const double r = q * q;
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+           (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+struct PhiAndSlope {
+    double phi = 0;
+    double slope = 0;  // d phi / d elapsed, per millisecond.
+};
+
+PhiAndSlope evaluate(const PhiModel& m, double elapsed_ms) noexcept {
+    // A beat that is surely due and missing adds what its loss costs: -log10(q).
+    const double missing = m.loss > 0 ? -std::log10(m.loss) : kInfinity;
+    PhiAndSlope r;
+    for (int j = 1; j <= kMaxTerms; ++j) {
+        const double sd = m.stddev_ms * std::sqrt(static_cast<double>(j));
+        const double z = (elapsed_ms - m.pause_ms - j * m.mean_ms) / sd;
+        // z falls as j grows, so no later beat is due either (bar terms below 1e-8 when the pause
+        // dwarfs the interval).
+        if (z < -kFar) break;
+        if (z > kFar) {
+            r.phi += missing;
+            continue;
+        }
+        const double p = m.loss + (1 - m.loss) * upper_tail(z);
+        r.phi -= std::log10(p);
+        r.slope += (1 - m.loss) * density(z) / (sd * p * std::numbers::ln10);
+    }
+    return r;
+}
+
+}  // namespace
+
+double phi(const PhiModel& m, double elapsed_ms) noexcept {
+    return evaluate(m, elapsed_ms).phi;
+}
+
+double phi_crossing_ms(const PhiModel& m, double threshold) noexcept {
+    // The first guess takes the beats before the crossing as surely missing (each adds
+    // -log10(q)) and those after it as not due at all, which is close whenever the deviation is
+    // well below the interval; beat `j` then supplies the rest of the threshold.
+    int j = 1;
+    double rest = threshold;
+    if (m.loss > 0) {
+        const double missing = -std::log10(m.loss);
+        const int full = std::min(static_cast<int>(threshold / missing), kMaxTerms - 1);
+        j = full + 1;
+        rest = threshold - full * missing;
+    }
+    const double tail = (std::pow(10.0, -rest) - m.loss) / (1 - m.loss);
+    const double z = tail <= 0 ? kFar : tail >= 1 ? -kFar : -inverse_lower_tail(tail);
+    double t = m.pause_ms + j * m.mean_ms + std::clamp(z, -kFar, kFar) * m.stddev_ms * std::sqrt(j);
+    t = std::max(t, 0.0);
+
+    // Newton steps, kept inside the bracket [lo, hi] that every evaluation narrows.
+    double lo = 0;
+    double hi = kInfinity;
+    for (int step = 0; step < 100; ++step) {
+        const PhiAndSlope e = evaluate(m, t);
+        if (e.phi >= threshold) {
+            hi = t;
+        } else {
+            lo = t;
+        }
+        if (hi - lo <= 0.5) return hi;
+        double next = e.slope > 0 && std::isfinite(e.phi)
+                          ? t + (threshold - e.phi) / e.slope
+                          : std::numeric_limits<double>::quiet_NaN();
+        if (std::abs(next - t) < 0.25 && next > lo && next < hi) return next;
+        if (!(next > lo && next < hi)) next = std::isfinite(hi) ? (lo + hi) / 2 : lo + m.mean_ms;
+        t = next;
+    }
+    return std::isfinite(hi) ? hi : t;
+}
+
+void PhiEstimator::record(double gap_ms, std::uint64_t lost) noexcept {
+    const auto sample = static_cast<float>(gap_ms / (static_cast<double>(lost) + 1));
+    if (size_ == kWindow) {
+        const double old = ring_[next_];
+        sum_ -= old;
+        sum_sq_ -= old * old;
+    } else {
+        ++size_;
+    }
+    ring_[next_] = sample;
+    sum_ += sample;
+    sum_sq_ += static_cast<double>(sample) * sample;
+    if (++next_ == kWindow) {
+        next_ = 0;
+        sum_ = sum_sq_ = 0;
+        for (std::uint32_t i = 0; i < size_; ++i) {
+            sum_ += ring_[i];
+            sum_sq_ += static_cast<double>(ring_[i]) * ring_[i];
+        }
+    }
+}
+
+void PhiEstimator::clear() noexcept {
+    size_ = next_ = 0;
+    sum_ = sum_sq_ = 0;
+}
+
+double PhiEstimator::mean_ms() const noexcept {
+    return size_ == 0 ? 0 : sum_ / size_;
+}
+
+double PhiEstimator::stddev_ms() const noexcept {
+    if (size_ < 2) return 0;
+    const double mean = mean_ms();
+    return std::sqrt(std::max(0.0, sum_sq_ / size_ - mean * mean));
+}
+
+PhiModel PhiEstimator::model(std::uint32_t interval_ms, double loss,
+                             const PhiSettings& s) const noexcept {
+    const double interval = interval_ms;
+    PhiModel m;
+    const bool measured = size_ >= s.warmup && size_ > 0;
+    m.mean_ms = std::max(measured ? mean_ms() : interval, 1.0);
+    const double floor = s.min_stddev_intervals * interval;
+    // A deviation above the mean says the normal model no longer fits; the cap keeps it usable.
+    m.stddev_ms = std::min(std::max(measured ? stddev_ms() : 0, floor), std::max(m.mean_ms, floor));
+    m.loss = std::clamp(loss, 0.0, kMaxLoss);
+    m.pause_ms = s.pause_intervals * interval;
+    return m;
+}
+
+}  // namespace beat
