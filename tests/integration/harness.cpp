@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -334,6 +335,10 @@ std::size_t vm_rss_kib(pid_t pid) {
         if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
     }
     return 0;
+}
+
+bool sanitized() {
+    return std::getenv("BEAT_SANITIZED") != nullptr;
 }
 
 }  // namespace beat::test

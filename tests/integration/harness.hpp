@@ -126,4 +126,8 @@ std::uint16_t local_port(int fd);
 // The resident set size of process `pid` in KiB (VmRSS in /proc/<pid>/status), or 0.
 std::size_t vm_rss_kib(pid_t pid);
 
+// True when BEAT_SANITIZED is set: the binaries run under sanitizers, which distort resident
+// memory and timings, so tests that measure those skip the measurement.
+bool sanitized();
+
 }  // namespace beat::test
