@@ -60,10 +60,13 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
         throw;
     }
     arm_detector();  // Restored hosts have their grace deadlines.
-    signals_ = std::make_unique<Signals>(loop, [this](int signum) {
-        log_info("received {}, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
-        stop();
-    });
+    signals_ = std::make_unique<Signals>(
+        loop,
+        [this](int signum) {
+            log_info("received {}, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+            stop();
+        },
+        [this] { reload_keys(); });
     const auto report = static_cast<std::uint64_t>(config.report_interval_ms);
     uv_timer_start(report_timer_, &Server::on_report_timer, report, report);
     uv_timer_start(retention_timer_, &Server::on_retention_timer, kSweepIntervalMs,
@@ -170,6 +173,21 @@ void Server::on_retention_timer(uv_timer_t* t) noexcept {
     }
 }
 
+void Server::reload_keys() noexcept {
+    if (config_.key_file.empty()) {
+        log_info("SIGHUP: no key file to reload");
+        return;
+    }
+    try {
+        // In place: the monitor's policy points at keys_.
+        keys_ = KeyRing::load(config_.key_file);
+        log_info("SIGHUP: reloaded key file {} shared_key={} host_keys={}", config_.key_file,
+                 keys_.shared() != nullptr ? "yes" : "no", keys_.host_keys());
+    } catch (const std::exception& e) {
+        log_error("SIGHUP: keeping the keys in use: {}", e.what());
+    }
+}
+
 void Server::stop() {
     if (stopping_) return;
     stopping_ = true;
@@ -212,14 +230,21 @@ void Server::log_totals() const {
         reasons += fmt::format(" {}={}", to_string(static_cast<Refusal>(i)), s.refused_by[i]);
     }
     const ProtocolStats& p = executor_.stats();
+    for (std::size_t i = 1; i < kRequestErrorCount; ++i) {
+        if (p.malformed_by[i] == 0) continue;
+        // Prefixed: request and datagram reasons share some names (bad_value).
+        reasons += fmt::format(" request_{}={}", to_string(static_cast<RequestError>(i)),
+                               p.malformed_by[i]);
+    }
     log_info(
         "stopped datagrams={} accepted={} rejected={} refused={} duplicates={} hosts={} keys={} "
-        "points={} "
-        "tcp_connections={} puts={} gets={} malformed={} key_limit={} commits={} "
-        "storage_failures={} storage_dropped={}{}",
+        "points={} tcp_connections={} tcp_refused={} tcp_refused_per_address={} tcp_idle_closed={} "
+        "puts={} gets={} malformed={} key_limit={} commits={} storage_failures={} "
+        "storage_dropped={}{}",
         s.datagrams, s.accepted, s.rejected, s.refused, s.duplicates, monitor_.registry().size(),
-        store_.key_count(), store_.point_count(), tcp_->accepted(), p.puts, p.gets + p.get_alls,
-        p.malformed, p.key_limit + s.metrics_refused, storage_ ? storage_->commits() : 0,
+        store_.key_count(), store_.point_count(), tcp_->accepted(), tcp_->refused(),
+        tcp_->refused_per_address(), tcp_->closed_idle(), p.puts, p.gets + p.get_alls, p.malformed,
+        p.key_limit + s.metrics_refused, storage_ ? storage_->commits() : 0,
         storage_ ? storage_->failures() : 0, storage_ ? storage_->dropped_points() : 0, reasons);
 }
 

@@ -35,6 +35,9 @@ class Server {
     // kShutdownGraceMs), commit every pending batch, close the database and every handle. The
     // loop then runs out.
     void stop();
+    // Reads the key file again (SIGHUP): new and changed keys apply to the next datagram. A file
+    // that cannot be used is logged and the keys in use are kept.
+    void reload_keys() noexcept;
 
     // With the storage's last commits (at most 1.2 s of retries when the disk fails) the whole
     // shutdown stays under 5 seconds.

@@ -276,3 +276,23 @@ TEST_CASE("keygen prints a fresh key the key file accepts", "[auth]") {
     CHECK(parse_key(ka.substr(0, 64)));
     CHECK(ka != kb);
 }
+
+TEST_CASE("auth: SIGHUP reloads the key file; a broken file keeps the keys in use", "[auth]") {
+    TempDir dir;
+    const std::string path = write_file(dir, "keys", "palm " + kPalm + "\n");
+    Server s = start_server({"--key-file", path});
+    send_udp(s.udp_port, signed_beat(Beat{.host = "oak"}, kOak));
+    REQUIRE(s.proc->wait_for_line("host=oak reason=auth_no_key"));
+
+    write_file(dir, "keys", "palm " + kPalm + "\noak " + kOak + "\n");
+    s.proc->signal(SIGHUP);
+    REQUIRE(s.proc->wait_for_line("SIGHUP: reloaded key file"));
+    send_udp(s.udp_port, signed_beat(Beat{.host = "oak"}, kOak));
+    REQUIRE(s.proc->wait_for_line("host new host=oak"));
+
+    write_file(dir, "keys", "palm not-a-key\n");
+    s.proc->signal(SIGHUP);
+    REQUIRE(s.proc->wait_for_line("SIGHUP: keeping the keys in use"));
+    send_udp(s.udp_port, signed_beat(Beat{.host = "palm"}, kPalm));
+    CHECK(s.proc->wait_for_line("host new host=palm"));
+}
