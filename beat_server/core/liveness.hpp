@@ -82,6 +82,11 @@ struct PhiTrack {
     PhiEstimator intervals;
     PhiModel model;                    // As of the latest beat.
     std::int64_t sample_from_ms = -1;  // Arrival of the newest beat; -1: no interval is open.
+    // Where phi reaches the threshold under `solved`, which `model` may have drifted from a
+    // little (see Liveness::timeout_of); -1 before the first computation.
+    PhiModel solved;
+    double crossing_ms = -1;
+    bool grace = false;  // The host is restored and has the fixed timeout, not phi's.
 };
 
 // The detector's state for one host; embedded in the host's record, which `owner` points to.
@@ -166,8 +171,9 @@ class Liveness {
     std::int64_t timeout_of(LivenessNode& n, Arrival arrival) const noexcept;
     void measure(LivenessNode& n, std::int64_t now_ms, Arrival arrival, std::uint64_t lost,
                  HostState before);
-    // Applies what is due for the queue's top node at `now_ms` and requeues it.
-    Change advance(LivenessNode& n, std::int64_t now_ms);
+    // Applies what is due for the queue's top node at `now_ms` and requeues it; nullopt when a
+    // phi deadline turns out early (see timeout_of) and the host is requeued for later.
+    std::optional<Change> advance(LivenessNode& n, std::int64_t now_ms);
     void requeue(LivenessNode& n);
 
     DetectorConfig config_;
@@ -182,9 +188,10 @@ std::size_t Liveness::expire(std::int64_t now_ms, F&& on_change) {
     std::size_t n = 0;
     while (!queue_.empty() && queue_.next_deadline() <= now_ms) {
         LivenessNode& node = queue_.top();
-        const Change c = advance(node, now_ms);
-        ++n;
-        on_change(node, c);
+        if (const std::optional<Change> c = advance(node, now_ms)) {
+            ++n;
+            on_change(node, *c);
+        }
     }
     return n;
 }

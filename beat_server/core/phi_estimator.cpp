@@ -11,6 +11,11 @@ namespace {
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 // Beyond 9 deviations a beat is surely due (or surely not): P(Z > 9) is about 1e-19.
 constexpr double kFar = 9;
+// What the sum may skip: a beat more than 6 deviations from due adds under 1e-9 to phi, and one
+// 7.5 deviations overdue is as good as lost (P(Z > 7.5) = 3e-14, below any loss rate that
+// matters) unless the loss rate is 0.
+constexpr double kNotDue = -6;
+constexpr double kSurelyDue = 7.5;
 // With loss <= kMaxLoss each surely missing beat adds at least 0.3 to phi, so a threshold of 16
 // is reached within 54 beats.
 constexpr int kMaxTerms = 64;
@@ -59,23 +64,25 @@ struct PhiAndSlope {
 
 PhiAndSlope evaluate(const PhiModel& m, double elapsed_ms) noexcept {
     // A beat that is surely due and missing adds what its loss costs: -log10(q).
-    const double missing = m.loss > 0 ? -std::log10(m.loss) : kInfinity;
-    PhiAndSlope r;
+    const double missing = m.loss > 0 ? -std::log(m.loss) : kInfinity;
+    const double surely_due = m.loss > 0 ? kSurelyDue : kFar;
+    double ln_phi = 0;
+    double ln_slope = 0;
     for (int j = 1; j <= kMaxTerms; ++j) {
         const double sd = m.stddev_ms * std::sqrt(static_cast<double>(j));
         const double z = (elapsed_ms - m.pause_ms - j * m.mean_ms) / sd;
-        // z falls as j grows, so no later beat is due either (bar terms below 1e-8 when the pause
+        // z falls as j grows, so no later beat is due either (bar terms below 1e-9 when the pause
         // dwarfs the interval).
-        if (z < -kFar) break;
-        if (z > kFar) {
-            r.phi += missing;
+        if (z < kNotDue) break;
+        if (z > surely_due) {
+            ln_phi += missing;
             continue;
         }
         const double p = m.loss + (1 - m.loss) * upper_tail(z);
-        r.phi -= std::log10(p);
-        r.slope += (1 - m.loss) * density(z) / (sd * p * std::numbers::ln10);
+        ln_phi -= std::log(p);
+        ln_slope += (1 - m.loss) * density(z) / (sd * p);
     }
-    return r;
+    return {ln_phi / std::numbers::ln10, ln_slope / std::numbers::ln10};
 }
 
 }  // namespace
@@ -115,7 +122,10 @@ double phi_crossing_ms(const PhiModel& m, double threshold) noexcept {
         double next = e.slope > 0 && std::isfinite(e.phi)
                           ? t + (threshold - e.phi) / e.slope
                           : std::numeric_limits<double>::quiet_NaN();
-        if (std::abs(next - t) < 0.25 && next > lo && next < hi) return next;
+        // phi bends on the scale of a deviation, so a Newton step s lands within about s^2 / sd
+        // of the crossing: a step within sqrt(sd / 20) is taken as the last.
+        const double close = std::max(0.25, std::sqrt(0.05 * m.stddev_ms));
+        if (std::abs(next - t) < close && next > lo && next < hi) return next;
         if (!(next > lo && next < hi)) next = std::isfinite(hi) ? (lo + hi) / 2 : lo + m.mean_ms;
         t = next;
     }

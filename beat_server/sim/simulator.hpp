@@ -15,7 +15,7 @@ namespace beat::sim {
 
 struct RunOptions {
     std::size_t hosts = 100;
-    double hours = 11;  // Simulated time; with the default lifecycle ~91% of it is alive.
+    double hours = 12;  // Simulated time; with the default lifecycle ~90% of it is alive.
     std::uint64_t seed = 1;
 };
 

@@ -293,3 +293,36 @@ TEST_CASE("a flapping host that dies is reported settled silent", "[liveness][fl
     CHECK(n.state == HostState::silent);
     CHECK_FALSE(l.next_deadline());
 }
+
+TEST_CASE(
+    "phi: a crossing reused for a slightly different model never reports below the "
+    "threshold",
+    "[liveness][phi]") {
+    Liveness l(phi_config());
+    int id = 1;
+    LivenessNode n;
+    n.owner = &id;
+    std::int64_t t = 0;
+    l.beat(n, 1000, t);
+    for (int i = 0; i < 150; ++i) {
+        t += 1000;
+        l.beat(n, 1000, t, Arrival::next, 0);
+    }
+    const std::int64_t steady = n.timeout_ms;  // 1.5 s + 1 s + 5.6 x 100 ms, rounded up.
+    CHECK(steady == 3062);
+    // One interval of 1.15 s moves the mean by 1.5 ms: close enough to keep the crossing...
+    t += 1150;
+    l.beat(n, 1000, t, Arrival::next, 0);
+    CHECK(n.timeout_ms == steady);
+    // ...which proves a millisecond early for the new mean: the host is queued again, not
+    // reported, and is reported once phi really reaches the threshold.
+    CHECK(expire(l, t + steady).empty());
+    CHECK(n.state == HostState::up);
+    REQUIRE(l.next_deadline());
+    const std::int64_t deadline = *l.next_deadline();
+    CHECK(deadline > t + steady);
+    CHECK(*read_detector(n, deadline - 1).phi < 8);
+    l.expire(deadline, [](LivenessNode&, Change c) { CHECK(c == Change::silent); });
+    CHECK(n.state == HostState::silent);
+    CHECK(*read_detector(n, deadline).phi >= 8);
+}
