@@ -6,7 +6,7 @@
 namespace beat {
 namespace {
 
-// What the detector says of the host now: phi (with the phi detector, once warmed up), the recent
+// What the detector says of the host now: phi (with the phi detector), the recent
 // loss rate, and when its next beat is due, relative to now (negative: overdue).
 std::string detector_fields(const HostRecord& h, std::int64_t now_ms) {
     const DetectorReading r = read_detector(h.liveness, now_ms);

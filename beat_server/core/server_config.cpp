@@ -38,8 +38,8 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
     app.add_option("--udp", udp, "UDP heartbeat listener ADDR:PORT")->capture_default_str();
     app.add_option("--tcp", tcp, "TCP put/get listener ADDR:PORT")->capture_default_str();
     app.add_option("--timeout", timeout,
-                   "Seconds without a beat before a host is silent, for the fixed detector (and "
-                   "for phi until a host is warmed up) [default: 3 x its interval]");
+                   "Seconds without a beat before a host is silent, for the fixed detector; also "
+                   "the grace of a host restored at start-up [default: 3 x its interval]");
     std::string detector;
     app.add_option("--detector", detector,
                    "phi: phi accrual, adapting to each host's rhythm and loss; fixed: the "
