@@ -9,6 +9,7 @@
 
 #include "beat_client/core/extra_metrics.hpp"
 #include "beat_client/core/jitter.hpp"
+#include "beat_client/core/toml_guard.hpp"
 #include "common/duration.hpp"
 
 namespace beat {
@@ -202,6 +203,10 @@ void set_collector_every(AgentConfig& cfg, std::string_view key, Collector colle
 }
 
 void apply_config_toml(AgentConfig& cfg, std::string_view toml_text, std::string_view origin) {
+    if (const auto at = non_ascii_outside_strings(toml_text)) {
+        throw ConfigError(fmt::format("{}:{}:{}: a non-ASCII character outside a string or comment",
+                                      origin, at->line, at->column));
+    }
     toml::table root;
     try {
         root = toml::parse(toml_text, origin);

@@ -85,11 +85,13 @@ void select_disks(const std::vector<Mount>& mounts, std::vector<std::size_t>& ou
 
 std::optional<double> disk_used_pct(std::uint64_t blocks, std::uint64_t bfree,
                                     std::uint64_t bavail) noexcept {
-    if (bfree > blocks) return std::nullopt;
+    // bavail <= bfree <= blocks, so used + bavail <= blocks cannot wrap.
+    if (bfree > blocks || bavail > bfree) return std::nullopt;
     const std::uint64_t used = blocks - bfree;
     const std::uint64_t usable = used + bavail;
     if (usable == 0) return std::nullopt;
-    return 100.0 * static_cast<double>(used) / static_cast<double>(usable);
+    // Above 2^53 blocks the division can round one unit over 100.
+    return std::min(100.0, 100.0 * static_cast<double>(used) / static_cast<double>(usable));
 }
 
 }  // namespace beat

@@ -6,6 +6,12 @@
 
 namespace beat {
 
+namespace {
+
+constexpr std::uint64_t kMaxKib = (std::uint64_t{1} << 54) - 1;
+
+}  // namespace
+
 std::optional<MemInfo> parse_meminfo(std::string_view content) noexcept {
     struct Field {
         std::string_view key;
@@ -21,7 +27,8 @@ std::optional<MemInfo> parse_meminfo(std::string_view content) noexcept {
         for (Field& f : fields) {
             if (f.key != key) continue;
             const auto v = parse_u64(next_field(line));
-            if (!v) return std::nullopt;
+            // A count of kiB beyond 2^54 would wrap when made bytes (and is no real machine).
+            if (!v || *v > kMaxKib) return std::nullopt;
             f.kib = *v;
             f.seen = true;
             break;
@@ -32,8 +39,11 @@ std::optional<MemInfo> parse_meminfo(std::string_view content) noexcept {
     out.total = fields[kTotal].kib * 1024;
     std::uint64_t available_kib = fields[kAvailable].kib;
     if (!fields[kAvailable].seen) {
-        available_kib = fields[kFree].kib + fields[kBuffers].kib + fields[kCached].kib +
-                        fields[kReclaimable].kib;
+        // Each is at most kMaxKib (2^54 - 1), so the sum of four cannot wrap, though its bytes
+        // could: it is capped at the total first.
+        available_kib = std::min(fields[kFree].kib + fields[kBuffers].kib + fields[kCached].kib +
+                                     fields[kReclaimable].kib,
+                                 fields[kTotal].kib);
     }
     out.available = std::min(available_kib * 1024, out.total);
     out.swap_total = fields[kSwapTotal].kib * 1024;

@@ -16,8 +16,8 @@ struct MemInfo {
 };
 
 // Parses the content of /proc/meminfo. Kernels without MemAvailable get the classic estimate
-// MemFree + Buffers + Cached + SReclaimable. Returns nullopt when MemTotal is missing or zero or
-// a needed line is malformed.
+// MemFree + Buffers + Cached + SReclaimable. Returns nullopt when MemTotal is missing or zero, or
+// a needed line is malformed or counts 2^54 kiB or more (its bytes would not fit 64 bits).
 std::optional<MemInfo> parse_meminfo(std::string_view content) noexcept;
 
 // Percent of memory in use (not available to start new work without swapping), 0..100.

@@ -43,7 +43,7 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
     std::string detector;
     app.add_option("--detector", detector,
                    "phi: phi accrual, adapting to each host's rhythm and loss; fixed: the "
-                   "timeout [default: phi, or fixed with --timeout]")
+                   "timeout [default: fixed]")
         ->check(CLI::IsMember({"fixed", "phi"}));
     app.add_option("--phi-threshold", cfg.detector.phi.threshold,
                    "phi at which a host is silent (about one false report in 10^N beats)")

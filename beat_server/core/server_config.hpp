@@ -26,13 +26,9 @@ struct ServerConfig {
     Endpoint udp{"0.0.0.0", 43278};
     Endpoint tcp{"127.0.0.1", 8888};
     std::optional<std::int64_t> timeout_ms;  // Unset: 3 x each host's interval.
-    // --detector (fixed when only --timeout is given), --phi-threshold, --phi-pause,
-    // --flap-silences.
-    DetectorConfig detector = [] {
-        DetectorConfig d;
-        d.kind = DetectorKind::phi;
-        return d;
-    }();
+    // --detector (fixed unless phi is asked for), --phi-threshold, --phi-pause, --flap-silences.
+    // phi becomes the default once it meets the detection targets (docs/detector.md).
+    DetectorConfig detector;
     std::int64_t report_interval_ms = 20'000;
     std::int64_t forget_after_ms = 86'400'000;
     std::size_t max_connections = 1024;

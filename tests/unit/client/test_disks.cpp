@@ -77,4 +77,8 @@ TEST_CASE("disk usage is computed as df does, against the space ordinary users c
     CHECK(*disk_used_pct(1000, 0, 0) == 100.0);
     CHECK_FALSE(disk_used_pct(0, 0, 0));
     CHECK_FALSE(disk_used_pct(10, 20, 5));
+    // More available than free is inconsistent (and used + available could wrap).
+    CHECK_FALSE(disk_used_pct(4048231527416737329, 2321098931424999102, 18446744073709498165u));
+    // Above 2^53 blocks the result still stays within 100.
+    CHECK(*disk_used_pct(8386103164103582537, 0, 0) == 100.0);
 }

@@ -43,3 +43,13 @@ TEST_CASE("percentages stay within 0..100 when the kernel's numbers disagree", "
     CHECK(mem_used_pct(*m) == 0.0);
     CHECK(swap_used_pct(*m) == 0.0);
 }
+
+TEST_CASE("counts whose bytes would not fit 64 bits are refused, not wrapped", "[meminfo]") {
+    CHECK_FALSE(parse_meminfo("MemTotal: 18014398509481984 kB\nMemAvailable: 1 kB\n"));
+    const auto m = parse_meminfo(
+        "MemTotal: 18014398509481983 kB\nMemFree: 18014398509481983 kB\n"
+        "Buffers: 18014398509481983 kB\n");
+    REQUIRE(m);
+    CHECK(m->available == m->total);
+    CHECK(mem_used_pct(*m) == 0.0);
+}

@@ -21,7 +21,7 @@ DetectorConfig detector(std::vector<const char*> args) {
 
 TEST_CASE("detector options have their documented defaults", "[config][detector]") {
     const DetectorConfig d = detector({});
-    CHECK(d.kind == DetectorKind::phi);
+    CHECK(d.kind == DetectorKind::fixed);
     CHECK(d.phi.threshold == 8);
     CHECK(d.phi.pause_intervals == 1.5);
     CHECK(d.flap.silences == 3);
