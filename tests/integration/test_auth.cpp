@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/auth_tag.hpp"
@@ -295,4 +296,35 @@ TEST_CASE("auth: SIGHUP reloads the key file; a broken file keeps the keys in us
     REQUIRE(s.proc->wait_for_line("SIGHUP: keeping the keys in use"));
     send_udp(s.udp_port, signed_beat(Beat{.host = "palm"}, kPalm));
     CHECK(s.proc->wait_for_line("host new host=palm"));
+}
+
+TEST_CASE(
+    "--max-hosts: new hosts beyond the limit are refused and logged once; known hosts are "
+    "still served",
+    "[limits]") {
+    Server s = start_server({"--max-hosts", "3"});
+    for (int h = 0; h < 3; ++h) {
+        send_udp(s.udp_port, signed_beat(Beat{.host = "known-" + std::to_string(h)}, ""));
+        REQUIRE(s.proc->wait_for_line("host new host=known-" + std::to_string(h)));
+    }
+    for (int h = 0; h < 50; ++h)
+        send_udp(s.udp_port, signed_beat(Beat{.host = "invented-" + std::to_string(h)}, ""));
+    REQUIRE(s.proc->wait_for_line("host=invented-0 reason=host_limit"));
+    // A known host is still served after the flood.
+    send_udp(s.udp_port, signed_beat(Beat{.host = "known-1", .sequence = 2, .cpu = 9}, ""));
+    const auto deadline = Clock::now() + 5s;
+    while (get(s, "known-1.cpu").find("known-1.cpu 9.0 ") == std::string::npos &&
+           Clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    CHECK(get(s, "known-1.cpu").find("known-1.cpu 9.0 ") != std::string::npos);
+    s.proc->signal(SIGTERM);
+    REQUIRE(s.proc->wait_exit() == 0);
+    const auto stop = s.proc->wait_for_line("stopped ");
+    REQUIRE(stop);
+    CHECK(field(*stop, "hosts") == "3");
+    CHECK(field(*stop, "host_limit") == "50");
+    int logged = 0;
+    for (const std::string& l : s.proc->lines())
+        logged += l.find("reason=host_limit") != std::string::npos;
+    CHECK(logged == 1);  // Once a minute, not once per datagram.
 }
