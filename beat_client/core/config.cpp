@@ -203,9 +203,11 @@ void set_collector_every(AgentConfig& cfg, std::string_view key, Collector colle
 }
 
 void apply_config_toml(AgentConfig& cfg, std::string_view toml_text, std::string_view origin) {
-    if (const auto at = non_ascii_outside_strings(toml_text)) {
-        throw ConfigError(fmt::format("{}:{}:{}: a non-ASCII character outside a string or comment",
-                                      origin, at->line, at->column));
+    if (const auto at = first_non_ascii(toml_text)) {
+        throw ConfigError(fmt::format(
+            "{}:{}:{}: a non-ASCII character; the config must be ASCII (write others as \\uXXXX "
+            "escapes inside a \"string\")",
+            origin, at->line, at->column));
     }
     toml::table root;
     try {

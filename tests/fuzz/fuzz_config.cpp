@@ -91,8 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     using namespace beat;
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     AgentConfig cfg;
-    // Whole, non-ASCII included: apply_config_toml() keeps the text toml++ 3.3.0 mishandles
-    // (marzer/tomlplusplus#295) away from it (beat_client/core/toml_guard.hpp).
+    // Whole, non-ASCII included: apply_config_toml() refuses non-ASCII text, which toml++ 3.3.0
+    // mishandles (marzer/tomlplusplus#295), before parsing (beat_client/core/toml_guard.hpp).
     try {
         apply_config_toml(cfg, text, "fuzz.toml");
     } catch (const ConfigError&) {
