@@ -278,7 +278,7 @@ TEST_CASE("keygen prints a fresh key the key file accepts", "[auth]") {
     CHECK(ka != kb);
 }
 
-TEST_CASE("auth: SIGHUP reloads the key file; a broken file keeps the keys in use", "[auth]") {
+TEST_CASE("auth: SIGHUP reloads the key file, and a broken file keeps the keys in use", "[auth]") {
     TempDir dir;
     const std::string path = write_file(dir, "keys", "palm " + kPalm + "\n");
     Server s = start_server({"--key-file", path});
@@ -299,7 +299,7 @@ TEST_CASE("auth: SIGHUP reloads the key file; a broken file keeps the keys in us
 }
 
 TEST_CASE(
-    "--max-hosts: new hosts beyond the limit are refused and logged once; known hosts are "
+    "max-hosts: new hosts beyond the limit are refused and logged once, and known hosts are "
     "still served",
     "[limits]") {
     Server s = start_server({"--max-hosts", "3"});

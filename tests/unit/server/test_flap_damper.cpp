@@ -5,7 +5,8 @@
 using namespace beat;
 using Verdict = FlapDamper::Verdict;
 
-TEST_CASE("the third silence within twenty timeouts is a flap; later changes are quiet", "[flap]") {
+TEST_CASE("the third silence within twenty timeouts is a flap, and later changes are quiet",
+          "[flap]") {
     FlapDamper f;
     const FlapSettings s;  // 3 silences within 20 timeouts, settled after 10.
     CHECK(f.silent(0, 1000, s) == Verdict::report);

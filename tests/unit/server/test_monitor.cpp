@@ -307,7 +307,7 @@ TEST_CASE("an unauthenticated new run of a silent host is accepted even if its c
     CHECK(f.rec.events.back() == "back web1 away=4000 lost=0 restarted");
 }
 
-TEST_CASE("beats from new hosts beyond max_hosts are refused; known hosts are still served",
+TEST_CASE("beats from new hosts beyond max_hosts are refused, and known hosts are still served",
           "[monitor]") {
     Store store;
     Recorder rec;

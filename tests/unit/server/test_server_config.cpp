@@ -49,7 +49,7 @@ TEST_CASE("bad usage gives exit code 2", "[config]") {
     CHECK(std::get<int>(parse({"extra"})) == 2);
 }
 
-TEST_CASE("--help and --version exit 0", "[config]") {
+TEST_CASE("help and version options exit 0", "[config]") {
     CHECK(std::get<int>(parse({"--help"})) == 0);
     CHECK(std::get<int>(parse({"--version"})) == 0);
 }

@@ -143,7 +143,7 @@ TEST_CASE("a put for a new key beyond max-keys is refused, existing keys still t
     CHECK(s.key_count() == 2);
 }
 
-TEST_CASE("the journal records new keys and points in order; restored data is not journalled",
+TEST_CASE("the journal records new keys and points in order, and restored data is not journalled",
           "[store]") {
     Store s;
     Series& kept = s.restore(41, "kept");
