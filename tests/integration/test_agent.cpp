@@ -255,12 +255,7 @@ TEST_CASE("the agent stays under 4 MiB resident while it beats", "[agent]") {
                               "agent-small", "--log-level", "debug"});
     // After twenty beats every code path of a beat has run at least once.
     REQUIRE(agent->wait_for_line("beat sequence=20 "));
-    std::ifstream status("/proc/" + std::to_string(agent->pid()) + "/status");
-    std::string line;
-    long rss_kib = -1;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) rss_kib = std::stol(line.substr(6));
-    }
+    const std::size_t rss_kib = vm_rss_kib(agent->pid());
     INFO("VmRSS " << rss_kib << " kB");
     CHECK(rss_kib > 0);
     CHECK(rss_kib < 4096);

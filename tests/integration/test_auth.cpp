@@ -88,6 +88,15 @@ bool any_line(Server& s, std::string_view needle) {
     return false;
 }
 
+// Stops the server with SIGTERM, requires a clean exit and returns its "stopped" totals line.
+std::string stop_totals(Server& s) {
+    s.proc->signal(SIGTERM);
+    REQUIRE(s.proc->wait_exit() == 0);
+    const auto stop = s.proc->wait_for_line("stopped ");
+    REQUIRE(stop);
+    return *stop;
+}
+
 std::string get(const Server& s, const std::string& key) {
     return tcp_request(s.tcp_port, "get " + key + "\n");
 }
@@ -127,13 +136,10 @@ TEST_CASE("auth: a flipped bit, a wrong key and another host's key are refused",
     CHECK(all.find("palm.") == std::string::npos);
     CHECK(all.find("oak.") == std::string::npos);
     CHECK(all.find("elm.") == std::string::npos);
-    s.proc->signal(SIGTERM);
-    REQUIRE(s.proc->wait_exit() == 0);
-    const auto stop = s.proc->wait_for_line("stopped ");
-    REQUIRE(stop);
-    CHECK(field(*stop, "accepted") == "1");  // The marker.
-    CHECK(field(*stop, "auth_bad_tag") == "3");
-    CHECK(field(*stop, "auth_missing") == "1");
+    const std::string stop = stop_totals(s);
+    CHECK(field(stop, "accepted") == "1");  // The marker.
+    CHECK(field(stop, "auth_bad_tag") == "3");
+    CHECK(field(stop, "auth_missing") == "1");
 }
 
 TEST_CASE("auth: an exact replay of an accepted beat changes nothing", "[auth]") {
@@ -148,12 +154,9 @@ TEST_CASE("auth: an exact replay of an accepted beat changes nothing", "[auth]")
         send_udp(s.udp_port, captured);
     drain(s);
     CHECK_FALSE(any_line(s, "host back host=palm"));
-    s.proc->signal(SIGTERM);
-    REQUIRE(s.proc->wait_exit() == 0);
-    const auto stop = s.proc->wait_for_line("stopped ");
-    REQUIRE(stop);
-    CHECK(field(*stop, "accepted") == "2");  // The beat and the marker.
-    CHECK(field(*stop, "duplicates") == "5");
+    const std::string stop = stop_totals(s);
+    CHECK(field(stop, "accepted") == "2");  // The beat and the marker.
+    CHECK(field(stop, "duplicates") == "5");
 }
 
 TEST_CASE("auth: a beat of an earlier agent run replayed after a restart is refused", "[auth]") {
@@ -200,12 +203,9 @@ TEST_CASE("auth: beats reordered within the window are each accepted once", "[au
         INFO(reply);
         CHECK(reply.find("palm.cpu " + std::to_string(seq) + ".0 ") != std::string::npos);
     }
-    s.proc->signal(SIGTERM);
-    REQUIRE(s.proc->wait_exit() == 0);
-    const auto stop = s.proc->wait_for_line("stopped ");
-    REQUIRE(stop);
-    CHECK(field(*stop, "accepted") == "6");  // Five beats and the marker.
-    CHECK(field(*stop, "duplicates") == "2");
+    const std::string stop = stop_totals(s);
+    CHECK(field(stop, "accepted") == "6");  // Five beats and the marker.
+    CHECK(field(stop, "duplicates") == "2");
 }
 
 TEST_CASE("auth: the real agent signs its beats, and its restart is accepted at once", "[auth]") {
@@ -317,12 +317,9 @@ TEST_CASE(
            Clock::now() < deadline)
         std::this_thread::sleep_for(20ms);
     CHECK(get(s, "known-1.cpu").find("known-1.cpu 9.0 ") != std::string::npos);
-    s.proc->signal(SIGTERM);
-    REQUIRE(s.proc->wait_exit() == 0);
-    const auto stop = s.proc->wait_for_line("stopped ");
-    REQUIRE(stop);
-    CHECK(field(*stop, "hosts") == "3");
-    CHECK(field(*stop, "host_limit") == "50");
+    const std::string stop = stop_totals(s);
+    CHECK(field(stop, "hosts") == "3");
+    CHECK(field(stop, "host_limit") == "50");
     int logged = 0;
     for (const std::string& l : s.proc->lines())
         logged += l.find("reason=host_limit") != std::string::npos;

@@ -38,15 +38,6 @@ double seconds_field(const std::string& line, const char* key) {
     return std::stod(v);
 }
 
-std::size_t rss_kib(pid_t pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(f, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
-    }
-    return 0;
-}
-
 }  // namespace
 
 TEST_CASE("a host that beats appears with its metrics queryable as host.metric", "[server]") {
@@ -274,7 +265,7 @@ TEST_CASE("a client that does not read its replies is paused instead of growing 
                 "\n";
     writer.send(fill);
     writer.read_replies(10'000);
-    const std::size_t before = rss_kib(s.proc->pid());
+    const std::size_t before = vm_rss_kib(s.proc->pid());
 
     // A second client asks for "get *" 5,000 times and never reads: ~1.5 GB of replies if queued.
     TcpConn hog(s.tcp_port);
@@ -285,18 +276,12 @@ TEST_CASE("a client that does not read its replies is paused instead of growing 
         many += "get *\n";
     // The server stops reading from the hog, so sending may block once buffers fill: send what
     // fits without blocking.
-    std::size_t sent = 0;
-    while (sent < many.size()) {
-        const ssize_t n =
-            ::send(hog.fd(), many.data() + sent, many.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n <= 0) break;
-        sent += static_cast<std::size_t>(n);
-    }
+    send_what_fits(hog.fd(), many);
     // The server keeps answering others meanwhile, and its memory stays bounded.
     for (int i = 0; i < 20; ++i) {
         CHECK(tcp_request(s.tcp_port, "get some.fairly.long.key1\n").rfind("ok\n", 0) == 0);
     }
-    const std::size_t after = rss_kib(s.proc->pid());
+    const std::size_t after = vm_rss_kib(s.proc->pid());
     INFO("RSS before " << before << " KiB, after " << after << " KiB");
     CHECK(after < before + 64 * 1024);
 }
