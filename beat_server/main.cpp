@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     if (const int* rc = std::get_if<int>(&parsed)) return *rc;
     const auto& config = std::get<beat::ServerConfig>(parsed);
     beat::set_log_level(config.log_level);
+    beat::set_log_format(config.log_format);
 
     uv_loop_t loop;
     if (uv_loop_init(&loop) != 0) return 1;

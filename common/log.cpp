@@ -12,6 +12,7 @@ namespace beat {
 namespace {
 
 std::atomic<LogLevel> g_level{LogLevel::info};
+std::atomic<LogFormat> g_format{LogFormat::text};
 const bool g_journal = std::getenv("JOURNAL_STREAM") != nullptr;
 
 std::string_view level_name(LogLevel level) noexcept {
@@ -51,6 +52,16 @@ std::optional<LogLevel> parse_log_level(std::string_view s) noexcept {
     if (s == "warn" || s == "warning") return LogLevel::warn;
     if (s == "error") return LogLevel::error;
     return std::nullopt;
+}
+
+std::optional<LogFormat> parse_log_format(std::string_view s) noexcept {
+    if (s == "text") return LogFormat::text;
+    if (s == "json") return LogFormat::json;
+    return std::nullopt;
+}
+
+void set_log_format(LogFormat format) noexcept {
+    g_format.store(format, std::memory_order_relaxed);
 }
 
 void set_log_level(LogLevel level) noexcept {

@@ -15,6 +15,11 @@ enum class LogLevel { debug = 0, info, warn, error };
 
 std::optional<LogLevel> parse_log_level(std::string_view s) noexcept;
 void set_log_level(LogLevel level) noexcept;
+
+// text: "LEVEL message key=value ..."; json: one object per line.
+enum class LogFormat { text, json };
+std::optional<LogFormat> parse_log_format(std::string_view s) noexcept;
+void set_log_format(LogFormat format) noexcept;
 bool log_enabled(LogLevel level) noexcept;
 
 // Writes one line; never throws (a failed write to stderr is ignored).

@@ -37,6 +37,11 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
     std::string timeout, report = "20", forget = "86400", level = "info";
     app.add_option("--udp", udp, "UDP heartbeat listener ADDR:PORT")->capture_default_str();
     app.add_option("--tcp", tcp, "TCP put/get listener ADDR:PORT")->capture_default_str();
+    std::string http = to_string(*cfg.http), log_format = "text";
+    app.add_option("--http", http,
+                   "HTTP listener ADDR:PORT for /metrics, /hosts, /healthz and the status page, or "
+                   "'off'")
+        ->capture_default_str();
     app.add_option("--timeout", timeout,
                    "Seconds without a beat before a host is silent, for the fixed detector; also "
                    "the grace of a host restored at start-up [default: 3 x its interval]");
@@ -105,10 +110,19 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
     app.add_option("--log-level", level, "debug|info|warn|error")
         ->capture_default_str()
         ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+    app.add_option("--log-format", log_format,
+                   "text: one key=value line per event; json: one JSON object per line")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"text", "json"}));
     try {
         app.parse(argc, argv);
         cfg.udp = endpoint_option("--udp", udp);
         cfg.tcp = endpoint_option("--tcp", tcp);
+        if (http == "off") {
+            cfg.http.reset();
+        } else {
+            cfg.http = endpoint_option("--http", http);
+        }
         if (!timeout.empty()) cfg.timeout_ms = duration_option("--timeout", timeout, 10);
         if (detector == "fixed" || (detector.empty() && cfg.timeout_ms)) {
             cfg.detector.kind = DetectorKind::fixed;
@@ -120,6 +134,7 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
         cfg.report_interval_ms = duration_option("--report-interval", report, 100);
         cfg.forget_after_ms = duration_option("--forget-after", forget, 1000);
         cfg.log_level = *parse_log_level(level);
+        cfg.log_format = *parse_log_format(log_format);
         cfg.durability = durability == "sync"  ? Durability::sync
                          : durability == "off" ? Durability::off
                                                : Durability::batch;

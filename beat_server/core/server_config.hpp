@@ -25,6 +25,9 @@ enum class Durability {
 struct ServerConfig {
     Endpoint udp{"0.0.0.0", 43278};
     Endpoint tcp{"127.0.0.1", 8888};
+    // The HTTP port (/metrics, /hosts, /healthz, the status page); unset with --http off. 43279
+    // sits beside the UDP port and outside Prometheus' exporter range (9100-9999).
+    std::optional<Endpoint> http = Endpoint{"127.0.0.1", 43279};
     std::optional<std::int64_t> timeout_ms;  // Unset: 3 x each host's interval.
     // --detector (fixed unless phi is asked for), --phi-threshold, --phi-pause, --flap-silences.
     // phi becomes the default once it meets the detection targets (docs/detector.md).
@@ -40,6 +43,7 @@ struct ServerConfig {
     std::int64_t max_clock_skew_ms = 300'000;  // Tagged beats: |agent clock - server clock|.
     std::size_t udp_rcvbuf_bytes = 32 * 1024 * 1024;
     LogLevel log_level = LogLevel::info;
+    LogFormat log_format = LogFormat::text;
     std::string data_dir = "./beat-data";  // Empty: memory only, as with Durability::off.
     Durability durability = Durability::batch;
     RetentionLimits limits;  // --retention, --max-points-per-key, --max-keys.

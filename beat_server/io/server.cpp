@@ -1,5 +1,7 @@
 #include "beat_server/io/server.hpp"
 
+#include "beat_server/core/http_routes.hpp"
+#include "beat_server/io/process_metrics.hpp"
 #include "common/duration.hpp"
 #include "common/log.hpp"
 #include "common/uv/handle.hpp"
@@ -52,8 +54,14 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
                                config.tcp_idle_timeout_ms};
         tcp_ = std::make_unique<TcpServer>(loop, config.tcp, limits, executor_,
                                            std::move(durable_generation));
+        if (config.http) {
+            http_ = std::make_unique<HttpServer>(
+                loop, *config.http, HttpLimits{},
+                [this](const HttpRequest& request) { return route(request, status_view()); });
+        }
     } catch (...) {
         // Everything opened so far is closed here; the handles free themselves once closed.
+        if (tcp_) tcp_->shutdown({});
         if (udp_) udp_->close();
         if (storage_) storage_->close();
         close_timers();
@@ -72,8 +80,9 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     uv_timer_start(retention_timer_, &Server::on_retention_timer, kSweepIntervalMs,
                    kSweepIntervalMs);
     const PhiSettings& phi = config.detector.phi;
-    log_info("listening udp={} tcp={} rcvbuf={} timeout={} report_interval={}s detector={}",
-             udp_->bound(), tcp_->bound(), udp_->rcvbuf_bytes(),
+    log_info("listening udp={} tcp={} http={} rcvbuf={} timeout={} report_interval={}s detector={}",
+             udp_->bound(), tcp_->bound(), http_ ? http_->bound() : std::string("off"),
+             udp_->rcvbuf_bytes(),
              config.timeout_ms ? std::to_string(*config.timeout_ms) + "ms" : "3x-interval",
              static_cast<double>(config.report_interval_ms) / 1000.0,
              config.detector.kind == DetectorKind::phi
@@ -193,6 +202,7 @@ void Server::stop() {
     stopping_ = true;
     if (notifier_) notifier_->stopping();
     udp_->close();
+    if (http_) http_->close();
     uv_timer_stop(detector_timer_);
     uv_timer_stop(report_timer_);
     uv_timer_stop(retention_timer_);
@@ -216,6 +226,22 @@ void Server::finish() noexcept {
     signals_->close();
     if (notifier_) notifier_->close();
     log_totals();
+}
+
+StatusView Server::status_view() const {
+    StatusView v(monitor_, store_, executor_.stats());
+    v.tcp = TcpStatus{tcp_->connections(), tcp_->accepted(), tcp_->refused(),
+                      tcp_->refused_per_address(), tcp_->closed_idle()};
+    if (storage_) {
+        v.storage = StorageStatus{true, storage_->commits(), storage_->failures(),
+                                  storage_->dropped_points()};
+    }
+    if (http_) v.http = http_->stats();
+    v.process = read_process_status();
+    v.now_ms = static_cast<std::int64_t>(uv_now(loop_));
+    v.now_unix_ms = unix_now_ms();
+    v.version = BEAT_VERSION;
+    return v;
 }
 
 void Server::log_totals() const {

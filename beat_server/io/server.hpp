@@ -10,7 +10,9 @@
 #include "beat_server/core/log_reporter.hpp"
 #include "beat_server/core/monitor.hpp"
 #include "beat_server/core/server_config.hpp"
+#include "beat_server/core/server_status.hpp"
 #include "beat_server/core/store.hpp"
+#include "beat_server/io/http_server.hpp"
 #include "beat_server/io/storage.hpp"
 #include "beat_server/io/tcp_server.hpp"
 #include "beat_server/io/udp_listener.hpp"
@@ -23,9 +25,9 @@ namespace beat {
 class Server {
   public:
     // Reads the key file (throws KeyFileError when it cannot be used), opens the storage and loads
-    // it (throws StorageError when the database cannot be used), binds
-    // both listeners on `loop` (throws UvError when one cannot be bound) and logs the bound
-    // addresses as "listening udp=ADDR:PORT tcp=ADDR:PORT".
+    // it (throws StorageError when the database cannot be used), binds the listeners on `loop`
+    // (throws UvError when one cannot be bound) and logs the bound addresses as
+    // "listening udp=ADDR:PORT tcp=ADDR:PORT http=ADDR:PORT" (http=off without one).
     Server(uv_loop_t* loop, const ServerConfig& config);
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -55,6 +57,8 @@ class Server {
     void finish() noexcept;
     void close_timers() noexcept;
     void log_totals() const;
+    // The state an HTTP request reads, now.
+    StatusView status_view() const;
 
     uv_loop_t* loop_;
     ServerConfig config_;
@@ -73,6 +77,7 @@ class Server {
     std::unique_ptr<Storage> storage_;  // Null when memory only.
     std::unique_ptr<UdpListener> udp_;
     std::unique_ptr<TcpServer> tcp_;
+    std::unique_ptr<HttpServer> http_;  // Null with --http off.
     std::unique_ptr<Signals> signals_;
     std::unique_ptr<SystemdNotifier> notifier_;  // READY=1, STOPPING=1, watchdog pings.
     bool stopping_ = false;

@@ -208,12 +208,14 @@ Server start_server(std::vector<std::string> extra) {
         argv.insert(argv.end(), {"--data-dir", s.data_dir->path()});
     }
     if (!names("--retention")) argv.insert(argv.end(), {"--retention", "36500d"});
+    if (!names("--http")) argv.insert(argv.end(), {"--http", "127.0.0.1:0"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     s.proc = std::make_unique<Process>(argv);
     const auto line = s.proc->wait_for_line("listening ", 10s);
     if (!line) throw std::runtime_error("beat_server did not start");
     s.udp_port = port_of(field(*line, "udp"));
     s.tcp_port = port_of(field(*line, "tcp"));
+    s.http_port = port_of(field(*line, "http"));
     if (s.udp_port == 0 || s.tcp_port == 0) throw std::runtime_error("no ports in: " + *line);
     return s;
 }

@@ -78,13 +78,14 @@ struct Server {
     std::unique_ptr<Process> proc;
     std::uint16_t udp_port = 0;
     std::uint16_t tcp_port = 0;
+    std::uint16_t http_port = 0;        // 0 with --http off.
     std::shared_ptr<TempDir> data_dir;  // The --data-dir the harness chose, if it chose one.
 };
 
-// Starts beat_server with "--udp 127.0.0.1:0 --tcp 127.0.0.1:0" plus `extra`, and waits for its
-// "listening" line to learn the ports. Fails the test (throws) when it does not start. Unless
-// `extra` names them, the server gets a fresh --data-dir of its own and a --retention of 100
-// years (tests use fixed timestamps from 2023).
+// Starts beat_server with "--udp 127.0.0.1:0 --tcp 127.0.0.1:0" (and "--http 127.0.0.1:0" unless
+// `extra` names --http) plus `extra`, and waits for its "listening" line to learn the ports. Fails
+// the test (throws) when it does not start. Unless `extra` names them, the server gets a fresh
+// --data-dir of its own and a --retention of 100 years (tests use fixed timestamps from 2023).
 Server start_server(std::vector<std::string> extra = {});
 
 // Sends one datagram to 127.0.0.1:`port`.

@@ -1,0 +1,1 @@
+#include "beat_server/core/exposition_writer.hpp"

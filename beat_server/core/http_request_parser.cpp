@@ -1,0 +1,1 @@
+#include "beat_server/core/http_request_parser.hpp"

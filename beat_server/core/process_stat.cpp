@@ -1,0 +1,1 @@
+#include "beat_server/core/process_stat.hpp"
