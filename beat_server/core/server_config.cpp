@@ -73,9 +73,12 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
                    "Concurrent TCP connections from one IP address")
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
-    std::string idle = "300", skew = "300", auth;
+    std::string idle = "300", http_idle = "60", skew = "300", auth;
     app.add_option("--tcp-idle-timeout", idle,
                    "Seconds a TCP connection may stay idle before it is closed")
+        ->capture_default_str();
+    app.add_option("--http-idle-timeout", http_idle,
+                   "Seconds an HTTP connection may stay idle before it is closed")
         ->capture_default_str();
     app.add_option("--max-hosts", cfg.max_hosts,
                    "Hosts tracked; beats from further new hosts are refused")
@@ -139,6 +142,7 @@ ParsedArgs parse_server_args(int argc, const char* const* argv) {
                          : durability == "off" ? Durability::off
                                                : Durability::batch;
         cfg.tcp_idle_timeout_ms = duration_option("--tcp-idle-timeout", idle, 100);
+        cfg.http_idle_timeout_ms = duration_option("--http-idle-timeout", http_idle, 100);
         cfg.max_clock_skew_ms = duration_option("--max-clock-skew", skew, 1000);
         cfg.auth = auth == "required"     ? AuthMode::required
                    : auth == "optional"   ? AuthMode::optional

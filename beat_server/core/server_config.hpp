@@ -28,7 +28,8 @@ struct ServerConfig {
     // The HTTP port (/metrics, /hosts, /healthz, the status page); unset with --http off. 43279
     // sits beside the UDP port and outside Prometheus' exporter range (9100-9999).
     std::optional<Endpoint> http = Endpoint{"127.0.0.1", 43279};
-    std::optional<std::int64_t> timeout_ms;  // Unset: 3 x each host's interval.
+    std::int64_t http_idle_timeout_ms = 60'000;  // An HTTP connection idle this long is closed.
+    std::optional<std::int64_t> timeout_ms;      // Unset: 3 x each host's interval.
     // --detector (fixed unless phi is asked for), --phi-threshold, --phi-pause, --flap-silences.
     // phi becomes the default once it meets the detection targets (docs/detector.md).
     DetectorConfig detector;

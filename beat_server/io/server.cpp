@@ -55,8 +55,10 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
         tcp_ = std::make_unique<TcpServer>(loop, config.tcp, limits, executor_,
                                            std::move(durable_generation));
         if (config.http) {
+            HttpLimits http_limits;
+            http_limits.idle_timeout_ms = config.http_idle_timeout_ms;
             http_ = std::make_unique<HttpServer>(
-                loop, *config.http, HttpLimits{},
+                loop, *config.http, http_limits,
                 [this](const HttpRequest& request) { return route(request, status_view()); });
         }
     } catch (...) {
