@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -218,6 +220,31 @@ Server start_server(std::vector<std::string> extra) {
     s.http_port = port_of(field(*line, "http"));
     if (s.udp_port == 0 || s.tcp_port == 0) throw std::runtime_error("no ports in: " + *line);
     return s;
+}
+
+std::unique_ptr<Process> start_agent(std::vector<std::string> args) {
+    args.insert(args.begin(), client_bin());
+    return std::make_unique<Process>(std::move(args));
+}
+
+std::string loopback_endpoint(std::uint16_t port) {
+    return "127.0.0.1:" + std::to_string(port);
+}
+
+HttpReply http_get(std::uint16_t port, std::string_view target, std::chrono::milliseconds timeout) {
+    TcpConn conn(port);
+    conn.send(
+        fmt::format("GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", target));
+    const std::string raw = conn.read_until_closed(timeout);
+    const auto head_end = raw.find("\r\n\r\n");
+    const auto line_end = raw.find("\r\n");
+    if (raw.rfind("HTTP/1.1 ", 0) != 0 || head_end == std::string::npos)
+        throw std::runtime_error("not an HTTP response: " + raw.substr(0, 200));
+    HttpReply r;
+    r.status = std::stoi(raw.substr(9, 3));
+    r.headers = raw.substr(line_end + 2, head_end + 2 - (line_end + 2));
+    r.body = raw.substr(head_end + 4);
+    return r;
 }
 
 void send_udp(std::uint16_t port, std::string_view datagram) {

@@ -88,6 +88,24 @@ struct Server {
 // --data-dir of its own and a --retention of 100 years (tests use fixed timestamps from 2023).
 Server start_server(std::vector<std::string> extra = {});
 
+// Starts beat_client with `args` (an agent, or a put/get command).
+std::unique_ptr<Process> start_agent(std::vector<std::string> args);
+
+// "127.0.0.1:PORT".
+std::string loopback_endpoint(std::uint16_t port);
+
+// An HTTP response as read off the wire.
+struct HttpReply {
+    int status = 0;
+    std::string headers;  // The header lines as sent, after the status line.
+    std::string body;
+};
+
+// Sends "GET `target`" (HTTP/1.1, Connection: close) to 127.0.0.1:`port` and reads the response
+// until the server closes; throws on timeout or a response that is not HTTP.
+HttpReply http_get(std::uint16_t port, std::string_view target,
+                   std::chrono::milliseconds timeout = 5s);
+
 // Sends one datagram to 127.0.0.1:`port`.
 void send_udp(std::uint16_t port, std::string_view datagram);
 

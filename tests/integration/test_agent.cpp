@@ -24,13 +24,8 @@ namespace {
 // Beats this often in the tests: the server's timeout is three intervals.
 const std::string kInterval = "0.2";
 
-std::unique_ptr<Process> start_agent(std::vector<std::string> args) {
-    args.insert(args.begin(), client_bin());
-    return std::make_unique<Process>(std::move(args));
-}
-
 std::string udp_arg(std::uint16_t port) {
-    return "127.0.0.1:" + std::to_string(port);
+    return loopback_endpoint(port);
 }
 
 // The reply to "get <key>" with its "ok" line and final empty line removed: one line per point.
