@@ -74,7 +74,7 @@ trap cleanup EXIT INT TERM
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_free "$ne_port" || { echo "127.0.0.1:$ne_port is taken; set NODE_EXPORTER_PORT" >&2; exit 1; }
 
-"$server" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 2>"$work/server.log" &
+"$server" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http off 2>"$work/server.log" &
 pids+=($!)
 for _ in $(seq 100); do grep -q listening "$work/server.log" 2>/dev/null && break; sleep 0.1; done
 udp_port="$(grep -o -m1 "udp=127.0.0.1:[0-9]*" "$work/server.log" | cut -d: -f2 || true)"

@@ -149,7 +149,7 @@ start_receiver() {
     elif [[ $1 == decoder ]]; then
         start_proc "$rx_log" "${rx_cpu[@]}" "$udp_sink" --decode --port 0
     else
-        start_proc "$rx_log" "${rx_cpu[@]}" "$beat_server" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 \
+        start_proc "$rx_log" "${rx_cpu[@]}" "$beat_server" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http off \
             --data-dir "$work/data.$starts"
     fi
     rx_pid=$proc

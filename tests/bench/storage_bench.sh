@@ -51,7 +51,7 @@ tcp_load=$build/tests/bench/tcp_load
 trial() {
     local mode=$1 log=$work/server-$1.log port line rate t0 t1
     rm -rf "$work/data"
-    "$beat_server" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --data-dir "$work/data" \
+    "$beat_server" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http off --data-dir "$work/data" \
         --durability "$mode" 2>"$log" &
     server_pid=$!
     for _ in $(seq 400); do
