@@ -1,12 +1,106 @@
 #include "beat_server/core/hosts_json.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+
 namespace beat {
 
-std::string render_hosts_json(const StatusView&) {
-    return "{}";
+namespace {
+
+using nlohmann::json;
+
+// `v`, or null when it is NaN or infinite (JSON has no such numbers).
+json finite_or_null(double v) {
+    return std::isfinite(v) ? json(v) : json(nullptr);
 }
-std::string render_host_json(const HostRecord&, const StatusView&) {
-    return "{}";
+
+double seconds(std::int64_t ms) noexcept {
+    return static_cast<double>(ms) / 1000.0;
+}
+
+json host_object(const HostRecord& host, const StatusView& view) {
+    const DetectorReading reading = read_detector(host.liveness, view.now_ms);
+    json metrics = json::object();
+    for (const HostMetric& m : host.metrics)
+        metrics[m.name] = finite_or_null(m.value);
+    return json{
+        {"name", host.name},
+        {"state", to_string(host.liveness.state)},
+        {"flapping", host.liveness.flapping()},
+        {"last_seen", seconds(to_unix_ms(view, host.last_seen_ms))},
+        {"last_seen_age_seconds", seconds(view.now_ms - host.last_seen_ms)},
+        {"address", host.address.to_string()},
+        {"interval_seconds", seconds(host.interval_ms)},
+        {"beats", host.beats},
+        {"lost", host.lost},
+        {"loss_rate", finite_or_null(reading.loss)},
+        {"restarts", host.restarts},
+        {"duplicates", host.duplicates},
+        {"phi", reading.phi ? finite_or_null(*reading.phi) : json(nullptr)},
+        {"metrics", std::move(metrics)},
+    };
+}
+
+std::string dump(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string_view to_string(HostState s) noexcept {
+    switch (s) {
+        case HostState::up:
+            return "up";
+        case HostState::silent:
+            return "silent";
+        case HostState::unknown:
+            break;
+    }
+    return "unknown";
+}
+
+std::vector<const HostRecord*> hosts_silent_first(const Registry& registry, std::size_t limit) {
+    std::vector<const HostRecord*> hosts;
+    hosts.reserve(registry.size());
+    registry.for_each([&](const HostRecord& h) { hosts.push_back(&h); });
+    const auto before = [](const HostRecord* a, const HostRecord* b) {
+        const bool a_silent = a->liveness.state == HostState::silent;
+        const bool b_silent = b->liveness.state == HostState::silent;
+        if (a_silent != b_silent) return a_silent;
+        return a->name < b->name;
+    };
+    if (limit < hosts.size()) {
+        const auto end = hosts.begin() + static_cast<std::ptrdiff_t>(limit);
+        std::partial_sort(hosts.begin(), end, hosts.end(), before);
+        hosts.erase(end, hosts.end());
+    } else {
+        std::sort(hosts.begin(), hosts.end(), before);
+    }
+    return hosts;
+}
+
+std::string render_hosts_json(const StatusView& view) {
+    const Liveness& liveness = view.monitor.liveness();
+    std::string out = fmt::format(
+        R"({{"generated_at":{},"hosts_up":{},"hosts_silent":{},"hosts":[)",
+        dump(json(seconds(view.now_unix_ms))), liveness.up_count(), liveness.silent_count());
+    bool first = true;
+    for (const HostRecord* h : hosts_silent_first(view.monitor.registry())) {
+        if (!first) out += ',';
+        first = false;
+        out += render_host_json(*h, view);
+    }
+    out += "]}";
+    return out;
+}
+
+std::string render_host_json(const HostRecord& host, const StatusView& view) {
+    return dump(host_object(host, view));
 }
 
 }  // namespace beat
