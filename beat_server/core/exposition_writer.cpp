@@ -26,20 +26,26 @@ bool valid_name(std::string_view name, bool colon) noexcept {
 
 // Appends `text` with backslash and line feed escaped, and the double quote too when `quote`.
 void append_escaped(std::string& out, std::string_view text, bool quote) {
-    const bool utf8 = valid_utf8(text);
-    for (char c : text) {
-        if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (quote && c == '"') {
-            out += "\\\"";
-        } else if (!utf8 && static_cast<unsigned char>(c) >= 0x80) {
-            out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER.
-        } else {
-            out += c;
+    if (!valid_utf8(text)) {
+        for (char c : text) {
+            if (static_cast<unsigned char>(c) >= 0x80) {
+                out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER.
+            } else {
+                append_escaped(out, std::string_view(&c, 1), quote);
+            }
         }
+        return;
     }
+    // Names rarely hold a character to escape: copy the runs between them whole.
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c != '\\' && c != '\n' && (c != '"' || !quote)) continue;
+        out.append(text.substr(run, i - run));
+        out += c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\";
+        run = i + 1;
+    }
+    out.append(text.substr(run));
 }
 
 constexpr std::string_view kCounterSuffix = "_total";

@@ -7,6 +7,7 @@
 // and \n; HELP text escapes backslash and line feed; every line ends with a line feed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <set>
@@ -47,6 +48,8 @@ class ExpositionWriter {
     void sample(std::uint64_t value) { sample({}, value); }
     void sample(double value) { sample({}, value); }
 
+    // Makes room for a page of `bytes` (a hint: the page grows as needed anyway).
+    void reserve(std::size_t bytes) { out_.reserve(bytes); }
     // The page so far.
     const std::string& text() const noexcept { return out_; }
     // Hands over the page; the writer is left empty of text but remembers its families.
