@@ -43,8 +43,9 @@ h1 {{ font-size: 20px; margin: 0 0 4px; }}
 .summary .silent {{ color: #b42318; font-weight: 600; }}
 .summary .up {{ color: #1a7f37; font-weight: 600; }}
 .meta {{ color: #656d76; margin: 0 0 16px; }}
-table {{ border-collapse: collapse; background: #fff; border: 1px solid #d0d7de;
-  border-radius: 6px; min-width: 100%; }}
+.meta a {{ color: #0969da; text-decoration: none; }}
+table {{ border-collapse: separate; border-spacing: 0; background: #fff; border: 1px solid #d0d7de;
+  border-radius: 6px; overflow: hidden; min-width: 100%; }}
 th, td {{ padding: 6px 12px; text-align: left; white-space: nowrap; }}
 th {{ background: #eaeef2; font-weight: 600; border-bottom: 1px solid #d0d7de; }}
 td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
@@ -168,7 +169,10 @@ std::string render_status_page(const StatusView& view) {
         total, total == 1 ? "" : "s", liveness.up_count(),
         liveness.silent_count() > 0 ? "silent" : "", liveness.silent_count());
     const std::time_t generated = static_cast<std::time_t>(view.now_unix_ms / 1000);
-    fmt::format_to(it, "<p class=\"meta\">Generated {:%Y-%m-%d %H:%M:%S} UTC by beat {}</p>\n",
+    fmt::format_to(it,
+                   "<p class=\"meta\">Generated {:%Y-%m-%d %H:%M:%S} UTC by beat {}, refreshed "
+                   "every 5 s &middot; <a href=\"/hosts\">/hosts</a> &middot; "
+                   "<a href=\"/metrics\">/metrics</a></p>\n",
                    fmt::gmtime(generated), html_escape(view.version));
 
     if (rows.empty()) {
