@@ -2,7 +2,6 @@
 
 #include "beat_server/core/http_routes.hpp"
 #include "beat_server/io/process_metrics.hpp"
-#include "common/duration.hpp"
 #include "common/log.hpp"
 #include "common/uv/handle.hpp"
 
@@ -81,25 +80,35 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     uv_timer_start(report_timer_, &Server::on_report_timer, report, report);
     uv_timer_start(retention_timer_, &Server::on_retention_timer, kSweepIntervalMs,
                    kSweepIntervalMs);
+    // json: timeout is null when it is 3x each host's interval, and phi_pause is in intervals.
     const PhiSettings& phi = config.detector.phi;
-    log_info("listening udp={} tcp={} http={} rcvbuf={} timeout={} report_interval={}s detector={}",
-             udp_->bound(), tcp_->bound(), http_ ? http_->bound() : std::string("off"),
-             udp_->rcvbuf_bytes(),
-             config.timeout_ms ? std::to_string(*config.timeout_ms) + "ms" : "3x-interval",
-             static_cast<double>(config.report_interval_ms) / 1000.0,
-             config.detector.kind == DetectorKind::phi
-                 ? fmt::format("phi phi_threshold={} phi_pause={}x-interval", phi.threshold,
-                               phi.pause_intervals)
-                 : std::string("fixed"));
+    std::vector<LogField> listening = {
+        {"udp", udp_->bound()},
+        {"tcp", tcp_->bound()},
+        {"http", http_ ? LogValue(http_->bound()) : LogValue("off")},
+        {"rcvbuf", udp_->rcvbuf_bytes()},
+        {"timeout", config.timeout_ms ? LogValue::milliseconds(*config.timeout_ms)
+                                      : LogValue::unknown("3x-interval")},
+        {"report_interval", LogValue::duration(config.report_interval_ms)},
+        {"detector", config.detector.kind == DetectorKind::phi ? "phi" : "fixed"}};
+    if (config.detector.kind == DetectorKind::phi) {
+        listening.emplace_back("phi_threshold", phi.threshold);
+        listening.emplace_back("phi_pause",
+                               LogValue(phi.pause_intervals).text_suffix("x-interval"));
+    }
+    log_event(LogLevel::info, "listening", listening);
     if (config.auth == AuthMode::off) {
-        log_warn(
-            "heartbeats are not authenticated: anyone who can reach udp={} can report any "
-            "host alive (give --key-file to require signed beats)",
-            udp_->bound());
+        log_event(LogLevel::warn,
+                  {"authentication_off", "heartbeats are not authenticated: anyone who can reach"},
+                  {{"udp", udp_->bound()},
+                   text_note("can report any host alive (give --key-file to require signed "
+                             "beats)")});
     } else {
-        log_info("heartbeat authentication: auth={} shared_key={} host_keys={} max_clock_skew={}",
-                 auth_name(config.auth), keys_.shared() != nullptr ? "yes" : "no",
-                 keys_.host_keys(), format_duration(config.max_clock_skew_ms));
+        log_event(LogLevel::info, {"authentication", "heartbeat authentication:"},
+                  {{"auth", auth_name(config.auth)},
+                   {"shared_key", keys_.shared() != nullptr},
+                   {"host_keys", keys_.host_keys()},
+                   {"max_clock_skew", LogValue::duration(config.max_clock_skew_ms)}});
     }
     if (!is_loopback(config.tcp)) {
         log_warn(
@@ -248,32 +257,45 @@ StatusView Server::status_view() const {
 
 void Server::log_totals() const {
     const IngestStats& s = monitor_.stats();
-    std::string reasons;
+    const ProtocolStats& p = executor_.stats();
+    // Every counter is a field. The request reasons' keys are built: request_keys holds them,
+    // reserved so that they never move while the fields view them.
+    std::vector<LogField> fields = {{"datagrams", s.datagrams},
+                                    {"accepted", s.accepted},
+                                    {"rejected", s.rejected},
+                                    {"refused", s.refused},
+                                    {"duplicates", s.duplicates},
+                                    {"hosts", monitor_.registry().size()},
+                                    {"keys", store_.key_count()},
+                                    {"points", store_.point_count()},
+                                    {"tcp_connections", tcp_->accepted()},
+                                    {"tcp_refused", tcp_->refused()},
+                                    {"tcp_refused_per_address", tcp_->refused_per_address()},
+                                    {"tcp_idle_closed", tcp_->closed_idle()},
+                                    {"puts", p.puts},
+                                    {"gets", p.gets + p.get_alls},
+                                    {"malformed", p.malformed},
+                                    {"key_limit", p.key_limit + s.metrics_refused},
+                                    {"commits", storage_ ? storage_->commits() : 0},
+                                    {"storage_failures", storage_ ? storage_->failures() : 0},
+                                    {"storage_dropped", storage_ ? storage_->dropped_points() : 0}};
     for (std::size_t i = 1; i < kDecodeErrorCount; ++i) {
-        if (s.rejected_by[i] == 0) continue;
-        reasons += fmt::format(" {}={}", to_string(static_cast<DecodeError>(i)), s.rejected_by[i]);
+        if (s.rejected_by[i] != 0)
+            fields.emplace_back(to_string(static_cast<DecodeError>(i)), s.rejected_by[i]);
     }
     for (std::size_t i = 0; i < kRefusalCount; ++i) {
-        if (s.refused_by[i] == 0) continue;
-        reasons += fmt::format(" {}={}", to_string(static_cast<Refusal>(i)), s.refused_by[i]);
+        if (s.refused_by[i] != 0)
+            fields.emplace_back(to_string(static_cast<Refusal>(i)), s.refused_by[i]);
     }
-    const ProtocolStats& p = executor_.stats();
+    // Prefixed: request and datagram reasons share some names (bad_value).
+    std::vector<std::string> request_keys;
+    request_keys.reserve(kRequestErrorCount);
     for (std::size_t i = 1; i < kRequestErrorCount; ++i) {
         if (p.malformed_by[i] == 0) continue;
-        // Prefixed: request and datagram reasons share some names (bad_value).
-        reasons += fmt::format(" request_{}={}", to_string(static_cast<RequestError>(i)),
-                               p.malformed_by[i]);
+        request_keys.push_back(fmt::format("request_{}", to_string(static_cast<RequestError>(i))));
+        fields.emplace_back(request_keys.back(), p.malformed_by[i]);
     }
-    log_info(
-        "stopped datagrams={} accepted={} rejected={} refused={} duplicates={} hosts={} keys={} "
-        "points={} tcp_connections={} tcp_refused={} tcp_refused_per_address={} tcp_idle_closed={} "
-        "puts={} gets={} malformed={} key_limit={} commits={} storage_failures={} "
-        "storage_dropped={}{}",
-        s.datagrams, s.accepted, s.rejected, s.refused, s.duplicates, monitor_.registry().size(),
-        store_.key_count(), store_.point_count(), tcp_->accepted(), tcp_->refused(),
-        tcp_->refused_per_address(), tcp_->closed_idle(), p.puts, p.gets + p.get_alls, p.malformed,
-        p.key_limit + s.metrics_refused, storage_ ? storage_->commits() : 0,
-        storage_ ? storage_->failures() : 0, storage_ ? storage_->dropped_points() : 0, reasons);
+    log_event(LogLevel::info, "stopped", fields);
 }
 
 }  // namespace beat

@@ -12,6 +12,8 @@
 
 #include <fmt/core.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -213,11 +215,24 @@ Server start_server(std::vector<std::string> extra) {
     if (!names("--http")) argv.insert(argv.end(), {"--http", "127.0.0.1:0"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     s.proc = std::make_unique<Process>(argv);
-    const auto line = s.proc->wait_for_line("listening ", 10s);
+    // With --log-format json the listening line is an event whose fields name the endpoints.
+    const auto format = std::find(extra.begin(), extra.end(), "--log-format");
+    const bool json_log =
+        names("--log-format=json") ||
+        (format != extra.end() && std::next(format) != extra.end() && *std::next(format) == "json");
+    const auto line =
+        s.proc->wait_for_line(json_log ? R"("event":"listening")" : "listening ", 10s);
     if (!line) throw std::runtime_error("beat_server did not start");
-    s.udp_port = port_of(field(*line, "udp"));
-    s.tcp_port = port_of(field(*line, "tcp"));
-    s.http_port = port_of(field(*line, "http"));
+    if (json_log) {
+        const auto event = nlohmann::json::parse(*line);
+        s.udp_port = port_of(event.at("udp").get<std::string>());
+        s.tcp_port = port_of(event.at("tcp").get<std::string>());
+        s.http_port = port_of(event.at("http").get<std::string>());
+    } else {
+        s.udp_port = port_of(field(*line, "udp"));
+        s.tcp_port = port_of(field(*line, "tcp"));
+        s.http_port = port_of(field(*line, "http"));
+    }
     if (s.udp_port == 0 || s.tcp_port == 0) throw std::runtime_error("no ports in: " + *line);
     return s;
 }
