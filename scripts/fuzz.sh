@@ -11,16 +11,18 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 build=${BEAT_FUZZ_BUILD_DIR:-build-fuzz}
 
-# The longest input each target is given: a datagram's limit with room to go over it, else a few
-# KiB, enough for any /proc file or config of the corpus.
+# The longest input each target is given: a datagram's limit with room to go over it, HTTP's
+# target and header limits with room to go over them, else a few KiB, enough for any /proc file
+# or config of the corpus.
 declare -A max_len=(
   [fuzz_datagram]=1500
   [fuzz_datagram_auth]=1500
   [fuzz_protocol]=4096
   [fuzz_proc]=4096
   [fuzz_config]=4096
+  [fuzz_http]=20000
 )
-targets=(fuzz_datagram fuzz_datagram_auth fuzz_protocol fuzz_proc fuzz_config)
+targets=(fuzz_datagram fuzz_datagram_auth fuzz_protocol fuzz_proc fuzz_config fuzz_http)
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBEAT_FUZZ=ON -DBEAT_WERROR=ON -DBEAT_TESTS=OFF -DBEAT_BENCH=OFF >/dev/null

@@ -30,9 +30,11 @@ std::string_view reason_phrase(int status) noexcept;
 // empty.
 HttpResponse text_response(int status, std::string body = {});
 
-// The bytes of `r` on the wire: status line, Content-Type, Content-Length, "Connection: close"
+// The bytes of `r` on the wire: the HTTP/1.1 status line, Content-Type, Content-Length,
+// "Cache-Control: no-store" unless `r.headers` has a Cache-Control of its own, "Connection: close"
 // unless `keep_alive`, the extra headers, an empty line, then the body unless `head_only` (a HEAD
-// request gets the GET response's headers, Content-Length included, and no body).
+// request gets the GET response's headers, Content-Length included, and no body). Header names
+// and values are written as given: they must not hold CR or LF.
 std::string serialize(const HttpResponse& r, bool keep_alive, bool head_only);
 
 }  // namespace beat
