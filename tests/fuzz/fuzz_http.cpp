@@ -48,7 +48,8 @@ class Connection {
 
     void feed(std::string_view chunk) {
         // Each call consumes a byte or more, or ends the chunk: the loop is bounded by its size.
-        for (std::size_t calls = 0; calls <= chunk.size() + 1; ++calls) {
+        const std::size_t max_calls = chunk.size() + 1;
+        for (std::size_t calls = 0; calls < max_calls; ++calls) {
             const HttpParseStep s = parser_.next(chunk);
             FUZZ_CHECK(s.consumed <= chunk.size());
             chunk.remove_prefix(s.consumed);
