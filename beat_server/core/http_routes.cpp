@@ -60,7 +60,27 @@ Page page_of(std::string_view path) noexcept {
     return Page::none;
 }
 
-HttpResponse answer(const HttpRequest& request, const StatusView& view) {
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        if (i + 2 >= text.size()) return std::nullopt;
+        const int hi = hex_digit(text[i + 1]);
+        const int lo = hex_digit(text[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return out;
+}
+
+HttpResponse route(const HttpRequest& request, const StatusView& view) {
     const std::string_view target = request.target;
     if (target.empty() || target.front() != '/') return text_response(400);
     const std::string_view path = target.substr(0, target.find('?'));
@@ -86,32 +106,6 @@ HttpResponse answer(const HttpRequest& request, const StatusView& view) {
             break;
     }
     return text_response(404);
-}
-
-}  // namespace
-
-std::optional<std::string> percent_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        if (i + 2 >= text.size()) return std::nullopt;
-        const int hi = hex_digit(text[i + 1]);
-        const int lo = hex_digit(text[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
-}
-
-HttpResponse route(const HttpRequest& request, const StatusView& view) {
-    HttpResponse r = answer(request, view);
-    r.headers.emplace_back("Cache-Control", "no-store");
-    return r;
 }
 
 }  // namespace beat

@@ -21,8 +21,8 @@ namespace beat {
 // with "Allow: GET, HEAD"; unknown paths 404. A target that is not a path (absolute-form,
 // authority-form, "*") gets 400. The query string is ignored; <name> is percent-decoded, and a
 // malformed escape ('%' without two hex digits) gets 400; a name longer than 3 x kMaxNameLength
-// characters is not decoded and gets the 404 (no host can have it). Every response carries
-// "Cache-Control: no-store": the pages are the state of the moment.
+// characters is not decoded and gets the 404 (no host can have it). No response sets
+// Cache-Control: serialize() (http_message.hpp) marks them all "no-store".
 HttpResponse route(const HttpRequest& request, const StatusView& view);
 
 // `text` with each %XX escape replaced by the byte it names ('+' stays as it is: it means a space
