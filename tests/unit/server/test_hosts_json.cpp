@@ -157,3 +157,16 @@ TEST_CASE("host states read up silent and unknown", "[hosts_json]") {
     CHECK(to_string(HostState::silent) == "silent");
     CHECK(to_string(HostState::unknown) == "unknown");
 }
+
+TEST_CASE("a host that keeps going silent and coming back is flagged flapping", "[hosts_json]") {
+    Fleet f;
+    // Three silences within 20 timeouts make the host flap (flap_damper.hpp).
+    for (std::uint64_t i = 0; i < 4; ++i) {
+        f.beat("shaky", i + 1, static_cast<std::int64_t>(i) * 4000);
+        if (i < 3) f.monitor.expire(static_cast<std::int64_t>(i) * 4000 + 3000);
+    }
+    const json h =
+        json::parse(render_host_json(*f.monitor.registry().find("shaky"), f.view(12'000)));
+    CHECK(h.at("state") == "up");
+    CHECK(h.at("flapping") == true);
+}

@@ -177,3 +177,15 @@ TEST_CASE("html_escape replaces the five characters that matter in HTML", "[stat
     CHECK(html_escape("plain \xc3\xa9t\xc3\xa9") == "plain \xc3\xa9t\xc3\xa9");
     CHECK(html_escape("").empty());
 }
+
+TEST_CASE("a host that is up but flapping is labelled flapping", "[status_page]") {
+    Servers s;
+    // Three silences within 20 timeouts make the host flap (flap_damper.hpp).
+    for (std::uint64_t i = 0; i < 4; ++i) {
+        s.beat("shaky", i + 1, static_cast<std::int64_t>(i) * 4000);
+        if (i < 3) s.monitor.expire(static_cast<std::int64_t>(i) * 4000 + 3000);
+    }
+    REQUIRE(s.monitor.registry().find("shaky")->liveness.flapping());
+    const std::string row = between(s.page(12'000), ">shaky<", "</tr>");
+    CHECK(row.find(R"(<span class="state flapping">flapping</span>)") != std::string::npos);
+}
