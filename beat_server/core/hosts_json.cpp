@@ -25,25 +25,24 @@ double seconds(std::int64_t ms) noexcept {
 
 json host_object(const HostRecord& host, const StatusView& view) {
     const DetectorReading reading = read_detector(host.liveness, view.now_ms);
-    json metrics = json::object();
+    json h = json::object();
+    h["name"] = host.name;
+    h["state"] = to_string(host.liveness.state);
+    h["flapping"] = host.liveness.flapping();
+    h["last_seen"] = seconds(to_unix_ms(view, host.last_seen_ms));
+    h["last_seen_age_seconds"] = seconds(view.now_ms - host.last_seen_ms);
+    h["address"] = host.address.to_string();
+    h["interval_seconds"] = seconds(host.interval_ms);
+    h["beats"] = host.beats;
+    h["lost"] = host.lost;
+    h["loss_rate"] = finite_or_null(reading.loss);
+    h["restarts"] = host.restarts;
+    h["duplicates"] = host.duplicates;
+    h["phi"] = reading.phi ? finite_or_null(*reading.phi) : json(nullptr);
+    json& metrics = h["metrics"] = json::object();
     for (const HostMetric& m : host.metrics)
         metrics[m.name] = finite_or_null(m.value);
-    return json{
-        {"name", host.name},
-        {"state", to_string(host.liveness.state)},
-        {"flapping", host.liveness.flapping()},
-        {"last_seen", seconds(to_unix_ms(view, host.last_seen_ms))},
-        {"last_seen_age_seconds", seconds(view.now_ms - host.last_seen_ms)},
-        {"address", host.address.to_string()},
-        {"interval_seconds", seconds(host.interval_ms)},
-        {"beats", host.beats},
-        {"lost", host.lost},
-        {"loss_rate", finite_or_null(reading.loss)},
-        {"restarts", host.restarts},
-        {"duplicates", host.duplicates},
-        {"phi", reading.phi ? finite_or_null(*reading.phi) : json(nullptr)},
-        {"metrics", std::move(metrics)},
-    };
+    return h;
 }
 
 std::string dump(const json& j) {
