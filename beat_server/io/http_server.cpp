@@ -256,6 +256,9 @@ void HttpServer::answer(const HttpRequest& request) {
         log_error("http handler failed method={} target={}: {}", request.method, request.target,
                   e.what());
         response = text_response(500);
+    } catch (...) {
+        log_error("http handler failed method={} target={}", request.method, request.target);
+        response = text_response(500);
     }
     out_ += serialize(response, request.keep_alive, request.method == "HEAD");
     ++stats_.requests;
