@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -246,6 +247,25 @@ std::string loopback_endpoint(std::uint16_t port) {
     return "127.0.0.1:" + std::to_string(port);
 }
 
+namespace {
+
+// The body of a chunked response (other servers than beat's use it, e.g. Prometheus' API).
+std::string dechunk(std::string_view chunked) {
+    std::string body;
+    while (true) {
+        const auto line_end = chunked.find("\r\n");
+        if (line_end == std::string_view::npos) throw std::runtime_error("truncated chunked body");
+        const std::size_t size = std::stoul(std::string(chunked.substr(0, line_end)), nullptr, 16);
+        if (size == 0) return body;
+        if (chunked.size() < line_end + 2 + size + 2)
+            throw std::runtime_error("truncated chunked body");
+        body.append(chunked.substr(line_end + 2, size));
+        chunked.remove_prefix(line_end + 2 + size + 2);
+    }
+}
+
+}  // namespace
+
 HttpReply http_get(std::uint16_t port, std::string_view target, std::chrono::milliseconds timeout) {
     TcpConn conn(port);
     conn.send(
@@ -259,6 +279,10 @@ HttpReply http_get(std::uint16_t port, std::string_view target, std::chrono::mil
     r.status = std::stoi(raw.substr(9, 3));
     r.headers = raw.substr(line_end + 2, head_end + 2 - (line_end + 2));
     r.body = raw.substr(head_end + 4);
+    std::string lower = r.headers;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower.find("transfer-encoding: chunked") != std::string::npos) r.body = dechunk(r.body);
     return r;
 }
 
