@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on one machine: a beat_server and three beat_client agents on 127.0.0.1.
 # Installs what is missing, builds, makes a fleet key, shows the signed hosts arriving and an
-# unsigned one refused, stops one agent, shows it reported silent, shows `get *` on the put/get
-# port, then stops everything cleanly.
+# unsigned one refused, stops one agent, shows it reported silent, shows the HTTP port (health,
+# the host as JSON, Prometheus metrics), shows `get *` on the put/get port, then stops everything
+# cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -36,7 +37,7 @@ say "making a fleet key: every beat is signed with it, the server refuses anythi
 ls -l "$work/fleet.key" | cut -d' ' -f1
 
 say "starting beat_server on 127.0.0.1 (ports chosen by the kernel)"
-"$server_bin" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --report-interval 2 --data-dir "$work/data" \
+"$server_bin" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --report-interval 2 --data-dir "$work/data" \
   --key-file "$work/fleet.key" 2>"$work/server.log" &
 server=$!
 pids+=("$server")
@@ -45,6 +46,14 @@ echo "$line"
 wait_for "heartbeat authentication" 10
 udp=$(sed -E 's/.*udp=([^ ]+).*/\1/' <<<"$line")
 tcp=$(sed -E 's/.*tcp=([^ ]+).*/\1/' <<<"$line")
+http_port=$(sed -E 's/.*http=[^ ]+:([0-9]+).*/\1/' <<<"$line")
+# GET $1 from the HTTP port with bash's /dev/tcp (no curl needed); prints the body.
+http_get() {
+  exec 3<>"/dev/tcp/127.0.0.1/$http_port"
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&3
+  sed '1,/^\r$/d' <&3
+  exec 3<&-
+}
 
 say "starting three agents beating every second"
 declare -A agent
@@ -65,6 +74,13 @@ kill -TERM "${agent[2]}"
 wait "${agent[2]}" || true
 wait_for "host silent host=demo-node-2" 10
 wait_for "silent hosts: 1" 10
+
+say "the HTTP port (127.0.0.1:$http_port): /healthz, /hosts/demo-node-2 and /metrics"
+http_get /healthz
+http_get /hosts/demo-node-2 | head -c 600
+echo
+http_get /metrics | grep -E '^beat_host_up|^beat_metric\{host="demo-node-1",name="(cpu|load\\.1)"'
+echo "(the status page for a browser: http://127.0.0.1:$http_port/)"
 
 say "put a value and query everything on the put/get port ($tcp): get *"
 "$client_bin" put demo.answer 42 --server "$tcp"

@@ -211,7 +211,8 @@ void write_http(ExpositionWriter& w, const StatusView& v) {
 }
 
 void write_process(ExpositionWriter& w, const StatusView& v) {
-    const ProcessStatus& p = v.process;
+    if (!v.read_process) return;
+    const ProcessStatus p = v.read_process();
     process_figure(w, "process_cpu_seconds_total", MetricType::counter,
                    "Total user and system CPU time spent in seconds.", p.cpu_seconds);
     process_figure(w, "process_resident_memory_bytes", MetricType::gauge,

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -60,7 +61,9 @@ struct StatusView {
     TcpStatus tcp;
     StorageStatus storage;
     HttpStats http;
-    ProcessStatus process;
+    // Reads the process collector's figures; called only by the pages that show them (/metrics),
+    // since it reads /proc. Unset: no process figures.
+    std::function<ProcessStatus()> read_process;
     std::int64_t now_ms = 0;       // The monitor's monotonic clock.
     std::int64_t now_unix_ms = 0;  // The same moment in Unix time.
     std::string version;           // beat's version, e.g. "0.1.0".

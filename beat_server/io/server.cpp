@@ -248,7 +248,7 @@ StatusView Server::status_view() const {
                                   storage_->dropped_points()};
     }
     if (http_) v.http = http_->stats();
-    v.process = read_process_status();
+    v.read_process = &read_process_status;
     v.now_ms = static_cast<std::int64_t>(uv_now(loop_));
     v.now_unix_ms = unix_now_ms();
     v.version = BEAT_VERSION;

@@ -1,5 +1,7 @@
 #include "beat_server/sim/simulator.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -125,7 +127,7 @@ class Fleet {
         hosts_.reserve(o.hosts);
         for (std::uint32_t i = 0; i < o.hosts; ++i) {
             Host& h = hosts_.emplace_back(seeds.next());
-            h.name = "h" + std::to_string(i);
+            h.name = fmt::format("h{}", i);
             h.address = address_of(i);
             h.clock_rate = s.agent.clock_rate_min +
                            (s.agent.clock_rate_max - s.agent.clock_rate_min) * h.rng.unit();

@@ -370,7 +370,7 @@ std::string tcp_request(std::uint16_t port, std::string_view text, std::size_t r
 }
 
 std::string field(std::string_view line, std::string_view key) {
-    const std::string pat = " " + std::string(key) + "=";
+    const std::string pat = fmt::format(" {}=", key);
     const auto at = line.find(pat);
     if (at == std::string_view::npos) return "";
     const auto start = at + pat.size();

@@ -47,7 +47,7 @@ struct Server {
         v.now_ms = now_ms;
         v.now_unix_ms = kUnixAtZero + now_ms;
         v.version = "0.1.0";
-        v.process = process;
+        v.read_process = [process] { return process; };
         return render_metrics(v);
     }
 
