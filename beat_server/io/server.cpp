@@ -278,7 +278,9 @@ void Server::log_totals() const {
                                     {"key_limit", p.key_limit + s.metrics_refused},
                                     {"commits", storage_ ? storage_->commits() : 0},
                                     {"storage_failures", storage_ ? storage_->failures() : 0},
-                                    {"storage_dropped", storage_ ? storage_->dropped_points() : 0}};
+                                    {"storage_dropped", storage_ ? storage_->dropped_points() : 0},
+                                    {"http_connections", http_ ? http_->stats().accepted : 0},
+                                    {"http_requests", http_ ? http_->stats().requests : 0}};
     for (std::size_t i = 1; i < kDecodeErrorCount; ++i) {
         if (s.rejected_by[i] != 0)
             fields.emplace_back(to_string(static_cast<DecodeError>(i)), s.rejected_by[i]);
