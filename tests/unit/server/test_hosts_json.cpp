@@ -1,61 +1,20 @@
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "beat_server/core/hosts_json.hpp"
-#include "beat_server/core/log_reporter.hpp"
+#include "tests/unit/server/status_fixture.hpp"
 
 using namespace beat;
+using namespace beat::test;
 using nlohmann::json;
-
-namespace {
-
-constexpr std::int64_t kUnixAtZero = 1'700'000'000'000;  // Unix ms when the monitor's clock is 0.
-
-// A monitor fed real datagrams from 10.0.0.1:4000, one beat a second advertised.
-struct Fleet {
-    explicit Fleet(const MonitorConfig& config = {}) : monitor(config, store, events) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(4000);
-        inet_pton(AF_INET, "10.0.0.1", &a.sin_addr);
-        from = SourceAddress(reinterpret_cast<const sockaddr*>(&a));
-    }
-    void beat(const std::string& host, std::uint64_t seq, std::int64_t now_ms,
-              std::vector<Metric> metrics = {}) {
-        Heartbeat hb;
-        hb.host = host;
-        hb.incarnation = 1;
-        hb.sequence = seq;
-        hb.send_time_ms = kUnixAtZero + now_ms;
-        hb.interval_ms = 1000;
-        hb.metrics = std::move(metrics);
-        monitor.on_datagram(pack_beat(hb).at(0), from, now_ms, kUnixAtZero + now_ms);
-    }
-    StatusView view(std::int64_t now_ms) const {
-        StatusView v(monitor, store, protocol);
-        v.now_ms = now_ms;
-        v.now_unix_ms = kUnixAtZero + now_ms;
-        return v;
-    }
-
-    Store store;
-    LogReporter events;
-    ProtocolStats protocol;
-    Monitor monitor;
-    SourceAddress from;
-};
-
-}  // namespace
 
 TEST_CASE("the hosts JSON lists silent hosts first then by name with the fleet's counts",
           "[hosts_json]") {
-    Fleet f;
+    StatusFixture f;
     f.beat("b-up", 1, 0);
     f.beat("z-gone", 1, 0);
     f.beat("a-up", 1, 0);
@@ -76,7 +35,7 @@ TEST_CASE("the hosts JSON lists silent hosts first then by name with the fleet's
 }
 
 TEST_CASE("an empty fleet gives an empty host list", "[hosts_json]") {
-    Fleet f;
+    StatusFixture f;
     const json j = json::parse(render_hosts_json(f.view(0)));
     CHECK(j.at("hosts").empty());
     CHECK(j.at("hosts_up") == 0);
@@ -85,7 +44,7 @@ TEST_CASE("an empty fleet gives an empty host list", "[hosts_json]") {
 
 TEST_CASE("a host's object carries its state, times, address, counters and latest metrics",
           "[hosts_json]") {
-    Fleet f;
+    StatusFixture f;
     f.beat("web1", 1, 0, {{"cpu", 10}, {"mem.used_pct", 40}});
     f.beat("web1", 4, 1000, {{"cpu", 12.5}, {"mem.used_pct", 41}});  // Beats 2 and 3 were lost.
     f.beat("web1", 4, 1100);                                         // A duplicate.
@@ -96,7 +55,7 @@ TEST_CASE("a host's object carries its state, times, address, counters and lates
     CHECK(h.at("flapping") == false);
     CHECK(h.at("last_seen") == Approx((kUnixAtZero + 1000) / 1000.0));
     CHECK(h.at("last_seen_age_seconds") == Approx(0.75));
-    CHECK(h.at("address") == "10.0.0.1:4000");
+    CHECK(h.at("address") == "192.0.2.7:5000");
     CHECK(h.at("interval_seconds") == Approx(1.0));
     CHECK(h.at("beats") == 2);
     CHECK(h.at("lost") == 2);
@@ -110,7 +69,7 @@ TEST_CASE("a host's object carries its state, times, address, counters and lates
 
 TEST_CASE("a host name with markup and quotes is escaped and parses back to itself",
           "[hosts_json]") {
-    Fleet f;
+    StatusFixture f;
     const std::string name = R"(<script>alert("x\'y")</script>)";
     f.beat(name, 1, 0, {{"a\"b", 1}});
     const std::string text = render_hosts_json(f.view(0));
@@ -124,7 +83,7 @@ TEST_CASE("with the phi detector phi is a number while finite and null once infi
           "[hosts_json]") {
     MonitorConfig config;
     config.detector.kind = DetectorKind::phi;
-    Fleet f(config);
+    StatusFixture f(config);
     for (std::uint64_t i = 0; i < 20; ++i)
         f.beat("db1", i + 1, static_cast<std::int64_t>(i) * 1000);
     const HostRecord& h = *f.monitor.registry().find("db1");
@@ -138,7 +97,7 @@ TEST_CASE("with the phi detector phi is a number while finite and null once infi
 }
 
 TEST_CASE("hosts_silent_first returns only the first hosts when given a limit", "[hosts_json]") {
-    Fleet f;
+    StatusFixture f;
     for (const char* name : {"d", "c", "b", "a", "e"})
         f.beat(name, 1, 0);
     f.beat("a", 2, 2000);
@@ -159,7 +118,7 @@ TEST_CASE("host states read up silent and unknown", "[hosts_json]") {
 }
 
 TEST_CASE("a host that keeps going silent and coming back is flagged flapping", "[hosts_json]") {
-    Fleet f;
+    StatusFixture f;
     // Three silences within 20 timeouts make the host flap (flap_damper.hpp).
     for (std::uint64_t i = 0; i < 4; ++i) {
         f.beat("shaky", i + 1, static_cast<std::int64_t>(i) * 4000);

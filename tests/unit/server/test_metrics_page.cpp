@@ -1,61 +1,27 @@
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "beat_server/core/executor.hpp"
-#include "beat_server/core/log_reporter.hpp"
 #include "beat_server/core/metrics_page.hpp"
+#include "tests/unit/server/status_fixture.hpp"
 
 using namespace beat;
+using namespace beat::test;
 
 namespace {
 
-constexpr std::int64_t kUnixAtZero = 1'700'000'000'000;  // Unix ms when the monitor's clock is 0.
-
-// A monitor and a put/get executor over one store, fed real datagrams and requests.
-struct Server {
-    explicit Server(const MonitorConfig& config = {}) : monitor(config, store, sink) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(4000);
-        inet_pton(AF_INET, "10.0.0.7", &a.sin_addr);
-        from = SourceAddress(reinterpret_cast<const sockaddr*>(&a));
-    }
-    // One beat of `host` (one a second advertised) arriving at monitor time `now_ms`.
-    void beat(const std::string& host, std::uint64_t seq, std::int64_t now_ms,
-              std::vector<Metric> metrics = {}) {
-        Heartbeat hb;
-        hb.host = host;
-        hb.incarnation = 1;
-        hb.sequence = seq;
-        hb.send_time_ms = kUnixAtZero + now_ms;
-        hb.interval_ms = 1000;
-        hb.metrics = std::move(metrics);
-        monitor.on_datagram(pack_beat(hb).at(0), from, now_ms, kUnixAtZero + now_ms);
-    }
-    void request(std::string_view line) {
-        std::string reply;
-        executor.execute(parse_request(line), reply);
-    }
+// The fixture with a store of 3 keys, rendering /metrics with the given process figures.
+struct Server : StatusFixture {
+    explicit Server(const MonitorConfig& config = {})
+        : StatusFixture(config, RetentionLimits{0, 0, 3}) {}
     std::string page(std::int64_t now_ms, const ProcessStatus& process = {}) const {
-        StatusView v(monitor, store, executor.stats());
-        v.now_ms = now_ms;
-        v.now_unix_ms = kUnixAtZero + now_ms;
-        v.version = "0.1.0";
+        StatusView v = view(now_ms);
         v.read_process = [process] { return process; };
         return render_metrics(v);
     }
-
-    Store store{RetentionLimits{0, 0, 3}};
-    LogReporter sink;
-    Monitor monitor;
-    Executor executor{store};
-    SourceAddress from;
 };
 
 std::vector<std::string> lines_of(const std::string& page) {
@@ -191,7 +157,7 @@ TEST_CASE("every rejection and refusal reason is listed from the start", "[metri
     const std::string page = s.page(0);
     CHECK(has_line(page, "beat_datagrams_received_total 1"));
     CHECK(has_line(page, "beat_datagrams_rejected_total{reason=\"bad_magic\"} 1"));
-    CHECK(has_line(page, "beat_build_info{version=\"0.1.0\"} 1"));
+    CHECK(has_line(page, "beat_build_info{version=\"9.8.7\"} 1"));
 }
 
 TEST_CASE("TCP requests are counted by command and result as the executor answered them",

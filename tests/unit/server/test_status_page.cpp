@@ -1,52 +1,19 @@
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-
 #include <string>
 #include <vector>
 
-#include "beat_server/core/log_reporter.hpp"
 #include "beat_server/core/status_page.hpp"
+#include "tests/unit/server/status_fixture.hpp"
 
 using namespace beat;
+using namespace beat::test;
 
 namespace {
 
-constexpr std::int64_t kUnixAtZero = 1'700'000'000'000;  // 2023-11-14 22:13:20 UTC.
-
-// The server's core as the page reads it, fed real datagrams from 192.0.2.7:5000.
-struct Servers {
-    Servers() : monitor(MonitorConfig{}, store, events) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(5000);
-        inet_pton(AF_INET, "192.0.2.7", &a.sin_addr);
-        from = SourceAddress(reinterpret_cast<const sockaddr*>(&a));
-    }
-    void beat(const std::string& host, std::uint64_t seq, std::int64_t now_ms,
-              std::vector<Metric> metrics = {}) {
-        Heartbeat hb;
-        hb.host = host;
-        hb.incarnation = 7;
-        hb.sequence = seq;
-        hb.send_time_ms = kUnixAtZero + now_ms;
-        hb.interval_ms = 1000;
-        hb.metrics = std::move(metrics);
-        monitor.on_datagram(pack_beat(hb).at(0), from, now_ms, kUnixAtZero + now_ms);
-    }
-    std::string page(std::int64_t now_ms) const {
-        StatusView v(monitor, store, protocol);
-        v.now_ms = now_ms;
-        v.now_unix_ms = kUnixAtZero + now_ms;
-        v.version = "9.8.7";
-        return render_status_page(v);
-    }
-
-    Store store;
-    LogReporter events;
-    ProtocolStats protocol;
-    Monitor monitor;
-    SourceAddress from;
+// The status page rendered from the fixture's view.
+struct Servers : StatusFixture {
+    std::string page(std::int64_t now_ms) const { return render_status_page(view(now_ms)); }
 };
 
 // The text between the first occurrence of `from` and the next occurrence of `to` after it.
