@@ -6,11 +6,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/duration.hpp"
+#include "common/utc_time.hpp"
 
 namespace beat {
 
@@ -65,15 +65,8 @@ char syslog_priority(LogLevel level) noexcept {
 
 // Now in RFC 3339 UTC with milliseconds: "2024-05-01T12:00:00.123Z".
 std::string timestamp() {
-    const auto now = std::chrono::system_clock::now();
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char stamp[40];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    return fmt::format("{}.{:03}Z", stamp, ms % 1000);
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return format_utc_ms(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 }
 
 // Writes `line` (ending in '\n') to the capture, if any, or to stderr.

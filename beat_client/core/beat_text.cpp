@@ -4,23 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 
 #include "common/duration.hpp"
 #include "common/float_repr.hpp"
+#include "common/utc_time.hpp"
 #include "common/wire.hpp"
 
 namespace beat {
 namespace {
-
-std::string utc_time(std::int64_t unix_ms) {
-    const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    return fmt::format("{}.{:03}Z", stamp, unix_ms % 1000);
-}
 
 // Whole numbers (counters, bytes) without a fraction or an exponent, the rest as repr().
 std::string value_text(double v) {
@@ -48,8 +39,8 @@ std::string format_beat(const std::vector<std::string>& datagrams) {
                 "host {} incarnation {:016x} sequence {} interval {} sent {}\n"
                 "{} datagram{} ({} bytes{})\n",
                 v.host, v.incarnation, v.sequence, format_duration(v.interval_ms),
-                utc_time(v.send_time_ms), datagrams.size(), datagrams.size() == 1 ? "" : "s", bytes,
-                (v.flags & kFlagAuth) ? ", signed" : "");
+                format_utc_ms(v.send_time_ms), datagrams.size(), datagrams.size() == 1 ? "" : "s",
+                bytes, (v.flags & kFlagAuth) ? ", signed" : "");
             header = true;
         }
         MetricCursor cur = v.metrics();
