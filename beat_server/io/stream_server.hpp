@@ -1,0 +1,160 @@
+// What the TCP side-port and the HTTP port share: a listener that turns away connections beyond a
+// limit, connections kept in order of last activity under one idle timer, reads into one buffer,
+// and replies written in order with a high/low-water pause. A derived class speaks the protocol:
+// it handles a connection's bytes in pump() and writes its replies with send().
+#pragma once
+
+#include <sys/socket.h>
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/endpoint.hpp"
+
+namespace beat {
+
+class StreamServer {
+  public:
+    // Replies queued beyond this many bytes stop the handling of a connection's further requests
+    // and the reading of its bytes until the queue drains below kLowWater: a client that does not
+    // read its replies cannot grow the server's memory beyond one pass of replies past the mark.
+    static constexpr std::size_t kHighWater = 1 << 20;
+    static constexpr std::size_t kLowWater = 256 << 10;
+
+    StreamServer(const StreamServer&) = delete;
+    StreamServer& operator=(const StreamServer&) = delete;
+
+    // The bound address, "127.0.0.1:PORT" with the real port when the endpoint asked for port 0.
+    const std::string& bound() const noexcept { return bound_; }
+    // Connections open now.
+    std::size_t connections() const noexcept { return connections_.size(); }
+    // Connections accepted since start, and closed at once beyond the connection limit.
+    std::uint64_t accepted() const noexcept { return accepted_; }
+    std::uint64_t refused() const noexcept { return refused_; }
+    // Connections closed because they stayed idle for the idle timeout.
+    std::uint64_t closed_idle() const noexcept { return closed_idle_; }
+
+    // Stops accepting, stops reading, lets queued replies drain and closes each connection once
+    // its replies are written. Calls `on_idle` when the last connection has closed; the server
+    // must live until then.
+    void shutdown(std::function<void()> on_idle);
+    // Closes every connection at once, written or not (the end of a shutdown's grace period).
+    void close_all() noexcept;
+    // Stops listening and closes every connection at once, and the idle timer; the handles free
+    // themselves once closed. Idempotent.
+    void close() noexcept;
+
+  protected:
+    // One client. A derived server allocates its own kind in make_connection().
+    struct Connection {
+        virtual ~Connection() = default;
+
+        uv_tcp_t handle{};
+        StreamServer* server = nullptr;
+        std::list<Connection*>::iterator position;  // In server->connections_.
+        std::uint64_t active_ms = 0;                // Loop time of the last activity.
+        std::string in;    // Bytes read but not yet handled: held back while replies are queued.
+        std::string peer;  // "ip:port", for logs; empty when unknown.
+        std::size_t held_bytes = 0;  // Reply bytes the protocol holds back before sending them.
+        bool reading = false;
+        bool paused = false;              // Requests held back because replies are queued.
+        bool eof = false;                 // The client sent all it will send.
+        bool close_when_flushed = false;  // Answer nothing more: close once replies are written.
+        bool closing = false;
+    };
+
+    // Binds and listens on `at`, with at most `max_connections` open at once and each closed
+    // after `idle_timeout_ms` idle (0: never). `protocol` ("tcp", "http") names the port in
+    // errors and logs. Throws UvError when it cannot listen (e.g. port in use).
+    StreamServer(uv_loop_t* loop, const Endpoint& at, std::string_view protocol,
+                 std::size_t max_connections, std::int64_t idle_timeout_ms);
+    // Closes what close() closes.
+    virtual ~StreamServer();
+
+    // A new, empty connection of the derived kind; null when out of memory.
+    virtual Connection* make_connection() noexcept = 0;
+    // Whether to keep `c`, just accepted from `peer` (null when the peer is unknown).
+    virtual bool admit(Connection& c, const sockaddr* peer) noexcept;
+    // Handles as many complete requests as the reply queue allows: `fresh` are bytes just read
+    // (empty when the queue drained). May throw; the connection is then closed.
+    virtual void pump(Connection& c, std::string_view fresh) = 0;
+    // Whether `c` is waiting for the server rather than the client: it is then not idle.
+    virtual bool waits_for_server(const Connection& c) const noexcept;
+    // Called once as `c` closes, before it leaves connections_.
+    virtual void forget(Connection& c) noexcept;
+
+    // The bytes a pass of pump() works on: `fresh` alone when nothing was kept from an earlier
+    // pass, else the kept bytes with `fresh` appended. Valid until end_pass().
+    static std::string_view begin_pass(Connection& c, std::string_view fresh);
+    // True when the replies queued and `pending` more bytes reach kHighWater: `c` is then paused,
+    // its further requests held back until the queue drains.
+    static bool full(Connection& c, std::size_t pending) noexcept;
+    // Ends a pass that handled `data` up to `pos`: keeps the rest for a later pass (nothing once
+    // `c` answers no more) and stops reading when the pass paused `c` or it answers no more.
+    void end_pass(Connection& c, std::string_view data, std::size_t pos, bool paused_now);
+    // Reply bytes not yet taken by the client: queued in libuv and held by the protocol.
+    static std::size_t queued(const Connection& c) noexcept;
+    // Marks `c` active now: it moves to the back of connections_.
+    void touch(Connection& c) noexcept;
+    // Writes `out` (which it may consume) after the replies already queued; closes `c` when the
+    // write fails.
+    void send(Connection& c, std::string& out);
+    // After replies left the queue: handles the requests held back and reads again once caught
+    // up; closes `c` when it is done.
+    void resume_if_drained(Connection& c);
+    // Closes `c` once it is done (no more requests, or the client's end) and its replies written.
+    void maybe_finish(Connection& c) noexcept;
+    // The one way a connection dies: it leaves connections_ now and is freed once libuv is done.
+    void close(Connection& c) noexcept;
+
+    std::list<Connection*> connections_;  // Least recently active first.
+    std::string out_;                     // Reply scratch, reused across passes.
+
+  private:
+    struct WriteReq;
+
+    static void on_connection(uv_stream_t* listener, int status) noexcept;
+    static void on_alloc(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) noexcept;
+    static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
+    static void on_write(uv_write_t* req, int status) noexcept;
+    static void on_idle_timer(uv_timer_t* t) noexcept;
+    static void on_close(uv_handle_t* h) noexcept;
+    static void on_close_while_draining(uv_handle_t* h) noexcept;
+
+    void refuse(uv_stream_t* listener) noexcept;
+    // Learns the peer of `c`, just accepted, and asks admit() whether to keep it.
+    bool admit_peer(Connection& c) noexcept;
+    // Starts the idle timer for the deadline of the least recently active connection.
+    void arm_idle_timer() noexcept;
+    void stop_reading(Connection& c) noexcept;
+    // Calls the on_idle of shutdown() once, when every connection has closed.
+    void finish_draining() noexcept;
+
+    uv_loop_t* loop_;
+    std::string protocol_;
+    std::size_t max_connections_;
+    std::int64_t idle_timeout_ms_;
+    uv_tcp_t* listener_ = nullptr;
+    // One timer for every connection's idle timeout. connections_ is kept in order of last
+    // activity, so its front has the earliest deadline and a touch costs O(1) (a splice to the
+    // back) instead of a timer-heap update per request. The timer waits for the front's deadline;
+    // when the front was touched meanwhile, it waits again for the new front's.
+    uv_timer_t* idle_timer_ = nullptr;
+    std::string bound_;
+    std::unique_ptr<char[]> read_buffer_;
+    std::uint64_t accepted_ = 0;
+    std::uint64_t refused_ = 0;
+    std::uint64_t closed_idle_ = 0;
+    std::uint64_t last_refusal_log_ms_ = 0;
+    bool refusal_logged_ = false;
+    bool stopped_ = false;  // Listening stopped: connections read no more.
+    std::function<void()> on_idle_;
+};
+
+}  // namespace beat
