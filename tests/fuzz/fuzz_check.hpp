@@ -1,5 +1,6 @@
 // What the fuzz drivers share: the invariant check, the test that a view lies inside the buffer
-// it was cut from, a hash to derive choices from, and where a datagram keeps its flags.
+// it was cut from, a hash to derive choices from, feeding a stream in chunks, and where a datagram
+// keeps its flags.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +38,18 @@ inline std::uint64_t fnv1a(std::string_view bytes) noexcept {
     for (unsigned char c : bytes)
         h = (h ^ c) * 0x100000001b3;
     return h;
+}
+
+// Feeds `input` to `feed` in chunks of 1..max_chunk bytes, their sizes drawn from `h` (which is
+// advanced), as a network stream may split it.
+template <typename Feed>
+void feed_in_chunks(std::string_view input, std::uint64_t& h, std::size_t max_chunk, Feed&& feed) {
+    for (std::size_t pos = 0; pos < input.size();) {
+        h = h * 6364136223846793005 + 1442695040888963407;  // Knuth's MMIX LCG.
+        const std::size_t chunk = 1 + (h >> 33) % max_chunk;
+        feed(input.substr(pos, chunk));
+        pos += chunk;
+    }
 }
 
 }  // namespace beat::fuzz

@@ -163,12 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     whole.feed(input);
 
     Connection chunked(max_line);
-    for (std::size_t pos = 0; pos < input.size();) {
-        h = h * 6364136223846793005 + 1442695040888963407;  // Knuth's MMIX LCG.
-        const std::size_t chunk = 1 + (h >> 33) % 32;
-        chunked.feed(input.substr(pos, chunk));
-        pos += chunk;
-    }
+    feed_in_chunks(input, h, 32, [&](std::string_view chunk) { chunked.feed(chunk); });
 
     FUZZ_CHECK(chunked.replies() == whole.replies());
     FUZZ_CHECK(check_replies(whole.replies()) == whole.requests());
