@@ -192,9 +192,10 @@ TEST_CASE("a real Prometheus server scrapes beat and sees a killed agent's host 
     Server s = start_server({"--timeout", "1"});
     REQUIRE(s.http_port != 0);
     const std::string udp = loopback_endpoint(s.udp_port);
+    // One after the other: wait_for_line() does not look back at lines before its last match.
     auto doomed = start_agent({"--server", udp, "--interval", "0.2", "--host", "prom-doomed"});
-    auto steady = start_agent({"--server", udp, "--interval", "0.2", "--host", "prom-steady"});
     REQUIRE(s.proc->wait_for_line("host new host=prom-doomed"));
+    auto steady = start_agent({"--server", udp, "--interval", "0.2", "--host", "prom-steady"});
     REQUIRE(s.proc->wait_for_line("host new host=prom-steady"));
 
     Prometheus prometheus(s.http_port);
