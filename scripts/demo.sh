@@ -79,7 +79,7 @@ say "the HTTP port (127.0.0.1:$http_port): /healthz, /hosts/demo-node-2 and /met
 http_get /healthz
 http_get /hosts/demo-node-2 | head -c 600
 echo
-http_get /metrics | grep -E '^beat_host_up|^beat_metric\{host="demo-node-1",name="(cpu|load\\.1)"'
+http_get /metrics | grep -E '^beat_host_up|^beat_metric\{host="demo-node-1",name="(cpu|load\.1)"'
 echo "(the status page for a browser: http://127.0.0.1:$http_port/)"
 
 say "put a value and query everything on the put/get port ($tcp): get *"
