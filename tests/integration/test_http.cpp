@@ -304,3 +304,18 @@ TEST_CASE("HTTP connections beyond the limit of 256 are closed at once", "[serve
     }
     CHECK(served);
 }
+
+TEST_CASE("with --http off the server listens on no HTTP port and still serves the others",
+          "[server][http]") {
+    Server s = start_server({"--http", "off"});
+    CHECK(s.http_port == 0);
+    const auto lines = s.proc->lines();
+    const auto listening = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+        return l.find("INFO listening ") != std::string::npos;
+    });
+    REQUIRE(listening != lines.end());
+    CHECK(field(*listening, "http") == "off");
+    CHECK(tcp_request(s.tcp_port, "get *\n") == "ok\n\n");
+    s.proc->signal(SIGTERM);
+    CHECK(s.proc->wait_exit(5s) == 0);
+}

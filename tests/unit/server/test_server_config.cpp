@@ -83,3 +83,29 @@ TEST_CASE("storage and retention options have their documented defaults and rang
     CHECK(std::get<int>(parse({"--retention", "0.5"})) == 2);
     CHECK(std::get<int>(parse({"--max-keys", "0"})) == 2);
 }
+
+TEST_CASE("the HTTP port and log format options have their documented defaults and ranges",
+          "[config]") {
+    const auto d = parse({});
+    REQUIRE(std::holds_alternative<ServerConfig>(d));
+    const auto& c = std::get<ServerConfig>(d);
+    REQUIRE(c.http);
+    CHECK(*c.http == Endpoint{"127.0.0.1", 43279});
+    CHECK(c.http_idle_timeout_ms == 60'000);
+    CHECK(c.log_format == LogFormat::text);
+
+    const auto off = parse({"--http", "off", "--log-format", "json", "--http-idle-timeout", "0.5"});
+    REQUIRE(std::holds_alternative<ServerConfig>(off));
+    CHECK_FALSE(std::get<ServerConfig>(off).http);
+    CHECK(std::get<ServerConfig>(off).log_format == LogFormat::json);
+    CHECK(std::get<ServerConfig>(off).http_idle_timeout_ms == 500);
+
+    const auto v6 = parse({"--http", "[::1]:0"});
+    REQUIRE(std::holds_alternative<ServerConfig>(v6));
+    CHECK(*std::get<ServerConfig>(v6).http == Endpoint{"::1", 0});
+
+    CHECK(std::get<int>(parse({"--http", "nowhere"})) == 2);
+    CHECK(std::get<int>(parse({"--http", "127.0.0.1:70000"})) == 2);
+    CHECK(std::get<int>(parse({"--http-idle-timeout", "0.01"})) == 2);
+    CHECK(std::get<int>(parse({"--log-format", "xml"})) == 2);
+}
