@@ -142,8 +142,8 @@ TEST_CASE("an agent started before its server is picked up once the server start
     REQUIRE(agent->wait_for_line("beat sequence=4 "));
     CHECK(count_lines(*agent, "server unreachable") == 1);
 
-    Process server(
-        {server_bin(), "--udp", udp_arg(port), "--tcp", "127.0.0.1:0", "--durability", "off"});
+    Process server({server_bin(), "--http", "127.0.0.1:0", "--udp", udp_arg(port), "--tcp",
+                    "127.0.0.1:0", "--durability", "off"});
     REQUIRE(server.wait_for_line("listening "));
     CHECK(server.wait_for_line("host new host=agent-early"));
     CHECK(agent->wait_for_line("server reachable again server=" + udp_arg(port)));

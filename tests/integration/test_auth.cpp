@@ -248,8 +248,8 @@ TEST_CASE("auth: a key file readable by others stops server and agent with a cle
           "[auth]") {
     TempDir dir;
     const std::string path = write_file(dir, "keys", kShared + "\n", 0644);
-    Process server({server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--data-dir", "",
-                    "--key-file", path});
+    Process server({server_bin(), "--http", "127.0.0.1:0", "--udp", "127.0.0.1:0", "--tcp",
+                    "127.0.0.1:0", "--data-dir", "", "--key-file", path});
     CHECK(server.wait_exit() == 2);
     CHECK(server.wait_for_line("has mode 0644: it must not be accessible to others"));
     Process agent({client_bin(), "once", "--dry-run", "--key-file", path});

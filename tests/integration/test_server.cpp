@@ -330,7 +330,7 @@ TEST_CASE("bad usage exits 2 and a port in use exits 1 with a clear message", "[
         CHECK(p.stdout_text().find("--report-interval") != std::string::npos);
     }
     Server s = start_server();
-    Process p({server_bin(), "--udp", "127.0.0.1:0", "--tcp",
+    Process p({server_bin(), "--http", "127.0.0.1:0", "--udp", "127.0.0.1:0", "--tcp",
                "127.0.0.1:" + std::to_string(s.tcp_port), "--durability", "off"});
     CHECK(p.wait_exit() == 1);
     bool clear = false;

@@ -285,8 +285,8 @@ TEST_CASE("a corrupt database or an unusable data directory exits 1 with a clear
         f << "this is not an SQLite database, just text that is long enough to be read as one";
     }
     {
-        Process p({server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--data-dir",
-                   dir.path()});
+        Process p({server_bin(), "--http", "127.0.0.1:0", "--udp", "127.0.0.1:0", "--tcp",
+                   "127.0.0.1:0", "--data-dir", dir.path()});
         CHECK(p.wait_exit() == 1);
         bool clear = false;
         for (const auto& l : p.lines())
@@ -294,8 +294,8 @@ TEST_CASE("a corrupt database or an unusable data directory exits 1 with a clear
         CHECK(clear);
     }
     {
-        Process p({server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--data-dir",
-                   dir.path() + "/beat.db/sub"});
+        Process p({server_bin(), "--http", "127.0.0.1:0", "--udp", "127.0.0.1:0", "--tcp",
+                   "127.0.0.1:0", "--data-dir", dir.path() + "/beat.db/sub"});
         CHECK(p.wait_exit() == 1);
         bool clear = false;
         for (const auto& l : p.lines())
@@ -306,8 +306,8 @@ TEST_CASE("a corrupt database or an unusable data directory exits 1 with a clear
         // A second server on the same directory.
         TempDir shared;
         Server first = start_in(shared);
-        Process p({server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--data-dir",
-                   shared.path()});
+        Process p({server_bin(), "--http", "127.0.0.1:0", "--udp", "127.0.0.1:0", "--tcp",
+                   "127.0.0.1:0", "--data-dir", shared.path()});
         CHECK(p.wait_exit() == 1);
         bool clear = false;
         for (const auto& l : p.lines())

@@ -47,8 +47,9 @@ TEST_CASE("beat_server tells systemd READY=1 once listening and STOPPING=1 on SI
     {
         ScopedEnv socket("NOTIFY_SOCKET", notify.path());
         ScopedEnv watchdog("WATCHDOG_USEC", "200000");
-        server = std::make_unique<Process>(std::vector<std::string>{
-            server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--durability", "off"});
+        server = std::make_unique<Process>(
+            std::vector<std::string>{server_bin(), "--http", "127.0.0.1:0", "--udp", "127.0.0.1:0",
+                                     "--tcp", "127.0.0.1:0", "--durability", "off"});
     }
     const auto ready = notify.next(10s);
     REQUIRE(ready);
