@@ -60,7 +60,7 @@ bool close_enough(const PhiModel& m, const PhiModel& solved) noexcept {
 std::int64_t Liveness::timeout_of(LivenessNode& n, Arrival arrival) const noexcept {
     PhiTrack* track = n.phi.get();
     if (track == nullptr) return timeout_for(n.interval_ms);
-    track->model = track->intervals.model(n.interval_ms, n.loss.rate(), config_.phi);
+    track->model = track->intervals.model(n.interval_ms, n.loss.cautious_rate(), config_.phi);
     track->grace = arrival == Arrival::restored;
     if (track->grace) return timeout_for(n.interval_ms);
     // Computing the crossing is the costly part of a beat; a crossing for a model a little off

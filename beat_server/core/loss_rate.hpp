@@ -1,6 +1,7 @@
 // A host's recent loss rate: the share of its beats that never arrived, learnt from sequence gaps.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -23,8 +24,23 @@ class LossRate {
     // The share of beats lost, 0 before anything was recorded.
     double rate() const noexcept { return expected_ > 0 ? lost_ / expected_ : 0; }
 
+    // The share the failure detector reckons with: rate(), but a host whose link is not yet
+    // known is taken to lose kPriorLost beats in kPriorExpected, a prior that fades as the
+    // host's own beats pile up (it weighs what a beat as old as the first one does: 1/e after
+    // kHorizon intervals). A few dozen clean beats do not prove a clean link, and a detector that
+    // believed them would take the first two beats lost in a row for a death.
+    double cautious_rate() const noexcept {
+        // expected_ approaches kSaturation as 1 - e^(-beats / kHorizon).
+        const double prior = std::max(0.0, 1 - expected_ / kSaturation);
+        return (lost_ + prior * kPriorLost) / (expected_ + prior * kPriorExpected);
+    }
+
+    static constexpr double kPriorLost = 0.5;
+    static constexpr double kPriorExpected = 10;
+
   private:
     static inline const double kKeepOne = std::exp(-1 / kHorizon);
+    static inline const double kSaturation = 1 / (1 - kKeepOne);  // expected_ in the long run.
     double lost_ = 0;
     double expected_ = 0;
 };

@@ -62,39 +62,58 @@ struct PhiAndSlope {
     double slope = 0;  // d phi / d elapsed, per millisecond.
 };
 
-PhiAndSlope evaluate(const PhiModel& m, double elapsed_ms) noexcept {
-    // A beat that is surely due and missing adds what its loss costs: -log10(q).
+// -ln P(no beat heard by elapsed_ms) when beat j is due at shift_ms + j * mean, and its slope.
+PhiAndSlope unheard(const PhiModel& m, double elapsed_ms, double shift_ms) noexcept {
+    // A beat that is surely due and missing adds what its loss costs: -ln(q).
     const double missing = m.loss > 0 ? -std::log(m.loss) : kInfinity;
     const double surely_due = m.loss > 0 ? kSurelyDue : kFar;
-    double ln_phi = 0;
-    double ln_slope = 0;
+    PhiAndSlope r;
     for (int j = 1; j <= kMaxTerms; ++j) {
         const double sd = m.stddev_ms * std::sqrt(static_cast<double>(j));
-        const double z = (elapsed_ms - m.pause_ms - j * m.mean_ms) / sd;
+        const double z = (elapsed_ms - shift_ms - j * m.mean_ms) / sd;
         // z falls as j grows, so no later beat is due either (bar terms below 1e-9 when the pause
         // dwarfs the interval).
         if (z < kNotDue) break;
         if (z > surely_due) {
-            ln_phi += missing;
+            r.phi += missing;
             continue;
         }
         const double p = m.loss + (1 - m.loss) * upper_tail(z);
-        ln_phi -= std::log(p);
-        ln_slope += (1 - m.loss) * density(z) / (sd * p);
+        r.phi -= std::log(p);
+        r.slope += (1 - m.loss) * density(z) / (sd * p);
     }
-    return {ln_phi / std::numbers::ln10, ln_slope / std::numbers::ln10};
+    return r;
 }
 
-}  // namespace
-
-double phi(const PhiModel& m, double elapsed_ms) noexcept {
-    return evaluate(m, elapsed_ms).phi;
+// -ln of the sum of two chances given as -ln: -ln(e^-a + e^-b), and the slope weighted to match.
+PhiAndSlope either(const PhiAndSlope& a, const PhiAndSlope& b) noexcept {
+    if (std::isinf(a.phi) && std::isinf(b.phi)) return {kInfinity, 0};
+    const PhiAndSlope& likelier = a.phi <= b.phi ? a : b;
+    const PhiAndSlope& rarer = a.phi <= b.phi ? b : a;
+    const double ratio = std::exp(likelier.phi - rarer.phi);  // In [0, 1].
+    const double w = 1 / (1 + ratio);                         // The likelier one's share.
+    return {likelier.phi - std::log1p(ratio), w * likelier.slope + (1 - w) * rarer.slope};
 }
 
-double phi_crossing_ms(const PhiModel& m, double threshold) noexcept {
-    // The first guess takes the beats before the crossing as surely missing (each adds
-    // -log10(q)) and those after it as not due at all, which is close whenever the deviation is
-    // well below the interval; beat `j` then supplies the rest of the threshold.
+PhiAndSlope evaluate(const PhiModel& m, double elapsed_ms) noexcept {
+    PhiAndSlope r = unheard(m, elapsed_ms, 0);
+    if (m.pause_ms > 0) {
+        // No stall (1 - s) or a stall (s = 10^-kStallPhi), so that phi starts at 0.
+        static const double stall = std::pow(10.0, -kStallPhi);
+        static const double no_stall = -std::log1p(-stall);
+        PhiAndSlope stalled = unheard(m, elapsed_ms, m.pause_ms);
+        stalled.phi -= std::log(stall);
+        r.phi += no_stall;
+        r = either(r, stalled);
+    }
+    return {r.phi / std::numbers::ln10, r.slope / std::numbers::ln10};
+}
+
+// Where phi of the beats due at shift + j * mean alone reaches `threshold`, taking the beats
+// before the crossing as surely missing (each adds -log10(q)) and those after it as not due at
+// all, which is close whenever the deviation is well below the interval; beat `j` then supplies
+// the rest of the threshold.
+double first_guess(const PhiModel& m, double threshold, double shift_ms) noexcept {
     int j = 1;
     double rest = threshold;
     if (m.loss > 0) {
@@ -105,8 +124,23 @@ double phi_crossing_ms(const PhiModel& m, double threshold) noexcept {
     }
     const double tail = (std::pow(10.0, -rest) - m.loss) / (1 - m.loss);
     const double z = tail <= 0 ? kFar : tail >= 1 ? -kFar : -inverse_lower_tail(tail);
-    double t = m.pause_ms + j * m.mean_ms + std::clamp(z, -kFar, kFar) * m.stddev_ms * std::sqrt(j);
-    t = std::max(t, 0.0);
+    const double t =
+        shift_ms + j * m.mean_ms + std::clamp(z, -kFar, kFar) * m.stddev_ms * std::sqrt(j);
+    return std::max(t, 0.0);
+}
+
+}  // namespace
+
+double phi(const PhiModel& m, double elapsed_ms) noexcept {
+    return std::max(0.0, evaluate(m, elapsed_ms).phi);  // Not -0 from rounding at the start.
+}
+
+double phi_crossing_ms(const PhiModel& m, double threshold) noexcept {
+    // phi is at most either part's (the one without a stall, and the stalled one plus
+    // kStallPhi), so the crossing is no earlier than the later of the two parts' crossings.
+    double t = first_guess(m, threshold, 0);
+    if (m.pause_ms > 0 && threshold > kStallPhi)
+        t = std::max(t, first_guess(m, threshold - kStallPhi, m.pause_ms));
 
     // Newton steps, kept inside the bracket [lo, hi] that every evaluation narrows.
     double lo = 0;

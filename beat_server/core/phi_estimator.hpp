@@ -1,19 +1,24 @@
 // The phi accrual failure detector (Hayashibara et al., 2004; as in Akka and Cassandra), made
-// aware of lost beats.
+// aware of lost beats and of stalls.
 //
 // phi is -log10 of the chance that a live host stays unheard for as long as it has been: 1 means a
 // one-in-ten silence, 8 a one-in-a-hundred-million one. The classic detector models only the next
 // beat (normal arrival time, mean and deviation of the recent intervals, plus an acceptable
 // pause), so on a link that drops beats it either reports every few lost beats or needs a large
 // pause everywhere. Here beat j after the last one heard (j = 1, 2, ...) is lost with the host's
-// loss rate q, or else arrives at pause + j * mean with deviation stddev * sqrt(j):
+// loss rate q, or else arrives at j * mean with deviation stddev * sqrt(j); or else the agent
+// stalls (a GC pause, a busy or frozen node) for up to the acceptable pause, which delays every
+// beat after it by the pause and is taken as a one-in-10^kStallPhi event:
 //
-//     phi(t) = sum over j of -log10( q + (1 - q) * P(beat j arrives after t) )
+//     P(t) = prod over j of ( q + (1 - q) * P(beat j arrives after t) )
+//     phi(t) = -log10( (1 - s) * P(t) + s * P(t - pause) ),   s = 10^-kStallPhi
 //
 // Each beat that is surely due by t adds -log10(q) to phi, so a host that loses 5% of its beats
 // is declared silent after about 8 / 1.3 = 6 missing beats, and a host on a clean link (q = 0) as
-// soon as its next beat is improbably late. The threshold keeps its meaning whatever the loss: a
-// live host is declared silent about once in 10^threshold beats.
+// soon as its next beat is improbably late even for a stall of the acceptable pause. The pause is
+// paid for once, not once per missing beat, so on a lossy link it does not add to the wait. The
+// threshold keeps its meaning whatever the loss: a live host is declared silent about once in
+// 10^threshold beats (a stall up to the pause is tolerated for thresholds above kStallPhi).
 #pragma once
 
 #include <array>
@@ -26,7 +31,7 @@ namespace beat {
 // beating every second and one beating every minute are each judged by their own rhythm.
 struct PhiSettings {
     double threshold = 8;               // Silent when phi reaches this (Akka's default).
-    double pause_intervals = 1.5;       // Acceptable pause, added to every expected arrival.
+    double pause_intervals = 1.5;       // Acceptable pause: a stall this long is tolerated.
     double min_stddev_intervals = 0.1;  // Floor of the deviation (Akka: 100 ms at 1 s).
     // Until a host has this many measured intervals, its advertised interval stands in for their
     // mean and the floor for their deviation.
@@ -38,8 +43,13 @@ struct PhiModel {
     double mean_ms = 0;    // The interval between beats.
     double stddev_ms = 0;  // Its deviation, between the floor and mean_ms.
     double loss = 0;       // Chance that a beat is lost, in [0, kMaxLoss].
-    double pause_ms = 0;   // The acceptable pause.
+    double pause_ms = 0;   // The acceptable pause; 0: no stall is allowed for.
 };
+
+// How rare a stall of up to the acceptable pause is taken to be: one in 10^kStallPhi silences.
+// It is what a stall costs in phi, so a stall up to the pause keeps phi at about 3 and a host is
+// declared silent once even a stall would not explain its silence.
+inline constexpr double kStallPhi = 3;
 
 // Loss rates above this are taken as this: beyond it the model needs so many missing beats that
 // a host is better called silent (and it bounds the work per computation).

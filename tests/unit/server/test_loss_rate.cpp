@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "beat_server/core/loss_rate.hpp"
 
 using namespace beat;
@@ -20,4 +22,25 @@ TEST_CASE("the loss rate forgets old loss over its horizon", "[loss]") {
     for (int i = 0; i < 5 * static_cast<int>(LossRate::kHorizon); ++i)
         r.record(0);
     CHECK(r.rate() < 0.001);
+}
+
+TEST_CASE("the detector's rate starts from a prior of one beat in twenty that fades", "[loss]") {
+    LossRate r;
+    CHECK(r.cautious_rate() == Approx(0.05));  // 0.5 lost in 10, nothing measured yet.
+    // A clean link: the prior fades as the host's own beats pile up, never below what they show.
+    double before = r.cautious_rate();
+    for (int i = 1; i <= 5000; ++i) {
+        r.record(0);
+        REQUIRE(r.cautious_rate() < before);
+        before = r.cautious_rate();
+        if (i == 20) CHECK(r.cautious_rate() == Approx(0.5 * std::exp(-0.02) / 29.6).epsilon(0.02));
+        if (i == 1000) CHECK(r.cautious_rate() < 3e-4);
+    }
+    CHECK(r.rate() == 0);
+    CHECK(r.cautious_rate() < 1e-5);
+    // A lossy link: once known, the prior no longer matters.
+    LossRate lossy;
+    for (int i = 0; i < 20'000; ++i)
+        lossy.record(i % 4 == 3 ? 1 : 0);
+    CHECK(lossy.cautious_rate() == Approx(lossy.rate()).epsilon(1e-6));
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <arpa/inet.h>
 
 #include <string>
@@ -395,18 +397,23 @@ TEST_CASE("a host that keeps going silent is reported flapping once, then settle
                                                    "settled web1 up"});
 }
 
-TEST_CASE("with the phi detector a warmed-up host on a clean link is silent in 3.1 intervals",
+TEST_CASE("with the phi detector a host known to be on a clean link is silent in 3 intervals",
           "[monitor][phi]") {
     Fixture f;  // The default detector settings.
     MonitorConfig c;
     c.detector.kind = DetectorKind::phi;
     Monitor mon(c, f.store, f.rec);
-    for (std::uint64_t seq = 1; seq <= 30; ++seq)
+    // 5,000 beats exactly 1 s apart: the loss prior has faded and the deviation is its floor.
+    constexpr std::int64_t last = 5000 * 1000;
+    for (std::uint64_t seq = 1; seq <= 5000; ++seq)
         mon.on_datagram(datagram("web1", seq), f.from, static_cast<std::int64_t>(seq) * 1000);
-    // Every interval exactly 1 s: pause 1.5 s + 1 s + 5.6 x the 100 ms floor.
-    CHECK(mon.next_deadline() == 30'000 + 3062);
-    mon.expire(33'061);
+    // Pause 1.5 s + 1 s + 4.27 x the 100 ms floor (phi 5 beyond a stall's 3).
+    REQUIRE(mon.next_deadline());
+    const std::int64_t timeout = *mon.next_deadline() - last;
+    CHECK(timeout >= 2920);
+    CHECK(timeout <= 2960);
+    mon.expire(last + timeout - 1);
     CHECK(f.rec.events.back() == "new web1");
-    mon.expire(33'062);
-    CHECK(f.rec.events.back() == "silent web1 3062");
+    mon.expire(last + timeout);
+    CHECK(f.rec.events.back() == fmt::format("silent web1 {}", timeout));
 }

@@ -41,10 +41,24 @@ TEST_CASE("on a clean link phi is the classic one-beat phi", "[phi]") {
     CHECK(phi_crossing_ms(m, 8) == Approx(1561.2).margin(0.5));
 }
 
-TEST_CASE("the acceptable pause shifts every expected beat", "[phi]") {
+TEST_CASE("a stall up to the acceptable pause costs phi 3, once", "[phi]") {
     const PhiModel m = model(1000, 100, 0, 3000);
-    CHECK(phi(m, 3999) < 0.4);
-    CHECK(phi_crossing_ms(m, 8) == Approx(4561.2).margin(0.5));
+    CHECK(phi(m, 0) == Approx(0).margin(1e-12));
+    // Beat 1 is surely overdue without a stall: only a stall explains the silence so far, and
+    // after one beat 1 is due at 4 s: 3 - log10 P(Z > -0.01) = 3 - log10 0.504.
+    CHECK(phi(m, 3999) == Approx(3.2976).margin(0.001));
+    // After a stall, beat 1 is due at 4 s: the crossing is where its lateness adds phi 5,
+    // P(Z > 4.265) = 1e-5.
+    CHECK(phi_crossing_ms(m, 8) == Approx(4426.5).margin(0.5));
+}
+
+TEST_CASE("on a lossy link the pause does not add to the wait", "[phi]") {
+    // 5% loss: without a stall six beats missing and the seventh partly due (6.15 x 1.3 = 8);
+    // a stall of 1.5 intervals would need 5 more missing beats after it, so it does not matter.
+    const PhiModel paused = model(1000, 50, 0.05, 1500);
+    const PhiModel unpaused = model(1000, 50, 0.05, 0);
+    CHECK(phi_crossing_ms(paused, 8) == Approx(phi_crossing_ms(unpaused, 8)).margin(30));
+    CHECK(phi_crossing_ms(paused, 8) < 7000);
 }
 
 TEST_CASE("each beat surely missing adds what its loss costs", "[phi]") {
