@@ -31,6 +31,8 @@ json host_object(const HostRecord& host, const StatusView& view) {
     h["flapping"] = host.liveness.flapping();
     h["last_seen"] = seconds(to_unix_ms(view, host.last_seen_ms));
     h["last_seen_age_seconds"] = seconds(view.now_ms - host.last_seen_ms);
+    h["next_beat"] = seconds(to_unix_ms(view, reading.expected_ms));
+    h["next_beat_in_seconds"] = seconds(reading.expected_ms - view.now_ms);
     h["address"] = host.address.to_string();
     h["interval_seconds"] = seconds(host.interval_ms);
     h["beats"] = host.beats;

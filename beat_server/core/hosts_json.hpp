@@ -28,9 +28,11 @@ std::vector<const HostRecord*> hosts_silent_first(
 std::string render_hosts_json(const StatusView& view);
 
 // One host's object: name, state ("up", "silent", "unknown"), flapping, last_seen (Unix seconds),
-// last_seen_age_seconds, address, interval_seconds, beats, lost, loss_rate (recent share of beats
-// lost), restarts, duplicates, phi (null unless the phi detector has a value) and metrics (name ->
-// latest value; non-finite values are null). O(metrics log metrics).
+// last_seen_age_seconds, next_beat (Unix seconds when the detector expects the host's next beat)
+// and next_beat_in_seconds (how long until then; negative once overdue), address,
+// interval_seconds, beats, lost, loss_rate (recent share of beats lost), restarts, duplicates, phi
+// (null unless the phi detector has a value) and metrics (name -> latest value; non-finite values
+// are null). O(metrics log metrics).
 std::string render_host_json(const HostRecord& host, const StatusView& view);
 
 }  // namespace beat

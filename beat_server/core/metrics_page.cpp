@@ -72,6 +72,10 @@ void write_hosts(ExpositionWriter& w, const StatusView& v, const std::vector<Hos
     per_host(w, rows, "beat_host_last_seen_timestamp_seconds", MetricType::gauge,
              "Unix time when the host's latest accepted datagram arrived.",
              [&](const HostRow& r) { return seconds(to_unix_ms(v, r.host->last_seen_ms)); });
+    per_host(w, rows, "beat_host_next_beat_timestamp_seconds", MetricType::gauge,
+             "Unix time when the failure detector expects the host's next beat (in the past once "
+             "it is overdue).",
+             [&](const HostRow& r) { return seconds(to_unix_ms(v, r.reading.expected_ms)); });
     per_host(w, rows, "beat_host_beats_total", MetricType::counter,
              "Beats received from the host (a beat sent in several datagrams counts once).",
              [](const HostRow& r) { return r.host->beats; });

@@ -83,18 +83,33 @@ std::string interval_text(std::uint32_t ms) {
     return human_age(ms);
 }
 
-void append_row(std::string& out, const HostRecord& host, const StatusView& view) {
+// When the next beat is expected, `until_ms` from now: "in 3s", or "overdue 12s" once past.
+std::string next_beat_text(std::int64_t until_ms) {
+    if (until_ms < 0) return "overdue " + human_age(-until_ms);
+    return "in " + human_age(until_ms);
+}
+
+// One host's row; `with_phi`: the phi detector is in use and the table has a Phi column.
+void append_row(std::string& out, const HostRecord& host, const StatusView& view, bool with_phi) {
     const bool silent = host.liveness.state == HostState::silent;
     const std::string_view state = state_label(host);
+    const DetectorReading reading = read_detector(host.liveness, view.now_ms);
     auto it = std::back_inserter(out);
     fmt::format_to(it,
                    "<tr{}><td class=\"name\">{}</td><td><span class=\"state {}\">{}</span></td>"
-                   "<td class=\"num\">{} ago</td><td>{}</td><td class=\"num\">{}</td>"
-                   "<td class=\"num\">{:.1f}%</td>",
+                   "<td class=\"num\">{} ago</td><td class=\"num\">{}</td><td>{}</td>"
+                   "<td class=\"num\">{}</td><td class=\"num\">{:.1f}%</td>",
                    silent ? " class=\"silent\"" : "", html_escape(host.name), state, state,
                    human_age(view.now_ms - host.last_seen_ms),
+                   next_beat_text(reading.expected_ms - view.now_ms),
                    html_escape(host.address.to_string()), interval_text(host.interval_ms),
-                   100 * read_detector(host.liveness, view.now_ms).loss);
+                   100 * reading.loss);
+    if (with_phi) {
+        if (reading.phi)
+            fmt::format_to(it, "<td class=\"num\">{:.1f}</td>", *reading.phi);
+        else
+            out += "<td class=\"num\">-</td>";
+    }
     for (const KeyMetric& k : kKeyMetrics) {
         const std::optional<double> v = metric(host, k.name);
         out += "<td class=\"num\">";
@@ -154,6 +169,7 @@ std::string render_status_page(const StatusView& view) {
     const Liveness& liveness = view.monitor.liveness();
     const std::size_t total = registry.size();
     const std::vector<const HostRecord*> rows = hosts_silent_first(registry, kStatusPageMaxRows);
+    const bool with_phi = liveness.config().kind == DetectorKind::phi;
 
     std::string out;
     out.reserve(4096 + rows.size() * 320);
@@ -180,12 +196,14 @@ std::string render_status_page(const StatusView& view) {
     } else {
         out +=
             "<table>\n<thead><tr><th>Host</th><th>State</th><th class=\"num\">Last seen</th>"
-            "<th>Address</th><th class=\"num\">Interval</th><th class=\"num\">Loss</th>";
+            "<th class=\"num\">Next beat</th><th>Address</th><th class=\"num\">Interval</th>"
+            "<th class=\"num\">Loss</th>";
+        if (with_phi) out += "<th class=\"num\">Phi</th>";
         for (const KeyMetric& k : kKeyMetrics)
             fmt::format_to(it, "<th class=\"num\">{}</th>", k.title);
         out += "</tr></thead>\n<tbody>\n";
         for (const HostRecord* h : rows)
-            append_row(out, *h, view);
+            append_row(out, *h, view, with_phi);
         out += "</tbody>\n</table>\n";
         if (rows.size() < total) {
             fmt::format_to(it,

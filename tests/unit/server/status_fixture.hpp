@@ -23,6 +23,13 @@ inline constexpr std::int64_t kUnixAtZero = 1'700'000'000'000;
 // The version the fixture's status view reports, unlike any real release.
 inline constexpr std::string_view kStatusVersion = "9.8.7";
 
+// A monitor configuration with the phi detector and its default settings.
+inline MonitorConfig phi_detector() {
+    MonitorConfig config;
+    config.detector.kind = DetectorKind::phi;
+    return config;
+}
+
 struct StatusFixture {
     // Every beat comes from 192.0.2.7:5000. `limits` bounds the store the monitor and the
     // executor share.
@@ -35,8 +42,8 @@ struct StatusFixture {
         from = SourceAddress(reinterpret_cast<const sockaddr*>(&a));
     }
 
-    // One beat of `host` (incarnation 1, one a second advertised, sent when it arrives) reaching
-    // the monitor at its time `now_ms`.
+    // One beat of `host` (incarnation 1, advertising `interval_ms`, sent when it arrives)
+    // reaching the monitor at its time `now_ms`.
     void beat(const std::string& host, std::uint64_t seq, std::int64_t now_ms,
               std::vector<Metric> metrics = {}) {
         Heartbeat hb;
@@ -44,9 +51,15 @@ struct StatusFixture {
         hb.incarnation = 1;
         hb.sequence = seq;
         hb.send_time_ms = kUnixAtZero + now_ms;
-        hb.interval_ms = 1000;
+        hb.interval_ms = interval_ms;
         hb.metrics = std::move(metrics);
         monitor.on_datagram(pack_beat(hb).at(0), from, now_ms, kUnixAtZero + now_ms);
+    }
+
+    // Beats 1 to `count` of `host`, `every_ms` apart from monitor time 0.
+    void beats(const std::string& host, std::uint64_t count, std::int64_t every_ms) {
+        for (std::uint64_t i = 0; i < count; ++i)
+            beat(host, i + 1, static_cast<std::int64_t>(i) * every_ms);
     }
 
     // Runs one put/get request line through the executor; its reply is dropped.
@@ -64,6 +77,7 @@ struct StatusFixture {
         return v;
     }
 
+    std::uint32_t interval_ms = 1000;  // The interval the next beats advertise.
     Store store;
     LogReporter events;
     Monitor monitor;

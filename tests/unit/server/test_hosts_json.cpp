@@ -67,6 +67,41 @@ TEST_CASE("a host's object carries its state, times, address, counters and lates
     CHECK(h.at("metrics") == json{{"cpu", 12.5}, {"mem.used_pct", 41.0}});
 }
 
+TEST_CASE("a host's next beat is expected one advertised interval after it was heard",
+          "[hosts_json]") {
+    StatusFixture f;
+    f.interval_ms = 5000;
+    f.beat("web1", 1, 2000);
+
+    const json h = json::parse(render_host_json(*f.monitor.registry().find("web1"), f.view(3250)));
+    CHECK(h.at("next_beat").get<double>() == 1'700'000'007.0);  // 2000 + 5000 ms after kUnixAtZero.
+    CHECK(h.at("next_beat_in_seconds").get<double>() == 3.75);
+}
+
+TEST_CASE("a silent host's next beat lies in the past, so the time until it is negative",
+          "[hosts_json]") {
+    StatusFixture f;
+    f.beat("db1", 1, 0);
+    f.monitor.expire(3000);
+
+    const json j = json::parse(render_hosts_json(f.view(12'500)));
+    const json& h = j.at("hosts").at(0);
+    CHECK(h.at("state") == "silent");
+    CHECK(h.at("next_beat").get<double>() == 1'700'000'001.0);
+    CHECK(h.at("next_beat_in_seconds").get<double>() == -11.5);
+}
+
+TEST_CASE("with the phi detector the next beat is expected one measured interval after the last",
+          "[hosts_json]") {
+    StatusFixture f(phi_detector());
+    // Eleven intervals of 1.5 s, past the warm-up of ten: their mean outweighs the advertised 1 s.
+    f.beats("db1", 12, 1500);
+
+    const json h = json::parse(render_host_json(*f.monitor.registry().find("db1"), f.view(17'000)));
+    CHECK(h.at("next_beat").get<double>() == 1'700'000'018.0);  // 16.5 s + 1.5 s.
+    CHECK(h.at("next_beat_in_seconds").get<double>() == 1.0);
+}
+
 TEST_CASE("a host name with markup and quotes is escaped and parses back to itself",
           "[hosts_json]") {
     StatusFixture f;
@@ -81,11 +116,8 @@ TEST_CASE("a host name with markup and quotes is escaped and parses back to itse
 
 TEST_CASE("with the phi detector phi is a number while finite and null once infinite",
           "[hosts_json]") {
-    MonitorConfig config;
-    config.detector.kind = DetectorKind::phi;
-    StatusFixture f(config);
-    for (std::uint64_t i = 0; i < 20; ++i)
-        f.beat("db1", i + 1, static_cast<std::int64_t>(i) * 1000);
+    StatusFixture f(phi_detector());
+    f.beats("db1", 20, 1000);
     const HostRecord& h = *f.monitor.registry().find("db1");
 
     const json soon = json::parse(render_host_json(h, f.view(19'500)));

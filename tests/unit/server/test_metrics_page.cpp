@@ -68,6 +68,23 @@ TEST_CASE("a live host reads beat_host_up 1 and a host past its timeout reads 0"
     CHECK(has_line(after, "beat_host_interval_seconds{host=\"oak\"} 1.0"));
 }
 
+TEST_CASE(
+    "each host's next beat is expected one interval after it was heard, in the past once "
+    "overdue",
+    "[metrics_page]") {
+    Server s;
+    s.beat("oak", 1, 0);
+    s.interval_ms = 5000;
+    s.beat("palm", 1, 2000);
+    const std::string page = s.page(2500);
+    CHECK(has_line(page, "# TYPE beat_host_next_beat_timestamp_seconds gauge"));
+    CHECK(has_line(page,
+                   "# HELP beat_host_next_beat_timestamp_seconds Unix time when the failure "
+                   "detector expects the host's next beat (in the past once it is overdue)."));
+    CHECK(has_line(page, "beat_host_next_beat_timestamp_seconds{host=\"oak\"} 1700000001.0"));
+    CHECK(has_line(page, "beat_host_next_beat_timestamp_seconds{host=\"palm\"} 1700000007.0"));
+}
+
 TEST_CASE("hosts are listed by name and their latest metric values are beat_metric samples",
           "[metrics_page]") {
     Server s;
@@ -121,6 +138,7 @@ TEST_CASE("every family appears once with HELP then TYPE before its samples", "[
                           "beat_host_up",
                           "beat_host_flapping",
                           "beat_host_last_seen_timestamp_seconds",
+                          "beat_host_next_beat_timestamp_seconds",
                           "beat_host_beats_total",
                           "beat_host_beats_lost_total",
                           "beat_host_restarts_total",
@@ -184,11 +202,8 @@ TEST_CASE("TCP requests are counted by command and result as the executor answer
 }
 
 TEST_CASE("the phi detector adds each host's phi", "[metrics_page]") {
-    MonitorConfig config;
-    config.detector.kind = DetectorKind::phi;
-    Server s(config);
-    s.beat("palm", 1, 0);
-    s.beat("palm", 2, 1000);
+    Server s(phi_detector());
+    s.beats("palm", 2, 1000);
     const std::string page = s.page(1500);
     CHECK(count_prefix(page, "# TYPE beat_host_phi gauge") == 1);
     CHECK(count_prefix(page, "beat_host_phi{host=\"palm\"} ") == 1);

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
 
@@ -15,6 +17,14 @@ namespace {
 struct Servers : StatusFixture {
     std::string page(std::int64_t now_ms) const { return render_status_page(view(now_ms)); }
 };
+
+// How many times `what` occurs in `text`.
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++n;
+    return n;
+}
 
 // The text between the first occurrence of `from` and the next occurrence of `to` after it.
 std::string between(const std::string& text, const std::string& from, const std::string& to) {
@@ -94,6 +104,46 @@ TEST_CASE("a row shows the address, interval, loss and key metrics with a dash f
     CHECK(row.find(">-<") != std::string::npos);  // No disk figure.
 }
 
+TEST_CASE("a row says when the host's next beat is expected or how long it is overdue",
+          "[status_page]") {
+    Servers s;
+    s.beat("late", 1, 0);  // Expected at 1 s, silent at 3 s.
+    s.monitor.expire(3000);
+    s.interval_ms = 20'000;
+    s.beat("soon", 1, 10'000);  // Expected at 30 s.
+    const std::string page = s.page(13'000);
+    CHECK(page.find(R"(<th class="num">Last seen</th><th class="num">Next beat</th>)") !=
+          std::string::npos);
+    CHECK(between(page, ">late<", "</tr>").find(">overdue 12s<") != std::string::npos);
+    CHECK(between(page, ">soon<", "</tr>").find(">in 17s<") != std::string::npos);
+}
+
+TEST_CASE("the phi column appears only with the phi detector", "[status_page]") {
+    // Each row has as many cells as the header has columns.
+    const auto check_cells = [](const std::string& page, const std::string& host) {
+        const std::string head = between(page, "<thead>", "</thead>");
+        const std::string row = between(page, ">" + host + "<", "</tr>");
+        CHECK(count(row, "<td") + 1 == count(head, "<th"));  // The name's cell comes before `row`.
+    };
+    Servers fixed;
+    fixed.beat("web1", 1, 0);
+    const std::string without = fixed.page(500);
+    CHECK(without.find(">Phi<") == std::string::npos);
+    check_cells(without, "web1");
+
+    StatusFixture phi(phi_detector());
+    phi.beats("db1", 20, 1000);
+    const std::int64_t now = 21'500;  // 2.5 s after the last beat.
+    const std::string page = render_status_page(phi.view(now));
+    CHECK(page.find(R"(<th class="num">Loss</th><th class="num">Phi</th>)") != std::string::npos);
+    check_cells(page, "db1");
+    const double value = *read_detector(phi.monitor.registry().find("db1")->liveness, now).phi;
+    REQUIRE(value >= 0.1);  // Not to be mistaken for a cell of 0.0.
+    CHECK(between(page, ">db1<", "</tr>")
+              .find(fmt::format(R"(%</td><td class="num">{:.1f}</td>)", value)) !=
+          std::string::npos);
+}
+
 TEST_CASE("host and metric text from agents is HTML-escaped", "[status_page]") {
     Servers s;
     s.beat(R"(<script>alert("x'y")</script>&)", 1, 0);
@@ -117,11 +167,7 @@ TEST_CASE("a large fleet lists the first rows and says how many more there are",
     for (std::size_t i = 0; i < hosts; ++i)
         s.beat("host-" + std::to_string(100'000 + i), 1, 0);
     const std::string page = s.page(0);
-    std::size_t rows = 0;
-    for (std::size_t at = page.find("<tr><td"); at != std::string::npos;
-         at = page.find("<tr><td", at + 1))
-        ++rows;
-    CHECK(rows == kStatusPageMaxRows);
+    CHECK(count(page, "<tr><td") == kStatusPageMaxRows);
     CHECK(page.find("25 more hosts are not listed here") != std::string::npos);
     CHECK(page.size() < 400 * kStatusPageMaxRows);
 }
