@@ -41,9 +41,10 @@ class EventSink {
     // Called for every one; rate limiting is the sink's business.
     virtual void datagram_refused(Refusal reason, std::string_view host, const SourceAddress& from,
                                   std::int64_t now_ms) = 0;
-    // The periodic summary: every host currently silent, longest silent first.
+    // The periodic summary: every host currently silent, longest silent first, how many are up
+    // and how many of all are flapping (up or silent).
     virtual void silent_summary(std::span<const HostRecord* const> silent, std::size_t up,
-                                std::int64_t now_ms) = 0;
+                                std::size_t flapping, std::int64_t now_ms) = 0;
 };
 
 }  // namespace beat

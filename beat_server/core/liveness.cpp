@@ -154,6 +154,7 @@ std::optional<Change> Liveness::advance(LivenessNode& n, std::int64_t now_ms) {
                 break;
             case FlapDamper::Verdict::flapping:
                 change = Change::flapping;
+                ++flapping_;
                 break;
             case FlapDamper::Verdict::quiet:
                 change = Change::silent_damped;
@@ -161,6 +162,7 @@ std::optional<Change> Liveness::advance(LivenessNode& n, std::int64_t now_ms) {
         }
     } else {
         // Nothing else is queued for: the host has stayed in one state long enough.
+        if (n.flap.flapping()) --flapping_;
         n.flap.settle();
     }
     requeue(n);
@@ -174,6 +176,10 @@ std::optional<std::int64_t> Liveness::next_deadline() const noexcept {
 
 void Liveness::remove(LivenessNode& n) noexcept {
     if (n.state == HostState::up) --up_;
+    if (n.flap.flapping()) {
+        --flapping_;
+        n.flap.settle();
+    }
     NodeList::unlink(n);
     queue_.cancel(n);
     n.state = HostState::unknown;

@@ -165,6 +165,7 @@ class Liveness {
 
     std::size_t up_count() const noexcept { return up_; }
     std::size_t silent_count() const noexcept { return silent_.size(); }
+    std::size_t flapping_count() const noexcept { return flapping_; }  // Up or silent.
     const DetectorConfig& config() const noexcept { return config_; }
 
   private:
@@ -181,6 +182,7 @@ class Liveness {
     DeadlineQueue<LivenessNode> queue_;
     NodeList silent_;
     std::size_t up_ = 0;
+    std::size_t flapping_ = 0;
 };
 
 template <typename F>

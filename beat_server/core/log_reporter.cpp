@@ -122,15 +122,18 @@ void LogReporter::datagram_refused(Refusal reason, std::string_view host, const 
 }
 
 void LogReporter::silent_summary(std::span<const HostRecord* const> silent, std::size_t up,
-                                 std::int64_t now_ms) {
+                                 std::size_t flapping, std::int64_t now_ms) {
     if (!log_enabled(LogLevel::info)) return;
     // The text line lists "name (silent for)"; json gives the counts and the names shown.
     const std::size_t shown = std::min(silent.size(), max_names_);
     std::vector<std::string_view> names;
     names.reserve(shown);
+    // (flapping= only when some host flaps, so that the usual line stays as it was.)
+    const std::string counts =
+        flapping == 0 ? fmt::format("up={}", up) : fmt::format("up={}, flapping={}", up, flapping);
     std::string text = silent.empty()
-                           ? fmt::format("silent hosts: none (up={})", up)
-                           : fmt::format("silent hosts: {} (up={}): ", silent.size(), up);
+                           ? fmt::format("silent hosts: none ({})", counts)
+                           : fmt::format("silent hosts: {} ({}): ", silent.size(), counts);
     for (std::size_t i = 0; i < shown; ++i) {
         names.push_back(silent[i]->name);
         if (i) text += ", ";
@@ -140,7 +143,7 @@ void LogReporter::silent_summary(std::span<const HostRecord* const> silent, std:
     if (shown < silent.size()) text += fmt::format(", and {} more", silent.size() - shown);
     log_event(LogLevel::info, {"silent_summary", text},
               {json_field("silent", silent.size()), json_field("up", up),
-               json_field("hosts", LogValue::strings(names)),
+               json_field("flapping", flapping), json_field("hosts", LogValue::strings(names)),
                json_field("not_named", silent.size() - shown)});
 }
 

@@ -26,7 +26,7 @@ class LogReporter final : public EventSink {
     void datagram_refused(Refusal reason, std::string_view host, const SourceAddress& from,
                           std::int64_t now_ms) override;
     void silent_summary(std::span<const HostRecord* const> silent, std::size_t up,
-                        std::int64_t now_ms) override;
+                        std::size_t flapping, std::int64_t now_ms) override;
 
   private:
     std::size_t max_names_;

@@ -254,7 +254,7 @@ void Monitor::report(std::int64_t now_ms) {
     std::stable_sort(silent.begin(), silent.end(), [](const HostRecord* a, const HostRecord* b) {
         return a->last_seen_ms < b->last_seen_ms;
     });
-    events_.silent_summary(silent, liveness_.up_count(), now_ms);
+    events_.silent_summary(silent, liveness_.up_count(), liveness_.flapping_count(), now_ms);
 }
 
 }  // namespace beat

@@ -86,7 +86,8 @@ class Referee final : public EventSink {
     void host_forgotten(const HostRecord&, std::int64_t) override {}
     void invalid_datagram(DecodeError, const SourceAddress&, std::int64_t) override {}
     void datagram_refused(Refusal, std::string_view, const SourceAddress&, std::int64_t) override {}
-    void silent_summary(std::span<const HostRecord* const>, std::size_t, std::int64_t) override {}
+    void silent_summary(std::span<const HostRecord* const>, std::size_t, std::size_t,
+                        std::int64_t) override {}
 
     // A death at `now_ms` of a host the monitor already holds silent is reported at once.
     void died(Host& host, const LivenessNode* node, std::int64_t now_ms) {

@@ -40,7 +40,7 @@ struct CountingSink final : beat::EventSink {
                           std::int64_t) override {
         ++refused;
     }
-    void silent_summary(std::span<const beat::HostRecord* const>, std::size_t,
+    void silent_summary(std::span<const beat::HostRecord* const>, std::size_t, std::size_t,
                         std::int64_t) override {}
 };
 

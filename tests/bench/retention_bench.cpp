@@ -31,7 +31,7 @@ struct NullSink final : beat::EventSink {
     void invalid_datagram(beat::DecodeError, const beat::SourceAddress&, std::int64_t) override {}
     void datagram_refused(beat::Refusal, std::string_view, const beat::SourceAddress&,
                           std::int64_t) override {}
-    void silent_summary(std::span<const beat::HostRecord* const>, std::size_t,
+    void silent_summary(std::span<const beat::HostRecord* const>, std::size_t, std::size_t,
                         std::int64_t) override {}
 };
 

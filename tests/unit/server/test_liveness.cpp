@@ -284,6 +284,7 @@ TEST_CASE("flapping is reported once and settling once", "[liveness][flap]") {
         collect(l, t + 4000 - 1, changes);
         t += 4000;
         CHECK(n.flapping() == (i >= 2));
+        CHECK(l.flapping_count() == (i >= 2 ? 1u : 0u));
     }
     l.beat(n, 1000, t);
     // Steady from now on: settled once it has been up for 10 timeouts (30 s).
@@ -295,7 +296,23 @@ TEST_CASE("flapping is reported once and settling once", "[liveness][flap]") {
                                          Change::silent_damped, Change::silent_damped,
                                          Change::settled});
     CHECK_FALSE(n.flapping());
+    CHECK(l.flapping_count() == 0);
     CHECK(n.state == HostState::up);
+}
+
+TEST_CASE("a flapping host that is removed is no longer counted as flapping", "[liveness][flap]") {
+    Liveness l = fixed();
+    LivenessNode n;
+    std::vector<Change> changes;
+    for (std::int64_t t = 0; t < 12'000; t += 4000) {
+        l.beat(n, 1000, t);
+        collect(l, t + 4000 - 1, changes);
+    }
+    REQUIRE(n.flapping());
+    CHECK(l.flapping_count() == 1);
+    l.remove(n);
+    CHECK(l.flapping_count() == 0);
+    CHECK_FALSE(n.flapping());
 }
 
 TEST_CASE("a flapping host that dies is reported settled silent", "[liveness][flap]") {

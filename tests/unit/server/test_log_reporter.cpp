@@ -92,10 +92,12 @@ TEST_CASE("datagram problems and summaries read in text as before", "[log_report
     reporter.invalid_datagram(DecodeError::bad_magic, from, 1);  // Held back: same address.
     reporter.datagram_refused(Refusal::host_limit, "elm", from, 0);
     const HostRecord* none[] = {nullptr};
-    reporter.silent_summary(std::span<const HostRecord* const>(none, 0), 4, 20'000);
+    reporter.silent_summary(std::span<const HostRecord* const>(none, 0), 4, 0, 20'000);
     const HostRecord* silent[] = {&palm.h, &oak.h};
-    reporter.silent_summary(silent, 4, 20'000);
-    REQUIRE(capture.lines().size() == 4);
+    reporter.silent_summary(silent, 4, 0, 20'000);
+    reporter.silent_summary(silent, 4, 3, 20'000);
+    reporter.silent_summary(std::span<const HostRecord* const>(none, 0), 4, 1, 20'000);
+    REQUIRE(capture.lines().size() == 6);
     CHECK(capture.lines()[0] == fmt::format("<4>WARN invalid datagram from=10.0.0.9:5000 reason={} "
                                             "suppressed_since_last=0\n",
                                             to_string(DecodeError::bad_magic)));
@@ -104,6 +106,10 @@ TEST_CASE("datagram problems and summaries read in text as before", "[log_report
           "suppressed_since_last=0\n");
     CHECK(capture.lines()[2] == "<6>INFO silent hosts: none (up=4)\n");
     CHECK(capture.lines()[3] == "<6>INFO silent hosts: 2 (up=4): palm (10s), and 1 more\n");
+    // Flapping hosts are counted when there are any.
+    CHECK(capture.lines()[4] ==
+          "<6>INFO silent hosts: 2 (up=4, flapping=3): palm (10s), and 1 more\n");
+    CHECK(capture.lines()[5] == "<6>INFO silent hosts: none (up=4, flapping=1)\n");
 }
 
 TEST_CASE("a silence and a return are one json event each with typed fields", "[log_reporter]") {
@@ -145,13 +151,14 @@ TEST_CASE("the json summary gives counts and the silent names shown", "[log_repo
     LogReporter reporter(1);
     Palm palm, oak("oak");
     const HostRecord* silent[] = {&palm.h, &oak.h};
-    reporter.silent_summary(silent, 4, 20'000);
+    reporter.silent_summary(silent, 4, 2, 20'000);
     reporter.datagram_refused(Refusal::host_limit, "elm\n\"x\"", address_of("10.0.0.9", 5000), 0);
     const std::vector<json> events = parsed(capture);
     REQUIRE(events.size() == 2);
     CHECK(events[0].at("event") == "silent_summary");
     CHECK(events[0].at("silent") == 2);
     CHECK(events[0].at("up") == 4);
+    CHECK(events[0].at("flapping") == 2);
     CHECK(events[0].at("hosts") == json::array({"palm"}));
     CHECK(events[0].at("not_named") == 1);
     CHECK(events[1].at("event") == "datagram_refused");

@@ -56,8 +56,9 @@ struct Recorder final : EventSink {
         events.push_back("refused " + std::string(host) + " " + std::string(to_string(r)));
     }
     void silent_summary(std::span<const HostRecord* const> silent, std::size_t up,
-                        std::int64_t) override {
+                        std::size_t flapping, std::int64_t) override {
         std::string s = "summary up=" + std::to_string(up);
+        if (flapping) s += " flapping=" + std::to_string(flapping);
         for (const HostRecord* h : silent)
             s += " " + std::string(h->name);
         events.push_back(s);
@@ -385,6 +386,10 @@ TEST_CASE("a host that keeps going silent is reported flapping once, then settle
         f.mon.expire(t + 3000);
         t += 4000;
     }
+    // The summary counts it while it flaps (silent now: its fifth silence).
+    f.mon.report(t - 1);
+    CHECK(f.rec.events.back() == "summary up=0 flapping=1 web1");
+    f.rec.events.pop_back();
     // Then steady; 10 timeouts (30 s) later it is settled up.
     for (int i = 0; i < 40; ++i) {
         f.mon.on_datagram(datagram("web1", seq++), f.from, t);
@@ -395,6 +400,8 @@ TEST_CASE("a host that keeps going silent is reported flapping once, then settle
                                                    "back web1 away=4000 lost=0", "silent web1 3000",
                                                    "back web1 away=4000 lost=0", "flapping web1",
                                                    "settled web1 up"});
+    f.mon.report(t);
+    CHECK(f.rec.events.back() == "summary up=1");
 }
 
 TEST_CASE("with the phi detector a host known to be on a clean link is silent in 3 intervals",
