@@ -52,7 +52,8 @@ bool close_enough(const PhiModel& m, const PhiModel& solved) noexcept {
     return m.pause_ms == solved.pause_ms &&
            std::abs(m.mean_ms - solved.mean_ms) <= 0.002 * solved.mean_ms &&
            std::abs(m.stddev_ms - solved.stddev_ms) <= 0.01 * solved.stddev_ms &&
-           (m.loss == solved.loss || std::abs(m.loss - solved.loss) <= 0.02 * solved.loss);
+           (m.loss == solved.loss || std::abs(m.loss - solved.loss) <= 0.02 * solved.loss) &&
+           (m.burst == solved.burst || std::abs(m.burst - solved.burst) <= 0.02 * solved.burst);
 }
 
 }  // namespace
@@ -60,7 +61,8 @@ bool close_enough(const PhiModel& m, const PhiModel& solved) noexcept {
 std::int64_t Liveness::timeout_of(LivenessNode& n, Arrival arrival) const noexcept {
     PhiTrack* track = n.phi.get();
     if (track == nullptr) return timeout_for(n.interval_ms);
-    track->model = track->intervals.model(n.interval_ms, n.loss.cautious_rate(), config_.phi);
+    track->model = track->intervals.model(n.interval_ms, n.loss.cautious_rate(),
+                                          n.loss.cautious_burst(), config_.phi);
     track->grace = arrival == Arrival::restored;
     if (track->grace) return timeout_for(n.interval_ms);
     // Computing the crossing is the costly part of a beat; a crossing for a model a little off

@@ -19,6 +19,7 @@ class LossRate {
         const double keep = lost == 0 ? kKeepOne : std::exp(-spanned / kHorizon);
         lost_ = lost_ * keep + static_cast<double>(lost);
         expected_ = expected_ * keep + spanned;
+        runs_ = runs_ * keep + (lost > 0 ? 1 : 0);
     }
 
     // The share of beats lost, 0 before anything was recorded.
@@ -35,6 +36,18 @@ class LossRate {
         return (lost_ + prior * kPriorLost) / (expected_ + prior * kPriorExpected);
     }
 
+    // The chance the detector reckons with that a beat is lost when the one before it was: of
+    // the lost beats, the share that followed a lost one, drawn towards cautious_rate() (where
+    // independent losses would put it) by kBurstPrior lost beats' worth so that a handful of
+    // runs cannot swing it. Above cautious_rate() when losses come in bursts.
+    double cautious_burst() const noexcept {
+        const double prior = std::max(0.0, 1 - expected_ / kSaturation);
+        const double lost = lost_ + prior * kPriorLost;
+        const double runs = runs_ + prior * kPriorLost;  // The prior's losses are single.
+        return (lost - runs + kBurstPrior * cautious_rate()) / (lost + kBurstPrior);
+    }
+
+    static constexpr double kBurstPrior = 20;
     static constexpr double kPriorLost = 0.5;
     static constexpr double kPriorExpected = 10;
 
@@ -43,6 +56,7 @@ class LossRate {
     static inline const double kSaturation = 1 / (1 - kKeepOne);  // expected_ in the long run.
     double lost_ = 0;
     double expected_ = 0;
+    double runs_ = 0;  // Runs of lost beats, one per gap.
 };
 
 }  // namespace beat

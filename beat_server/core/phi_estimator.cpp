@@ -64,11 +64,14 @@ struct PhiAndSlope {
 
 // -ln P(no beat heard by elapsed_ms) when beat j is due at shift_ms + j * mean, and its slope.
 PhiAndSlope unheard(const PhiModel& m, double elapsed_ms, double shift_ms) noexcept {
-    // A beat that is surely due and missing adds what its loss costs: -ln(q).
-    const double missing = m.loss > 0 ? -std::log(m.loss) : kInfinity;
-    const double surely_due = m.loss > 0 ? kSurelyDue : kFar;
     PhiAndSlope r;
     for (int j = 1; j <= kMaxTerms; ++j) {
+        // Beat 1 is lost with the loss rate; a later one, missing after a missing beat, with the
+        // chance that a loss follows a loss if that is higher (bursts).
+        const double q = j == 1 ? m.loss : std::max(m.loss, m.burst);
+        // A beat that is surely due and missing adds what its loss costs: -ln(q).
+        const double missing = q > 0 ? -std::log(q) : kInfinity;
+        const double surely_due = q > 0 ? kSurelyDue : kFar;
         const double sd = m.stddev_ms * std::sqrt(static_cast<double>(j));
         const double z = (elapsed_ms - shift_ms - j * m.mean_ms) / sd;
         // z falls as j grows, so no later beat is due either (bar terms below 1e-9 when the pause
@@ -78,9 +81,9 @@ PhiAndSlope unheard(const PhiModel& m, double elapsed_ms, double shift_ms) noexc
             r.phi += missing;
             continue;
         }
-        const double p = m.loss + (1 - m.loss) * upper_tail(z);
+        const double p = q + (1 - q) * upper_tail(z);
         r.phi -= std::log(p);
-        r.slope += (1 - m.loss) * density(z) / (sd * p);
+        r.slope += (1 - q) * density(z) / (sd * p);
     }
     return r;
 }
@@ -116,13 +119,19 @@ PhiAndSlope evaluate(const PhiModel& m, double elapsed_ms) noexcept {
 double first_guess(const PhiModel& m, double threshold, double shift_ms) noexcept {
     int j = 1;
     double rest = threshold;
+    double q = m.loss;  // Beat j's.
     if (m.loss > 0) {
-        const double missing = -std::log10(m.loss);
-        const int full = std::min(static_cast<int>(threshold / missing), kMaxTerms - 1);
-        j = full + 1;
-        rest = threshold - full * missing;
+        const double first = -std::log10(m.loss);
+        if (threshold > first) {
+            q = std::max(m.loss, m.burst);
+            const double next = -std::log10(q);
+            const int full =
+                std::min(1 + static_cast<int>((threshold - first) / next), kMaxTerms - 1);
+            j = full + 1;
+            rest = threshold - first - (full - 1) * next;
+        }
     }
-    const double tail = (std::pow(10.0, -rest) - m.loss) / (1 - m.loss);
+    const double tail = (std::pow(10.0, -rest) - q) / (1 - q);
     const double z = tail <= 0 ? kFar : tail >= 1 ? -kFar : -inverse_lower_tail(tail);
     const double t =
         shift_ms + j * m.mean_ms + std::clamp(z, -kFar, kFar) * m.stddev_ms * std::sqrt(j);
@@ -203,7 +212,7 @@ double PhiEstimator::stddev_ms() const noexcept {
     return std::sqrt(std::max(0.0, sum_sq_ / size_ - mean * mean));
 }
 
-PhiModel PhiEstimator::model(std::uint32_t interval_ms, double loss,
+PhiModel PhiEstimator::model(std::uint32_t interval_ms, double loss, double burst,
                              const PhiSettings& s) const noexcept {
     const double interval = interval_ms;
     PhiModel m;
@@ -213,6 +222,7 @@ PhiModel PhiEstimator::model(std::uint32_t interval_ms, double loss,
     // A deviation above the mean says the normal model no longer fits; the cap keeps it usable.
     m.stddev_ms = std::min(std::max(measured ? stddev_ms() : 0, floor), std::max(m.mean_ms, floor));
     m.loss = std::clamp(loss, 0.0, kMaxLoss);
+    m.burst = std::clamp(burst, 0.0, kMaxLoss);
     m.pause_ms = s.pause_intervals * interval;
     return m;
 }

@@ -43,7 +43,10 @@ struct PhiModel {
     double mean_ms = 0;    // The interval between beats.
     double stddev_ms = 0;  // Its deviation, between the floor and mean_ms.
     double loss = 0;       // Chance that a beat is lost, in [0, kMaxLoss].
-    double pause_ms = 0;   // The acceptable pause; 0: no stall is allowed for.
+    // Chance that a beat is lost when the one before it was, in [0, kMaxLoss]; where it is above
+    // `loss` (losses come in bursts) it stands for every missing beat after the first.
+    double burst = 0;
+    double pause_ms = 0;  // The acceptable pause; 0: no stall is allowed for.
 };
 
 // How rare a stall of up to the acceptable pause is taken to be: one in 10^kStallPhi silences.
@@ -83,7 +86,8 @@ class PhiEstimator {
 
     // The model for a host advertising `interval_ms` whose loss rate is `loss`: the measured mean
     // and deviation once there are s.warmup samples, the advertised interval before.
-    PhiModel model(std::uint32_t interval_ms, double loss, const PhiSettings& s) const noexcept;
+    PhiModel model(std::uint32_t interval_ms, double loss, double burst,
+                   const PhiSettings& s) const noexcept;
 
   private:
     std::array<float, kWindow> ring_{};

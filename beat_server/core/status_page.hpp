@@ -11,11 +11,12 @@
 namespace beat {
 
 // Rows the page lists at most; the rest are counted in a line below the table, so the page stays
-// small (about 300 bytes a row) however large the fleet.
+// small (about 330 bytes a row, 360 with phi) however large the fleet.
 inline constexpr std::size_t kStatusPageMaxRows = 1000;
 
 // The page: a summary line ("N hosts: U up, S silent"), then a table of hosts, silent ones first
-// and highlighted, with their last-seen age, address, interval, loss and the agent's CPU, memory,
+// and highlighted, with their last-seen age, when the next beat is due (or how long it is
+// overdue), address, interval, loss, phi (with the phi detector) and the agent's CPU, memory,
 // load and root disk figures ("-" when a host does not send one), when it was generated and
 // beat's version. No scripts, no external assets; it reloads itself every 5 seconds. Everything
 // taken from hosts is HTML-escaped. O(hosts log kStatusPageMaxRows + metrics of listed hosts).

@@ -44,3 +44,21 @@ TEST_CASE("the detector's rate starts from a prior of one beat in twenty that fa
         lossy.record(i % 4 == 3 ? 1 : 0);
     CHECK(lossy.cautious_rate() == Approx(lossy.rate()).epsilon(1e-6));
 }
+
+TEST_CASE("losses in bursts raise the chance that a loss follows a loss", "[loss]") {
+    // Single losses, one beat in twenty: a loss is never followed by another.
+    LossRate single;
+    for (int i = 0; i < 20'000; ++i)
+        single.record(i % 20 == 19 ? 1 : 0);
+    CHECK(single.cautious_burst() < single.cautious_rate());
+    // Bursts of 9 lost beats every 200: about the same loss rate, but a loss is followed by
+    // another 8 times in 9 (drawn a little towards the loss rate by the prior).
+    LossRate bursty;
+    for (int i = 0; i < 20'000; ++i)
+        bursty.record(i % 191 == 190 ? 9 : 0);
+    CHECK(bursty.cautious_rate() == Approx(0.045).margin(0.005));
+    CHECK(bursty.cautious_burst() > 0.5);
+    CHECK(bursty.cautious_burst() < 8.0 / 9);
+    // A new host: the prior's losses are single ones, so phi takes them as independent.
+    CHECK(LossRate{}.cautious_burst() <= LossRate{}.cautious_rate());
+}

@@ -74,6 +74,24 @@ TEST_CASE("each beat surely missing adds what its loss costs", "[phi]") {
     CHECK(t < 7000);
 }
 
+TEST_CASE("on a bursty link every missing beat after the first costs what a loss after a loss does",
+          "[phi]") {
+    PhiModel m = model(1000, 50, 0.05, 0);
+    m.burst = 0.5;
+    const double first = -std::log10(0.05);
+    const double next = -std::log10(0.5);
+    for (int k = 1; k <= 5; ++k)
+        CHECK(phi(m, k * 1000 + 500) == Approx(first + (k - 1) * next).margin(0.001));
+    // A burst rate below the loss rate changes nothing: losses are then taken as independent.
+    PhiModel independent = model(1000, 50, 0.05, 0);
+    independent.burst = 0.01;
+    CHECK(phi(independent, 3500) == Approx(3 * first).margin(0.001));
+    // 1.3 + 22 x 0.3 = 7.9: beat 24 is the one that takes phi to 8.
+    const double t = phi_crossing_ms(m, 8);
+    CHECK(t > 23'000);
+    CHECK(t < 24'000);
+}
+
 TEST_CASE("phi never falls as the silence grows", "[phi]") {
     const PhiModel m = model(5000, 900, 0.2, 5000);
     double last = 0;
@@ -91,12 +109,13 @@ TEST_CASE("the crossing agrees with bisection over a wide range of models", "[ph
     };
     for (int i = 0; i < 300; ++i) {
         const double mean = uniform(10, 60'000);
-        const PhiModel m = model(mean, mean * uniform(0.01, 1), i % 5 == 0 ? 0 : uniform(0, 0.5),
-                                 mean * uniform(0, 5));
+        PhiModel m = model(mean, mean * uniform(0.01, 1), i % 5 == 0 ? 0 : uniform(0, 0.5),
+                           mean * uniform(0, 5));
+        if (i % 3 == 0) m.burst = uniform(0, 0.5);
         const double threshold = uniform(1, 16);
         const double t = phi_crossing_ms(m, threshold);
         INFO("mean " << m.mean_ms << " sd " << m.stddev_ms << " loss " << m.loss << " pause "
-                     << m.pause_ms << " threshold " << threshold);
+                     << m.pause_ms << " burst " << m.burst << " threshold " << threshold);
         REQUIRE(t == Approx(bisect_crossing(m, threshold)).margin(0.6));
         REQUIRE(phi(m, t + 0.6) >= threshold);
     }
@@ -133,9 +152,10 @@ TEST_CASE("the model floors the deviation and scales the pause by the advertised
         w.record(2000, 0);
     PhiSettings s;
     s.pause_intervals = 1.5;
-    const PhiModel m = w.model(2000, 0.9, s);
+    const PhiModel m = w.model(2000, 0.9, 0.95, s);
     CHECK(m.mean_ms == 2000);
     CHECK(m.stddev_ms == Approx(200));  // 0.1 of the interval.
     CHECK(m.pause_ms == 3000);
     CHECK(m.loss == kMaxLoss);
+    CHECK(m.burst == kMaxLoss);
 }
