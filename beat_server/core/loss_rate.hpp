@@ -1,4 +1,5 @@
-// A host's recent loss rate: the share of its beats that never arrived, learnt from sequence gaps.
+// A host's recent loss rate (the share of its beats that never arrived) and burst rate (how often a
+// loss follows a loss), learnt from sequence gaps.
 #pragma once
 
 #include <algorithm>
@@ -7,8 +8,9 @@
 
 namespace beat {
 
-// Lost and expected beats counted with exponential decay, so that the rate follows the link as
-// it changes: a beat `horizon` intervals ago weighs 1/e of one now. O(1) time and 16 bytes.
+// Lost and expected beats and runs of loss counted with exponential decay, so that the rate follows
+// the link as it changes: a beat `horizon` intervals ago weighs 1/e of one now. O(1) time and 24
+// bytes.
 class LossRate {
   public:
     static constexpr double kHorizon = 1000;  // In beat intervals.

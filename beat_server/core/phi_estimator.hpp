@@ -1,16 +1,17 @@
 // The phi accrual failure detector (Hayashibara et al., 2004; as in Akka and Cassandra), made
-// aware of lost beats and of stalls.
+// aware of lost beats, of bursts of loss and of stalls.
 //
 // phi is -log10 of the chance that a live host stays unheard for as long as it has been: 1 means a
 // one-in-ten silence, 8 a one-in-a-hundred-million one. The classic detector models only the next
 // beat (normal arrival time, mean and deviation of the recent intervals, plus an acceptable
 // pause), so on a link that drops beats it either reports every few lost beats or needs a large
 // pause everywhere. Here beat j after the last one heard (j = 1, 2, ...) is lost with the host's
-// loss rate q, or else arrives at j * mean with deviation stddev * sqrt(j); or else the agent
+// loss rate q (for j > 1: with its burst rate, the chance that a loss follows a loss, where that
+// is higher), or else arrives at j * mean with deviation stddev * sqrt(j); or else the agent
 // stalls (a GC pause, a busy or frozen node) for up to the acceptable pause, which delays every
 // beat after it by the pause and is taken as a one-in-10^kStallPhi event:
 //
-//     P(t) = prod over j of ( q + (1 - q) * P(beat j arrives after t) )
+//     P(t) = prod over j of ( q_j + (1 - q_j) * P(beat j arrives after t) )
 //     phi(t) = -log10( (1 - s) * P(t) + s * P(t - pause) ),   s = 10^-kStallPhi
 //
 // Each beat that is surely due by t adds -log10(q) to phi, so a host that loses 5% of its beats
