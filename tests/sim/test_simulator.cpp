@@ -68,3 +68,19 @@ TEST_CASE("at 5% loss phi reports no live host silent while the fixed timeout re
     CHECK(phi.missed == 0);
     CHECK(phi.detections.size() > 30);
 }
+
+TEST_CASE("a fleet that starts on lossy links is not reported while phi learns them", "[sim]") {
+    // 3,000 hosts start at once and are watched for their first 3 minutes, at 5% and at 20% loss:
+    // phi knows nothing of their links yet, and the loss prior keeps it from taking the first
+    // runs of lost beats for deaths (without the prior it reported live hosts at both rates).
+    const auto all = standard_scenarios();
+    const RunOptions o{3000, 0.05, 1};
+    for (const char* name : {"loss 5%", "loss 20%"}) {
+        INFO(name);
+        const RunResult fixed = run(scenario(all, name), detector(DetectorKind::fixed), o);
+        const RunResult phi = run(scenario(all, name), detector(DetectorKind::phi), o);
+        CHECK(fixed.false_silent + fixed.false_flapping > 100);
+        CHECK(phi.false_silent + phi.false_flapping == 0);
+        CHECK(phi.missed == 0);
+    }
+}
