@@ -19,6 +19,9 @@ constexpr double kSurelyDue = 7.5;
 // With loss <= kMaxLoss each surely missing beat adds at least 0.3 to phi, so a threshold of 16
 // is reached within 54 beats.
 constexpr int kMaxTerms = 64;
+// -ln of the chance of a stall (10^-kStallPhi) and of no stall, as the two parts of phi add them.
+constexpr double kStallLn = kStallPhi * std::numbers::ln10;
+const double kNoStallLn = -std::log1p(-std::pow(10.0, -kStallPhi));
 
 // P(Z > z) for a standard normal Z, accurate far into the tail.
 double upper_tail(double z) noexcept {
@@ -102,11 +105,9 @@ PhiAndSlope evaluate(const PhiModel& m, double elapsed_ms) noexcept {
     PhiAndSlope r = unheard(m, elapsed_ms, 0);
     if (m.pause_ms > 0) {
         // No stall (1 - s) or a stall (s = 10^-kStallPhi), so that phi starts at 0.
-        static const double stall = std::pow(10.0, -kStallPhi);
-        static const double no_stall = -std::log1p(-stall);
         PhiAndSlope stalled = unheard(m, elapsed_ms, m.pause_ms);
-        stalled.phi -= std::log(stall);
-        r.phi += no_stall;
+        stalled.phi += kStallLn;
+        r.phi += kNoStallLn;
         r = either(r, stalled);
     }
     return {r.phi / std::numbers::ln10, r.slope / std::numbers::ln10};
