@@ -378,6 +378,29 @@ std::string field(std::string_view line, std::string_view key) {
     return std::string(line.substr(start, end == std::string_view::npos ? end : end - start));
 }
 
+namespace {
+
+// The number before `unit` in the field `key` of `line`; throws (failing the test) without one.
+double number_with_unit(std::string_view line, std::string_view key, char unit) {
+    std::string v = field(line, key);
+    if (v.empty() || v.back() != unit) {
+        throw std::runtime_error(
+            fmt::format("no field {}=<number>{} in: {}", key, unit, std::string(line)));
+    }
+    v.pop_back();
+    return std::stod(v);
+}
+
+}  // namespace
+
+double seconds_field(std::string_view line, std::string_view key) {
+    return number_with_unit(line, key, 's');
+}
+
+double percent_field(std::string_view line, std::string_view key) {
+    return number_with_unit(line, key, '%') / 100;
+}
+
 std::size_t send_what_fits(int fd, std::string_view bytes) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {

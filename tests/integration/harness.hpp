@@ -136,6 +136,13 @@ std::string tcp_request(std::uint16_t port, std::string_view text, std::size_t r
 // Extracts the value of "key=value" from a log line, or "" when absent.
 std::string field(std::string_view line, std::string_view key);
 
+// A log field written as seconds ("1.234s", "-0.5s") as a number; fails the test when the field
+// is absent or has no unit.
+double seconds_field(std::string_view line, std::string_view key);
+
+// A log field written as a percentage ("3.5%") as a fraction; fails the test likewise.
+double percent_field(std::string_view line, std::string_view key);
+
 // Sends from `bytes` on the socket `fd` what fits without blocking; returns how many were sent.
 std::size_t send_what_fits(int fd, std::string_view bytes);
 

@@ -14,28 +14,6 @@ using namespace beat;
 using namespace beat::test;
 using nlohmann::json;
 
-namespace {
-
-// "1.234s" or "-0.5s" as a number of seconds.
-double seconds_field(const std::string& line, const char* key) {
-    std::string v = field(line, key);
-    REQUIRE(!v.empty());
-    REQUIRE(v.back() == 's');
-    v.pop_back();
-    return std::stod(v);
-}
-
-// "3.5%" as a fraction.
-double percent_field(const std::string& line, const char* key) {
-    std::string v = field(line, key);
-    REQUIRE(!v.empty());
-    REQUIRE(v.back() == '%');
-    v.pop_back();
-    return std::stod(v) / 100;
-}
-
-}  // namespace
-
 TEST_CASE("with --detector phi an agent that is killed is reported silent once phi crosses 8",
           "[detector][phi]") {
     Server s = start_server({"--detector", "phi"});

@@ -30,14 +30,6 @@ std::string beat_datagram(const std::string& host, std::uint64_t seq, std::uint3
     return d[0];
 }
 
-double seconds_field(const std::string& line, const char* key) {
-    std::string v = field(line, key);
-    REQUIRE(!v.empty());
-    REQUIRE(v.back() == 's');
-    v.pop_back();
-    return std::stod(v);
-}
-
 }  // namespace
 
 TEST_CASE("a host that beats appears with its metrics queryable as host.metric", "[server]") {

@@ -271,6 +271,15 @@ void collect(Liveness& l, std::int64_t now, std::vector<Change>& out) {
     l.expire(now, [&](LivenessNode&, Change c) { out.push_back(c); });
 }
 
+// Beats at 0, 4 and 8 s (interval 1 s, fixed timeout 3 s) and lets each beat's silence come: the
+// third silence, at 11 s, makes the host flapping, and it is left silent.
+void flap_three_times(Liveness& l, LivenessNode& n, std::vector<Change>& changes) {
+    for (std::int64_t t = 0; t < 12'000; t += 4000) {
+        l.beat(n, 1000, t);
+        collect(l, t + 3000, changes);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("flapping is reported once and settling once", "[liveness][flap]") {
@@ -304,10 +313,7 @@ TEST_CASE("a flapping host that is removed is no longer counted as flapping", "[
     Liveness l = fixed();
     LivenessNode n;
     std::vector<Change> changes;
-    for (std::int64_t t = 0; t < 12'000; t += 4000) {
-        l.beat(n, 1000, t);
-        collect(l, t + 4000 - 1, changes);
-    }
+    flap_three_times(l, n, changes);
     REQUIRE(n.flapping());
     CHECK(l.flapping_count() == 1);
     l.remove(n);
@@ -319,10 +325,7 @@ TEST_CASE("a flapping host that dies is reported settled silent", "[liveness][fl
     Liveness l = fixed();
     LivenessNode n;
     std::vector<Change> changes;
-    for (std::int64_t t = 0; t < 12'000; t += 4000) {
-        l.beat(n, 1000, t);
-        collect(l, t + 3000, changes);
-    }
+    flap_three_times(l, n, changes);
     REQUIRE(n.flapping());
     // Silent since 11 s: settled at 11 + 10 x 3 = 41 s.
     CHECK(l.next_deadline() == 41'000);
