@@ -3,9 +3,9 @@
 
 #include <variant>
 
-#include "beat_server/core/server_config.hpp"
-#include "beat_server/io/database.hpp"
+#include "beat_server/core/config/server_config.hpp"
 #include "beat_server/io/server.hpp"
+#include "beat_server/io/storage/database.hpp"
 #include "common/log.hpp"
 #include "common/uv/uv_error.hpp"
 

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "beat_server/core/process_stat.hpp"
+#include "beat_server/core/pages/process_stat.hpp"
 
 namespace beat {
 namespace {

@@ -1,7 +1,7 @@
 // Reads this process's figures for /metrics from /proc/self.
 #pragma once
 
-#include "beat_server/core/server_status.hpp"
+#include "beat_server/core/pages/server_status.hpp"
 
 namespace beat {
 

@@ -1,6 +1,6 @@
 #include "beat_server/io/server.hpp"
 
-#include "beat_server/core/http_routes.hpp"
+#include "beat_server/core/pages/http_routes.hpp"
 #include "beat_server/io/process_metrics.hpp"
 #include "common/log.hpp"
 #include "common/uv/handle.hpp"

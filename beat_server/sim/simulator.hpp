@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "beat_server/core/monitor.hpp"
+#include "beat_server/core/ingest/monitor.hpp"
 #include "beat_server/sim/scenario.hpp"
 
 namespace beat::sim {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "beat_server/core/monitor.hpp"
+#include "beat_server/core/ingest/monitor.hpp"
 #include "common/auth_tag.hpp"
 #include "tests/bench/bench_clock.hpp"
 

@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "beat_server/core/hosts_json.hpp"
-#include "beat_server/core/log_reporter.hpp"
-#include "beat_server/core/metrics_page.hpp"
-#include "beat_server/core/monitor.hpp"
-#include "beat_server/core/status_page.hpp"
+#include "beat_server/core/ingest/monitor.hpp"
+#include "beat_server/core/pages/hosts_json.hpp"
+#include "beat_server/core/pages/metrics_page.hpp"
+#include "beat_server/core/pages/status_page.hpp"
+#include "beat_server/core/report/log_reporter.hpp"
 #include "common/log.hpp"
 #include "tests/bench/bench_clock.hpp"
 

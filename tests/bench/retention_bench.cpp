@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "beat_server/core/monitor.hpp"
+#include "beat_server/core/ingest/monitor.hpp"
 #include "common/wire.hpp"
 
 namespace {

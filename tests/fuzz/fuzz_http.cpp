@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "beat_server/core/http_request_parser.hpp"
+#include "beat_server/core/http/http_request_parser.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace beat::fuzz {

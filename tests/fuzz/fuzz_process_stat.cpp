@@ -25,7 +25,7 @@
 
 #include <fmt/format.h>
 
-#include "beat_server/core/process_stat.hpp"
+#include "beat_server/core/pages/process_stat.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace beat::fuzz {

@@ -25,8 +25,8 @@
 #include <string>
 #include <string_view>
 
-#include "beat_server/core/executor.hpp"
-#include "beat_server/core/store.hpp"
+#include "beat_server/core/query/executor.hpp"
+#include "beat_server/core/store/store.hpp"
 #include "common/line_framer.hpp"
 #include "common/protocol.hpp"
 #include "tests/fuzz/fuzz_check.hpp"

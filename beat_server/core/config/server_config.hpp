@@ -1,0 +1,63 @@
+// beat_server's settings: one struct, defaults in one place, filled from the command line.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "beat_server/core/detect/liveness.hpp"
+#include "beat_server/core/ingest/auth_policy.hpp"
+#include "beat_server/core/store/store.hpp"
+#include "common/endpoint.hpp"
+#include "common/log.hpp"
+
+namespace beat {
+
+// How puts and heartbeat metrics reach the disk.
+enum class Durability {
+    off,    // Memory only: nothing is written, nothing is loaded.
+    batch,  // "ok" at once; batches are committed at least every second.
+    sync,   // "ok" once the transaction holding the put has committed (group commit).
+};
+
+struct ServerConfig {
+    Endpoint udp{"0.0.0.0", 43278};
+    Endpoint tcp{"127.0.0.1", 8888};
+    // The HTTP port (/metrics, /hosts, /healthz, the status page); unset with --http off. 43279
+    // sits beside the UDP port and outside Prometheus' exporter range (9100-9999).
+    std::optional<Endpoint> http = Endpoint{"127.0.0.1", 43279};
+    std::int64_t http_idle_timeout_ms = 60'000;  // An HTTP connection idle this long is closed.
+    std::optional<std::int64_t> timeout_ms;      // Unset: 3 x each host's interval.
+    // --detector (fixed unless phi is asked for), --phi-threshold, --phi-pause, --flap-silences.
+    // phi becomes the default once it meets the detection targets (docs/detector.md).
+    DetectorConfig detector;
+    std::int64_t report_interval_ms = 20'000;
+    std::int64_t forget_after_ms = 86'400'000;
+    std::size_t max_connections = 1024;
+    std::size_t max_connections_per_address = 128;  // Concurrent TCP connections from one IP.
+    std::int64_t tcp_idle_timeout_ms = 300'000;     // A connection idle this long is closed.
+    std::size_t max_hosts = 100'000;  // Beats from hosts beyond this many are refused.
+    std::string key_file;             // Empty: no keys.
+    AuthMode auth = AuthMode::off;    // Default: required when key_file is set, off otherwise.
+    std::int64_t max_clock_skew_ms = 300'000;  // Tagged beats: |agent clock - server clock|.
+    std::size_t udp_rcvbuf_bytes = 32 * 1024 * 1024;
+    LogLevel log_level = LogLevel::info;
+    LogFormat log_format = LogFormat::text;
+    std::string data_dir = "./beat-data";  // Empty: memory only, as with Durability::off.
+    Durability durability = Durability::batch;
+    RetentionLimits limits;  // --retention, --max-points-per-key, --max-keys.
+
+    bool persistent() const noexcept { return durability != Durability::off && !data_dir.empty(); }
+};
+
+// The outcome of reading the command line: a config to run with, or an exit code (0 after
+// --help/--version, 2 on bad usage) with the text already printed.
+using ParsedArgs = std::variant<ServerConfig, int>;
+
+// Parses beat_server's command line. Never throws; usage errors are printed to stderr with a
+// message naming the option.
+ParsedArgs parse_server_args(int argc, const char* const* argv);
+
+}  // namespace beat

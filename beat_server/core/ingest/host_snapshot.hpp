@@ -1,0 +1,28 @@
+// What is kept of a host across a server restart: its identity, where it was last heard, its
+// sequence state and counters. Times are Unix milliseconds, so they mean the same to the next
+// process. Pure data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "beat_server/core/ingest/source_address.hpp"
+
+namespace beat {
+
+struct HostSnapshot {
+    std::string name;
+    SourceAddress address;
+    std::uint64_t incarnation = 0;
+    std::uint64_t sequence = 0;  // The highest sequence seen from that incarnation.
+    std::uint32_t interval_ms = 0;
+    std::int64_t first_seen_unix_ms = 0;
+    std::int64_t last_seen_unix_ms = 0;
+    std::int64_t last_send_time_ms = 0;
+    std::uint64_t beats = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t restarts = 0;
+    std::uint64_t duplicates = 0;
+};
+
+}  // namespace beat

@@ -1,0 +1,260 @@
+#include "beat_server/core/ingest/monitor.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace beat {
+namespace {
+
+HostRecord& owner_of(LivenessNode& n) {
+    return *static_cast<HostRecord*>(n.owner);
+}
+
+// Floor division, so that a send time before 1970 still lands in its own second.
+std::int64_t second_of(std::int64_t ms) {
+    return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+}  // namespace
+
+Monitor::Monitor(const MonitorConfig& config, Store& store, EventSink& events)
+    : config_(config),
+      store_(store),
+      events_(events),
+      liveness_(config.detector, config.timeout_ms) {}
+
+void Monitor::refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
+                     std::int64_t now_ms) {
+    ++stats_.refused;
+    ++stats_.refused_by[static_cast<std::size_t>(reason)];
+    events_.datagram_refused(reason, hb.host, from, now_ms);
+}
+
+void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms,
+                          std::int64_t now_unix_ms) {
+    ++stats_.datagrams;
+    HeartbeatView hb;
+    if (const DecodeError e = decode_heartbeat(datagram, hb); e != DecodeError::ok) {
+        ++stats_.rejected;
+        ++stats_.rejected_by[static_cast<std::size_t>(e)];
+        events_.invalid_datagram(e, from, now_ms);
+        return;
+    }
+
+    const AuthVerdict auth = check_auth(config_.auth, hb, now_unix_ms);
+    if (!auth.ok) return refuse(auth.reason, hb, from, now_ms);
+
+    HostRecord* found = registry_.find(hb.host);
+    const bool is_new = found == nullptr;
+    if (is_new && registry_.size() >= config_.max_hosts)
+        return refuse(Refusal::host_limit, hb, from, now_ms);
+    // A different incarnation is a restart only when it started after the current one: anything
+    // older is a replay, or a straggler from before the restart. Unauthenticated beats of a host
+    // already silent are let through, so that an agent whose clock stepped back is not shut out
+    // (without authentication, replay protection protects nothing anyway).
+    if (!is_new && hb.incarnation != found->sequence.incarnation() &&
+        hb.send_time_ms <= found->incarnation_start_ms &&
+        (auth.authenticated || found->liveness.state != HostState::silent)) {
+        return refuse(Refusal::replay, hb, from, now_ms);
+    }
+    HostRecord& host = is_new ? registry_.add(hb.host, now_ms) : *found;
+
+    const auto seen = host.sequence.observe(hb.incarnation, hb.sequence);
+    bool new_beat = true;  // False for the further parts of a beat already counted.
+    switch (seen.verdict) {
+        case SequenceWindow::Verdict::stale:
+            ++stats_.duplicates;
+            ++host.duplicates;
+            return;
+        case SequenceWindow::Verdict::duplicate: {
+            // A beat split across datagrams shares one sequence number: a part not seen yet
+            // belongs to the newest beat; anything else is a true duplicate.
+            const std::uint64_t bit = hb.part < 64 ? std::uint64_t{1} << hb.part : 0;
+            if (hb.parts < 2 || hb.sequence != host.parts_sequence || (host.parts_seen & bit)) {
+                ++stats_.duplicates;
+                ++host.duplicates;
+                return;
+            }
+            host.parts_seen |= bit;
+            new_beat = false;
+            break;
+        }
+        case SequenceWindow::Verdict::late:
+            ++stats_.late;
+            break;
+        case SequenceWindow::Verdict::restart:
+            ++host.restarts;
+            [[fallthrough]];
+        case SequenceWindow::Verdict::first:
+            host.incarnation_start_ms = hb.send_time_ms;
+            [[fallthrough]];
+        case SequenceWindow::Verdict::next:
+            host.parts_sequence = hb.sequence;
+            host.parts_seen = hb.part < 64 ? std::uint64_t{1} << hb.part : 0;
+            break;
+    }
+    ++stats_.accepted;
+
+    if (new_beat) ++host.beats;
+    if (seen.lost >= 0) {
+        host.lost += static_cast<std::uint64_t>(seen.lost);
+    } else if (host.lost > 0) {
+        --host.lost;  // A late beat was counted lost when the gap appeared.
+    }
+    const std::int64_t previous_seen_ms = host.last_seen_ms;
+    host.address = from;
+    host.interval_ms = hb.interval_ms;
+    host.last_seen_ms = now_ms;
+    const bool newest = seen.verdict != SequenceWindow::Verdict::late;
+    if (newest) host.last_send_time_ms = hb.send_time_ms;
+
+    // The further parts of a beat, like a reordered beat, are signs of life with no interval.
+    const Arrival arrival = seen.verdict == SequenceWindow::Verdict::next ? Arrival::next
+                            : seen.verdict == SequenceWindow::Verdict::late || !new_beat
+                                ? Arrival::late
+                                : Arrival::fresh;
+    const HostState before =
+        liveness_.beat(host.liveness, hb.interval_ms, now_ms, arrival,
+                       seen.lost > 0 ? static_cast<std::uint64_t>(seen.lost) : 0);
+    store_metrics(host, hb, newest);
+
+    const bool restarted = seen.verdict == SequenceWindow::Verdict::restart;
+    if (is_new) {
+        events_.host_new(host, now_ms);
+    } else if (before == HostState::silent && !host.liveness.flapping()) {
+        // (A flapping host's returns are not reported one by one.)
+        events_.host_back(host, now_ms - previous_seen_ms,
+                          seen.lost > 0 ? static_cast<std::uint64_t>(seen.lost) : 0, restarted,
+                          now_ms);
+    } else if (restarted) {
+        events_.host_restarted(host, now_ms);
+    }
+}
+
+void Monitor::store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest) {
+    const std::int64_t second = second_of(hb.send_time_ms);
+    auto cursor = hb.metrics();
+    MetricView m;
+    std::size_t hint = 0;
+    while (cursor.next(m)) {
+        // Agents send their metrics in the same order every beat, so the slot after the last one
+        // matched is almost always the right one.
+        HostMetric* slot = nullptr;
+        auto& slots = host.metrics;
+        for (std::size_t probe = 0; probe < slots.size(); ++probe) {
+            const std::size_t i = (hint + probe) % slots.size();
+            if (slots[i].name == m.name) {
+                slot = &slots[i];
+                hint = i + 1;
+                break;
+            }
+        }
+        if (slot == nullptr) {
+            key_scratch_.assign(host.name);
+            key_scratch_ += '.';
+            key_scratch_ += m.name;
+            Series* series = store_.open(key_scratch_);
+            if (series != nullptr) series->pin();
+            slots.push_back({std::string(m.name), m.value, series});
+            slot = &slots.back();
+            hint = slots.size();
+        } else if (latest) {
+            slot->value = m.value;
+        }
+        if (slot->series == nullptr) {
+            // Its key was refused for --max-keys when first seen; the latest value is still kept.
+            ++stats_.metrics_refused;
+            continue;
+        }
+        store_.put(*slot->series, second, m.value);
+        ++stats_.metrics;
+    }
+}
+
+void Monitor::restore(const HostSnapshot& snap, std::int64_t now_ms, std::int64_t now_unix_ms) {
+    if (snap.name.empty() || registry_.find(snap.name) != nullptr) return;
+    const std::int64_t to_mono = now_ms - now_unix_ms;
+    HostRecord& host = registry_.add(snap.name, snap.first_seen_unix_ms + to_mono);
+    host.address = snap.address;
+    host.sequence.restore(snap.incarnation, snap.sequence);
+    host.parts_sequence = snap.sequence;
+    host.parts_seen = ~std::uint64_t{0};
+    host.interval_ms = snap.interval_ms;
+    host.last_send_time_ms = snap.last_send_time_ms;
+    // The real start of the incarnation is not kept; its last beat is a safe stand-in, since a
+    // genuine restart begins after it.
+    host.incarnation_start_ms = snap.last_send_time_ms;
+    host.beats = snap.beats;
+    host.lost = snap.lost;
+    host.restarts = snap.restarts;
+    host.duplicates = snap.duplicates;
+    // The grace: up until now + the fixed timeout, while last_seen keeps the real time it was
+    // heard.
+    liveness_.beat(host.liveness, snap.interval_ms, now_ms, Arrival::restored);
+    host.last_seen_ms = std::min(snap.last_seen_unix_ms + to_mono, now_ms);
+}
+
+HostSnapshot Monitor::snapshot(const HostRecord& host, std::int64_t now_ms,
+                               std::int64_t now_unix_ms) {
+    const std::int64_t to_unix = now_unix_ms - now_ms;
+    HostSnapshot s;
+    s.name = std::string(host.name);
+    s.address = host.address;
+    s.incarnation = host.sequence.incarnation();
+    s.sequence = host.sequence.highest();
+    s.interval_ms = host.interval_ms;
+    s.first_seen_unix_ms = host.first_seen_ms + to_unix;
+    s.last_seen_unix_ms = host.last_seen_ms + to_unix;
+    s.last_send_time_ms = host.last_send_time_ms;
+    s.beats = host.beats;
+    s.lost = host.lost;
+    s.restarts = host.restarts;
+    s.duplicates = host.duplicates;
+    return s;
+}
+
+void Monitor::expire(std::int64_t now_ms) {
+    liveness_.expire(now_ms, [&](LivenessNode& n, Change change) {
+        switch (change) {
+            case Change::silent:
+                events_.host_silent(owner_of(n), now_ms);
+                break;
+            case Change::flapping:
+                events_.host_flapping(owner_of(n), now_ms);
+                break;
+            case Change::silent_damped:
+                break;
+            case Change::settled:
+                events_.host_settled(owner_of(n), now_ms);
+                break;
+        }
+    });
+}
+
+void Monitor::report(std::int64_t now_ms) {
+    std::vector<HostRecord*> forget;
+    std::vector<const HostRecord*> silent;
+    liveness_.for_each_silent([&](LivenessNode& n) {
+        HostRecord& h = owner_of(n);
+        if (now_ms - h.last_seen_ms >= config_.forget_after_ms) {
+            forget.push_back(&h);
+        } else {
+            silent.push_back(&h);
+        }
+    });
+    for (HostRecord* h : forget) {
+        events_.host_forgotten(*h, now_ms);
+        for (HostMetric& m : h->metrics) {
+            if (m.series != nullptr) m.series->unpin();
+        }
+        if (track_forgotten_) forgotten_.emplace_back(h->name);
+        liveness_.remove(h->liveness);
+        registry_.remove(*h);
+    }
+    std::stable_sort(silent.begin(), silent.end(), [](const HostRecord* a, const HostRecord* b) {
+        return a->last_seen_ms < b->last_seen_ms;
+    });
+    events_.silent_summary(silent, liveness_.up_count(), liveness_.flapping_count(), now_ms);
+}
+
+}  // namespace beat

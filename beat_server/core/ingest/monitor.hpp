@@ -1,0 +1,92 @@
+// The monitor: turns heartbeat datagrams into host state and stored metrics, and drives the
+// failure detector. Pure: the caller passes the bytes, their source and the time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "beat_server/core/detect/liveness.hpp"
+#include "beat_server/core/ingest/auth_policy.hpp"
+#include "beat_server/core/ingest/events.hpp"
+#include "beat_server/core/ingest/host_snapshot.hpp"
+#include "beat_server/core/ingest/ingest_stats.hpp"
+#include "beat_server/core/ingest/registry.hpp"
+#include "beat_server/core/store/store.hpp"
+
+namespace beat {
+
+struct MonitorConfig {
+    std::optional<std::int64_t> timeout_ms;  // Unset: 3 x each host's advertised interval.
+    DetectorConfig detector;
+    std::int64_t forget_after_ms = 86'400'000;
+    std::size_t max_hosts = 100'000;  // Datagrams from new hosts beyond this are refused.
+    AuthPolicy auth;
+};
+
+class Monitor {
+  public:
+    // `store` holds the metric series (shared with the put/get protocol); `events` receives the
+    // reports. Both must outlive the monitor.
+    Monitor(const MonitorConfig& config, Store& store, EventSink& events);
+
+    // Applies one datagram received at `now_ms` (monotonic; `now_unix_ms` is the same moment in
+    // Unix time, for the clock-skew bound of authenticated beats) from `from`. A datagram that
+    // fails to decode, fails authentication, replays an earlier incarnation or would add a host
+    // beyond max_hosts changes nothing but the counters. Cost: O(metrics in the datagram).
+    void on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms,
+                     std::int64_t now_unix_ms);
+    // As above, for callers whose clock is Unix time already (tests, simulations).
+    void on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms) {
+        on_datagram(datagram, from, now_ms, now_ms);
+    }
+
+    // Reports every host whose deadline has passed as silent (or flapping), and every flapping
+    // host that has settled. O(log hosts) for each of them.
+    void expire(std::int64_t now_ms);
+    // When expire() next has something to do, or nullopt when nothing is due.
+    std::optional<std::int64_t> next_deadline() const noexcept { return liveness_.next_deadline(); }
+
+    // The periodic pass: drops hosts silent for longer than forget_after, then reports the silent
+    // ones. O(silent hosts).
+    void report(std::int64_t now_ms);
+
+    // Brings back a host kept across a restart, at monotonic `now_ms` when Unix time is
+    // `now_unix_ms`. The host counts as up with one full timeout of grace from now, so a restart
+    // reports nobody silent at once, and a host that stopped while the server was down is
+    // reported once the grace ends (silent_for counting from when it was really last heard).
+    // A host already known is left as it is.
+    void restore(const HostSnapshot& snapshot, std::int64_t now_ms, std::int64_t now_unix_ms);
+    // The state of `host` to keep across a restart, given the clocks as for restore().
+    static HostSnapshot snapshot(const HostRecord& host, std::int64_t now_ms,
+                                 std::int64_t now_unix_ms);
+    // Keeps the names of forgotten hosts for take_forgotten() (off by default, so that a server
+    // without storage does not accumulate them).
+    void track_forgotten(bool on) noexcept { track_forgotten_ = on; }
+    // Names of the hosts forgotten since the last call (for the storage to drop them too).
+    std::vector<std::string> take_forgotten() { return std::exchange(forgotten_, {}); }
+
+    const Registry& registry() const noexcept { return registry_; }
+    const Liveness& liveness() const noexcept { return liveness_; }
+    const IngestStats& stats() const noexcept { return stats_; }
+
+  private:
+    void store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest);
+    void refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
+                std::int64_t now_ms);
+
+    MonitorConfig config_;
+    Store& store_;
+    EventSink& events_;
+    Registry registry_;
+    Liveness liveness_;
+    IngestStats stats_;
+    std::string key_scratch_;
+    std::vector<std::string> forgotten_;
+    bool track_forgotten_ = false;
+};
+
+}  // namespace beat

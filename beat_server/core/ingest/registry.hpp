@@ -1,0 +1,69 @@
+// The host registry: what beat knows about every host it has heard from.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "beat_server/core/detect/liveness.hpp"
+#include "beat_server/core/ingest/sequence_window.hpp"
+#include "beat_server/core/ingest/source_address.hpp"
+#include "beat_server/core/store/store.hpp"
+
+namespace beat {
+
+// A host's latest value of one metric, and the series that keeps its history (pinned by this
+// slot; nullptr when the store refused the key for its key limit).
+struct HostMetric {
+    std::string name;
+    double value = 0;
+    Series* series = nullptr;
+};
+
+// Times are in milliseconds of the server's monotonic clock unless named otherwise.
+struct HostRecord {
+    std::string_view name;  // Points at the registry's key.
+    SourceAddress address;  // Where the last accepted datagram came from.
+    SequenceWindow sequence;
+    std::uint64_t parts_sequence = 0;  // The sequence whose datagrams parts_seen tracks.
+    std::uint64_t parts_seen = 0;      // Bit p: part p of that beat arrived (parts 0..63).
+    std::uint32_t interval_ms = 0;     // As the agent advertises it.
+    std::int64_t first_seen_ms = 0;
+    std::int64_t last_seen_ms = 0;
+    std::int64_t last_send_time_ms = 0;  // The agent's clock, Unix milliseconds.
+    // The send time of the first datagram accepted from the current incarnation (agent clock):
+    // a different incarnation must be newer than this to count as a restart.
+    std::int64_t incarnation_start_ms = 0;
+    std::uint64_t beats = 0;          // Beats received (a beat split in parts counts once).
+    std::uint64_t lost = 0;           // Beats lost, from sequence gaps.
+    std::uint64_t restarts = 0;       // New incarnations seen after the first.
+    std::uint64_t duplicates = 0;     // Datagrams dropped as already seen or too old.
+    std::vector<HostMetric> metrics;  // Latest values, in the order first received.
+    LivenessNode liveness;
+};
+
+class Registry {
+  public:
+    // The record for `name`, or nullptr.
+    HostRecord* find(std::string_view name) noexcept;
+    const HostRecord* find(std::string_view name) const noexcept;
+    // Creates the record for a new host (`name` must not be known yet).
+    HostRecord& add(std::string_view name, std::int64_t now_ms);
+    // Drops a record; the caller has removed it from the detector first.
+    void remove(HostRecord& host);
+
+    std::size_t size() const noexcept { return hosts_.size(); }
+    template <typename F>
+    void for_each(F&& f) const {
+        for (const auto& [name, host] : hosts_)
+            f(host);
+    }
+
+  private:
+    std::unordered_map<std::string, HostRecord, StringHash, std::equal_to<>> hosts_;
+};
+
+}  // namespace beat

@@ -1,0 +1,38 @@
+// GET /hosts and /hosts/<name>: hosts as JSON. Pure.
+#pragma once
+
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "beat_server/core/ingest/registry.hpp"
+#include "beat_server/core/pages/server_status.hpp"
+
+namespace beat {
+
+// "up", "silent" or "unknown".
+std::string_view to_string(HostState s) noexcept;
+
+// Up to `limit` hosts of `registry` in the order status pages list them: silent hosts first,
+// then by name. The pointers stay valid while the registry is unchanged. O(n log n) for every
+// host, O(n log limit) when `limit` is smaller.
+std::vector<const HostRecord*> hosts_silent_first(
+    const Registry& registry, std::size_t limit = std::numeric_limits<std::size_t>::max());
+
+// {"generated_at": Unix seconds, "hosts_up": n, "hosts_silent": n, "hosts": [...]}: every host
+// as render_host_json() writes it, silent ones first, then by name. Invalid UTF-8 is replaced,
+// never thrown on. O(hosts log hosts + metrics of every host); each host's object is written
+// out before the next is built, so the only large allocation is the text itself.
+std::string render_hosts_json(const StatusView& view);
+
+// One host's object: name, state ("up", "silent", "unknown"), flapping, last_seen (Unix seconds),
+// last_seen_age_seconds, next_beat (Unix seconds when the detector expects the host's next beat)
+// and next_beat_in_seconds (how long until then; negative once overdue), address,
+// interval_seconds, beats, lost, loss_rate (recent share of beats lost), restarts, duplicates, phi
+// (null unless the phi detector has a value) and metrics (name -> latest value; non-finite values
+// are null). O(metrics log metrics).
+std::string render_host_json(const HostRecord& host, const StatusView& view);
+
+}  // namespace beat

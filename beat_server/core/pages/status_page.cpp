@@ -1,0 +1,219 @@
+#include "beat_server/core/pages/status_page.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <ctime>
+#include <iterator>
+#include <optional>
+#include <vector>
+
+#include "beat_server/core/pages/hosts_json.hpp"
+
+namespace beat {
+
+namespace {
+
+// The agent's metrics the page shows (docs/agent_metrics.md), with how each value is written.
+struct KeyMetric {
+    std::string_view title;
+    std::string_view name;
+    std::string_view format;
+};
+constexpr KeyMetric kKeyMetrics[] = {
+    {"CPU", "cpu", "{:.1f}%"},
+    {"Memory", "mem.used_pct", "{:.1f}%"},
+    {"Load", "load.1", "{:.2f}"},
+    {"Disk /", "disk./.used_pct", "{:.0f}%"},
+};
+
+constexpr std::string_view kHead = R"(<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="5">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
+  background: #f6f8fa; margin: 0; padding: 24px 32px; }}
+h1 {{ font-size: 20px; margin: 0 0 4px; }}
+.summary {{ font-size: 16px; margin: 0 0 4px; }}
+.summary .silent {{ color: #b42318; font-weight: 600; }}
+.summary .up {{ color: #1a7f37; font-weight: 600; }}
+.meta {{ color: #656d76; margin: 0 0 16px; }}
+.meta a {{ color: #0969da; text-decoration: none; }}
+table {{ border-collapse: separate; border-spacing: 0; background: #fff; border: 1px solid #d0d7de;
+  border-radius: 6px; overflow: hidden; min-width: 100%; }}
+th, td {{ padding: 6px 12px; text-align: left; white-space: nowrap; }}
+th {{ background: #eaeef2; font-weight: 600; border-bottom: 1px solid #d0d7de; }}
+td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+tr + tr td {{ border-top: 1px solid #eaeef2; }}
+tr.silent td {{ background: #ffebe9; }}
+tr.silent td:first-child {{ box-shadow: inset 4px 0 0 #cf222e; }}
+.name {{ font-weight: 600; }}
+.state {{ display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px;
+  font-weight: 600; }}
+.state.up {{ background: #dafbe1; color: #1a7f37; }}
+.state.silent {{ background: #cf222e; color: #fff; }}
+.state.flapping {{ background: #fff8c5; color: #9a6700; }}
+.state.unknown {{ background: #eaeef2; color: #656d76; }}
+.more, .empty {{ color: #656d76; margin: 12px 0 0; }}
+</style>
+</head>
+<body>
+)";
+
+// The value of metric `name` of `host`, if it sends one.
+std::optional<double> metric(const HostRecord& host, std::string_view name) {
+    for (const HostMetric& m : host.metrics)
+        if (m.name == name) return m.value;
+    return std::nullopt;
+}
+
+// How a host's state reads on the page, which is also its CSS class.
+std::string_view state_label(const HostRecord& host) {
+    if (host.liveness.state == HostState::up && host.liveness.flapping()) return "flapping";
+    return to_string(host.liveness.state);
+}
+
+std::string interval_text(std::uint32_t ms) {
+    if (ms < 60'000) return fmt::format("{:g}s", static_cast<double>(ms) / 1000.0);
+    return human_age(ms);
+}
+
+// When the next beat is expected, `until_ms` from now: "in 3s", or "overdue 12s" once past.
+std::string next_beat_text(std::int64_t until_ms) {
+    if (until_ms < 0) return "overdue " + human_age(-until_ms);
+    return "in " + human_age(until_ms);
+}
+
+// One host's row; `with_phi`: the phi detector is in use and the table has a Phi column.
+void append_row(std::string& out, const HostRecord& host, const StatusView& view, bool with_phi) {
+    const bool silent = host.liveness.state == HostState::silent;
+    const std::string_view state = state_label(host);
+    const DetectorReading reading = read_detector(host.liveness, view.now_ms);
+    auto it = std::back_inserter(out);
+    fmt::format_to(it,
+                   "<tr{}><td class=\"name\">{}</td><td><span class=\"state {}\">{}</span></td>"
+                   "<td class=\"num\">{} ago</td><td class=\"num\">{}</td><td>{}</td>"
+                   "<td class=\"num\">{}</td><td class=\"num\">{:.1f}%</td>",
+                   silent ? " class=\"silent\"" : "", html_escape(host.name), state, state,
+                   human_age(view.now_ms - host.last_seen_ms),
+                   next_beat_text(reading.expected_ms - view.now_ms),
+                   html_escape(host.address.to_string()), interval_text(host.interval_ms),
+                   100 * reading.loss);
+    if (with_phi) {
+        if (reading.phi)
+            fmt::format_to(it, "<td class=\"num\">{:.1f}</td>", *reading.phi);
+        else
+            out += "<td class=\"num\">-</td>";
+    }
+    for (const KeyMetric& k : kKeyMetrics) {
+        const std::optional<double> v = metric(host, k.name);
+        out += "<td class=\"num\">";
+        if (v && std::isfinite(*v))
+            fmt::format_to(it, fmt::runtime(k.format), *v);
+        else
+            out += '-';
+        out += "</td>";
+    }
+    out += "</tr>\n";
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::string human_age(std::int64_t ms) {
+    const std::int64_t s = ms > 0 ? ms / 1000 : 0;
+    const auto two_units = [](std::int64_t big, char big_unit, std::int64_t small,
+                              char small_unit) {
+        if (small == 0) return fmt::format("{}{}", big, big_unit);
+        return fmt::format("{}{} {}{}", big, big_unit, small, small_unit);
+    };
+    if (s < 60) return fmt::format("{}s", s);
+    if (s < 3600) return two_units(s / 60, 'm', s % 60, 's');
+    if (s < 86'400) return two_units(s / 3600, 'h', s % 3600 / 60, 'm');
+    return two_units(s / 86'400, 'd', s % 86'400 / 3600, 'h');
+}
+
+std::string render_status_page(const StatusView& view) {
+    const Registry& registry = view.monitor.registry();
+    const Liveness& liveness = view.monitor.liveness();
+    const std::size_t total = registry.size();
+    const std::vector<const HostRecord*> rows = hosts_silent_first(registry, kStatusPageMaxRows);
+    const bool with_phi = liveness.config().kind == DetectorKind::phi;
+
+    std::string out;
+    out.reserve(4096 + rows.size() * 320);
+    auto it = std::back_inserter(out);
+    fmt::format_to(it, fmt::runtime(kHead),
+                   fmt::arg("title", liveness.silent_count() > 0
+                                         ? fmt::format("beat: {} silent", liveness.silent_count())
+                                         : std::string("beat: all up")));
+    fmt::format_to(
+        it,
+        "<h1>beat</h1>\n<p class=\"summary\">{} host{}: <span class=\"up\">{} up</span>, "
+        "<span class=\"{}\">{} silent</span></p>\n",
+        total, total == 1 ? "" : "s", liveness.up_count(),
+        liveness.silent_count() > 0 ? "silent" : "", liveness.silent_count());
+    const std::time_t generated = static_cast<std::time_t>(view.now_unix_ms / 1000);
+    fmt::format_to(it,
+                   "<p class=\"meta\">Generated {:%Y-%m-%d %H:%M:%S} UTC by beat {}, refreshed "
+                   "every 5 s &middot; <a href=\"/hosts\">/hosts</a> &middot; "
+                   "<a href=\"/metrics\">/metrics</a></p>\n",
+                   fmt::gmtime(generated), html_escape(view.version));
+
+    if (rows.empty()) {
+        out += "<p class=\"empty\">No host has sent a beat yet.</p>\n";
+    } else {
+        out +=
+            "<table>\n<thead><tr><th>Host</th><th>State</th><th class=\"num\">Last seen</th>"
+            "<th class=\"num\">Next beat</th><th>Address</th><th class=\"num\">Interval</th>"
+            "<th class=\"num\">Loss</th>";
+        if (with_phi) out += "<th class=\"num\">Phi</th>";
+        for (const KeyMetric& k : kKeyMetrics)
+            fmt::format_to(it, "<th class=\"num\">{}</th>", k.title);
+        out += "</tr></thead>\n<tbody>\n";
+        for (const HostRecord* h : rows)
+            append_row(out, *h, view, with_phi);
+        out += "</tbody>\n</table>\n";
+        if (rows.size() < total) {
+            fmt::format_to(it,
+                           "<p class=\"more\">{} more hosts are not listed here: "
+                           "<a href=\"/hosts\">/hosts</a> has them all.</p>\n",
+                           total - rows.size());
+        }
+    }
+    out += "</body>\n</html>\n";
+    return out;
+}
+
+}  // namespace beat

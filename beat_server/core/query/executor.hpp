@@ -1,0 +1,37 @@
+// Executes put/get requests against the store and writes the reply text.
+#pragma once
+
+#include <string>
+
+#include "beat_server/core/query/protocol_stats.hpp"
+#include "beat_server/core/store/store.hpp"
+#include "common/protocol.hpp"
+
+namespace beat {
+
+class Executor {
+  public:
+    explicit Executor(Store& store)
+        : store_(store),
+          key_limit_reason_("key limit reached: max-keys=" +
+                            std::to_string(store.limits().max_keys)) {}
+
+    // Runs `request` and appends its complete reply to `out`: "ok\n\n" for a put, "ok\n" + one
+    // line per point + "\n" for get (keys in first-insertion order for "get *", points sorted by
+    // timestamp), "error\nwrong command\n\n" for a malformed request, and
+    // "error\nkey limit reached: max-keys=N\n\n" for a put of a new key beyond the store's limit.
+    // A malformed request is counted under its reason (request.error) in stats().malformed_by.
+    void execute(const Request& request, std::string& out);
+
+    // Appends the reply to a line longer than the limit and counts it.
+    void too_long(std::string& out);
+
+    const ProtocolStats& stats() const noexcept { return stats_; }
+
+  private:
+    Store& store_;
+    std::string key_limit_reason_;
+    ProtocolStats stats_;
+};
+
+}  // namespace beat

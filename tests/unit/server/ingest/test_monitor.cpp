@@ -1,0 +1,426 @@
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <arpa/inet.h>
+
+#include <string>
+#include <vector>
+
+#include "beat_server/core/ingest/monitor.hpp"
+#include "common/auth_tag.hpp"
+
+using namespace beat;
+
+namespace {
+
+MonitorConfig forgetting_after(std::int64_t ms) {
+    MonitorConfig c;
+    c.forget_after_ms = ms;
+    return c;
+}
+
+// Records every event as one short line.
+struct Recorder final : EventSink {
+    std::vector<std::string> events;
+    void host_new(const HostRecord& h, std::int64_t) override {
+        events.push_back("new " + std::string(h.name));
+    }
+    void host_restarted(const HostRecord& h, std::int64_t) override {
+        events.push_back("restarted " + std::string(h.name));
+    }
+    void host_silent(const HostRecord& h, std::int64_t now) override {
+        events.push_back("silent " + std::string(h.name) + " " +
+                         std::to_string(now - h.last_seen_ms));
+    }
+    void host_back(const HostRecord& h, std::int64_t away, std::uint64_t lost, bool restarted,
+                   std::int64_t) override {
+        events.push_back("back " + std::string(h.name) + " away=" + std::to_string(away) +
+                         " lost=" + std::to_string(lost) + (restarted ? " restarted" : ""));
+    }
+    void host_flapping(const HostRecord& h, std::int64_t) override {
+        events.push_back("flapping " + std::string(h.name));
+    }
+    void host_settled(const HostRecord& h, std::int64_t) override {
+        events.push_back("settled " + std::string(h.name) + " " +
+                         (h.liveness.state == HostState::up ? "up" : "silent"));
+    }
+    void host_forgotten(const HostRecord& h, std::int64_t) override {
+        events.push_back("forgotten " + std::string(h.name));
+    }
+    void invalid_datagram(DecodeError e, const SourceAddress&, std::int64_t) override {
+        events.push_back("invalid " + std::string(to_string(e)));
+    }
+    void datagram_refused(Refusal r, std::string_view host, const SourceAddress&,
+                          std::int64_t) override {
+        events.push_back("refused " + std::string(host) + " " + std::string(to_string(r)));
+    }
+    void silent_summary(std::span<const HostRecord* const> silent, std::size_t up,
+                        std::size_t flapping, std::int64_t) override {
+        std::string s = "summary up=" + std::to_string(up);
+        if (flapping) s += " flapping=" + std::to_string(flapping);
+        for (const HostRecord* h : silent)
+            s += " " + std::string(h->name);
+        events.push_back(s);
+    }
+};
+
+SourceAddress addr(const char* ip, std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    inet_pton(AF_INET, ip, &a.sin_addr);
+    return SourceAddress(reinterpret_cast<const sockaddr*>(&a));
+}
+
+std::string datagram(const std::string& host, std::uint64_t seq, std::vector<Metric> m = {},
+                     std::uint64_t inc = 1, std::int64_t send_ms = 1'000'000,
+                     std::uint32_t interval = 1000) {
+    Heartbeat hb;
+    hb.host = host;
+    hb.incarnation = inc;
+    hb.sequence = seq;
+    hb.send_time_ms = send_ms;
+    hb.interval_ms = interval;
+    hb.metrics = std::move(m);
+    return pack_beat(hb).at(0);
+}
+
+struct Fixture {
+    Store store;
+    Recorder rec;
+    Monitor mon{MonitorConfig{}, store, rec};
+    SourceAddress from = addr("10.0.0.1", 4000);
+};
+
+}  // namespace
+
+TEST_CASE("a first beat creates the host and stores its metrics under host.metric", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 1, {{"cpu", 12.5}}), f.from, 100);
+    CHECK(f.rec.events == std::vector<std::string>{"new web1"});
+    const HostRecord* h = f.mon.registry().find("web1");
+    REQUIRE(h);
+    CHECK(h->beats == 1);
+    CHECK(h->last_seen_ms == 100);
+    CHECK(h->address.to_string() == "10.0.0.1:4000");
+    CHECK(h->metrics.at(0).value == 12.5);
+    const Series* s = f.store.find("web1.cpu");
+    REQUIRE(s);
+    CHECK(s->points().at(0).timestamp == 1000);  // The datagram's second.
+}
+
+TEST_CASE("a silent host is reported with how long it was silent, and back with its loss",
+          "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 1), f.from, 0);
+    CHECK(f.mon.next_deadline() == 3000);
+    f.mon.expire(3000);
+    f.mon.on_datagram(datagram("web1", 9), f.from, 8000);
+    CHECK(f.rec.events ==
+          std::vector<std::string>{"new web1", "silent web1 3000", "back web1 away=8000 lost=7"});
+    CHECK(f.mon.registry().find("web1")->lost == 7);
+}
+
+TEST_CASE("a restart is reported and not counted as loss", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 50, {}, 1), f.from, 0);
+    f.mon.on_datagram(datagram("web1", 1, {}, 2, 1'001'000), f.from, 1000);
+    CHECK(f.rec.events == std::vector<std::string>{"new web1", "restarted web1"});
+    const HostRecord* h = f.mon.registry().find("web1");
+    CHECK(h->lost == 0);
+    CHECK(h->restarts == 1);
+}
+
+TEST_CASE("reordering does not count as loss and duplicates change nothing", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 1, {{"cpu", 1}}), f.from, 0);
+    f.mon.on_datagram(datagram("web1", 3, {{"cpu", 3}}, 1, 3000), f.from, 10);
+    f.mon.on_datagram(datagram("web1", 2, {{"cpu", 2}}, 1, 2000), f.from, 20);
+    f.mon.on_datagram(datagram("web1", 2, {{"cpu", 2}}, 1, 2000), f.from, 30);
+    const HostRecord* h = f.mon.registry().find("web1");
+    CHECK(h->lost == 0);
+    CHECK(h->beats == 3);
+    CHECK(h->duplicates == 1);
+    CHECK(h->last_seen_ms == 20);
+    // The latest value is the newest beat's, while the late one still lands in the series.
+    CHECK(h->metrics.at(0).value == 3);
+    CHECK(f.store.find("web1.cpu")->points().size() == 3);
+    CHECK(f.mon.stats().late == 1);
+    CHECK(f.mon.stats().duplicates == 1);
+}
+
+TEST_CASE("the parts of a split beat count as one beat and all their metrics are kept",
+          "[monitor]") {
+    Fixture f;
+    Heartbeat hb;
+    hb.host = "big";
+    hb.incarnation = 1;
+    hb.sequence = 1;
+    hb.send_time_ms = 5000;
+    for (int i = 0; i < 300; ++i)
+        hb.metrics.push_back({"metric.number." + std::to_string(i), double(i)});
+    auto parts = pack_beat(hb);
+    REQUIRE(parts.size() > 2);
+    // Parts arriving in reverse order, one twice.
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+        f.mon.on_datagram(*it, f.from, 0);
+    f.mon.on_datagram(parts[0], f.from, 0);
+    const HostRecord* h = f.mon.registry().find("big");
+    CHECK(h->beats == 1);
+    CHECK(h->metrics.size() == 300);
+    CHECK(h->duplicates == 1);
+    CHECK(f.store.key_count() == 300);
+}
+
+TEST_CASE("an invalid datagram changes nothing but the counters", "[monitor]") {
+    Fixture f;
+    std::string d = datagram("web1", 1);
+    d[0] = 'X';
+    f.mon.on_datagram(d, f.from, 0);
+    f.mon.on_datagram("", f.from, 0);
+    CHECK(f.rec.events == std::vector<std::string>{"invalid bad_magic", "invalid truncated"});
+    CHECK(f.mon.registry().size() == 0);
+    CHECK(f.mon.stats().rejected == 2);
+    CHECK(f.mon.stats().rejected_by[static_cast<std::size_t>(DecodeError::bad_magic)] == 1);
+}
+
+TEST_CASE("the report lists silent hosts longest-silent first and forgets old ones", "[monitor]") {
+    Store store;
+    Recorder rec;
+    Monitor mon(forgetting_after(60'000), store, rec);
+    const SourceAddress from = addr("10.0.0.1", 1);
+    mon.on_datagram(datagram("old", 1), from, 0);
+    mon.on_datagram(datagram("newer", 1), from, 10'000);
+    mon.on_datagram(datagram("alive", 1, {}, 1, 0, 100'000), from, 10'000);
+    mon.expire(20'000);
+    mon.report(20'000);
+    CHECK(rec.events.back() == "summary up=1 old newer");
+    mon.report(65'000);
+    CHECK(rec.events[rec.events.size() - 2] == "forgotten old");
+    CHECK(rec.events.back() == "summary up=1 newer");
+    CHECK(mon.registry().size() == 2);
+}
+
+TEST_CASE("the address follows the host when it moves", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("nat", 1), addr("10.0.0.1", 1), 0);
+    f.mon.on_datagram(datagram("nat", 2), addr("10.0.0.2", 2), 10);
+    CHECK(f.mon.registry().find("nat")->address.to_string() == "10.0.0.2:2");
+    CHECK(f.mon.registry().size() == 1);
+}
+
+TEST_CASE("a restored host gets one full timeout of grace, then is reported silent", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 5, {}, 9), f.from, 1'000);
+    // The server stops at monotonic 2'000 (Unix 50'000) and starts again 60 s later.
+    const HostSnapshot snap = Monitor::snapshot(*f.mon.registry().find("web1"), 2'000, 50'000);
+    CHECK(snap.last_seen_unix_ms == 49'000);
+
+    Store store;
+    Recorder rec;
+    Monitor mon{MonitorConfig{}, store, rec};
+    mon.restore(snap, 500, 110'000);
+    const HostRecord* h = mon.registry().find("web1");
+    REQUIRE(h);
+    CHECK(h->address.to_string() == "10.0.0.1:4000");
+    CHECK(h->last_seen_ms == 500 - 61'000);
+    CHECK(mon.next_deadline() == 3'500);  // The whole 3 s timeout from the restart.
+    mon.expire(3'499);
+    CHECK(rec.events.empty());
+    mon.expire(3'500);
+    CHECK(rec.events == std::vector<std::string>{"silent web1 64000"});
+}
+
+TEST_CASE("a restored host that keeps beating is neither new, back nor lossy", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 5, {}, 9), f.from, 1'000);
+    const HostSnapshot snap = Monitor::snapshot(*f.mon.registry().find("web1"), 1'000, 10'000);
+    Store store;
+    Recorder rec;
+    Monitor mon{MonitorConfig{}, store, rec};
+    mon.restore(snap, 0, 10'500);
+    mon.on_datagram(datagram("web1", 5, {}, 9), f.from, 100);  // Already seen before the restart.
+    mon.on_datagram(datagram("web1", 6, {}, 9), f.from, 200);
+    CHECK(rec.events.empty());
+    CHECK(mon.registry().find("web1")->lost == 0);
+    CHECK(mon.registry().find("web1")->beats == 2);
+    CHECK(mon.stats().duplicates == 1);
+}
+
+TEST_CASE("metrics of a new key beyond max-keys are counted, not stored", "[monitor]") {
+    Store store(RetentionLimits{0, 0, 1});
+    Recorder rec;
+    Monitor mon{MonitorConfig{}, store, rec};
+    mon.on_datagram(datagram("web1", 1, {{"cpu", 1}, {"mem", 2}}), addr("10.0.0.1", 1), 0);
+    mon.on_datagram(datagram("web1", 2, {{"cpu", 1}, {"mem", 3}}), addr("10.0.0.1", 1), 1000);
+    CHECK(store.key_count() == 1);
+    CHECK(mon.stats().metrics == 2);
+    CHECK(mon.stats().metrics_refused == 2);
+    CHECK(mon.registry().find("web1")->metrics.at(1).value == 3);
+}
+
+TEST_CASE("a host's series stay while it is known and go with it once forgotten", "[monitor]") {
+    Store store(RetentionLimits{10, 0, 0});
+    Recorder rec;
+    Monitor mon(forgetting_after(60'000), store, rec);
+    mon.track_forgotten(true);
+    mon.on_datagram(datagram("web1", 1, {{"cpu", 1}}, 1, 1'000'000), addr("10.0.0.1", 1), 0);
+    store.sweep(5'000, 100);  // Every point is too old, but the host still pins its series.
+    CHECK(store.find("web1.cpu") != nullptr);
+    mon.expire(3'000);
+    mon.report(70'000);
+    CHECK(mon.take_forgotten() == std::vector<std::string>{"web1"});
+    store.sweep(5'000, 100);
+    CHECK(store.find("web1.cpu") == nullptr);
+}
+
+TEST_CASE("an earlier incarnation sent again after a restart is refused as a replay", "[monitor]") {
+    Fixture f;
+    const std::string old_run = datagram("web1", 7, {{"cpu", 1}}, 1, 1'000'000);
+    f.mon.on_datagram(old_run, f.from, 0);
+    f.mon.on_datagram(datagram("web1", 1, {{"cpu", 2}}, 2, 1'010'000), f.from, 1000);
+    f.mon.on_datagram(old_run, f.from, 2000);
+    // A straggler of the old run, sent before the restart but arriving after it.
+    f.mon.on_datagram(datagram("web1", 8, {{"cpu", 3}}, 1, 1'009'000), f.from, 2100);
+    CHECK(f.rec.events == std::vector<std::string>{"new web1", "restarted web1",
+                                                   "refused web1 replay", "refused web1 replay"});
+    const HostRecord* h = f.mon.registry().find("web1");
+    CHECK(h->sequence.incarnation() == 2);
+    CHECK(h->last_seen_ms == 1000);
+    CHECK(h->metrics.at(0).value == 2);
+    CHECK(f.mon.stats().refused_by[static_cast<std::size_t>(Refusal::replay)] == 2);
+    // The new run goes on as if nothing happened.
+    f.mon.on_datagram(datagram("web1", 2, {}, 2, 1'011'000), f.from, 2200);
+    CHECK(h->beats == 3);
+    CHECK(h->lost == 0);
+}
+
+TEST_CASE("an unauthenticated new run of a silent host is accepted even if its clock went back",
+          "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 7, {}, 1, 1'000'000), f.from, 0);
+    // Up: a new incarnation claiming an earlier start is refused.
+    f.mon.on_datagram(datagram("web1", 1, {}, 2, 900'000), f.from, 1000);
+    CHECK(f.rec.events.back() == "refused web1 replay");
+    f.mon.expire(3000);
+    REQUIRE(f.rec.events.back() == "silent web1 3000");
+    // Silent: the same beat brings it back.
+    f.mon.on_datagram(datagram("web1", 2, {}, 2, 900'000), f.from, 4000);
+    CHECK(f.rec.events.back() == "back web1 away=4000 lost=0 restarted");
+}
+
+TEST_CASE("beats from new hosts beyond max_hosts are refused, and known hosts are still served",
+          "[monitor]") {
+    Store store;
+    Recorder rec;
+    MonitorConfig cfg;
+    cfg.max_hosts = 2;
+    Monitor mon(cfg, store, rec);
+    const SourceAddress from = addr("10.0.0.1", 1);
+    mon.on_datagram(datagram("a", 1), from, 0);
+    mon.on_datagram(datagram("b", 1), from, 0);
+    mon.on_datagram(datagram("c", 1, {{"cpu", 1}}), from, 0);
+    mon.on_datagram(datagram("a", 2), from, 500);
+    CHECK(rec.events == std::vector<std::string>{"new a", "new b", "refused c host_limit"});
+    CHECK(mon.registry().size() == 2);
+    CHECK(mon.registry().find("a")->beats == 2);
+    CHECK(store.find("c.cpu") == nullptr);
+    CHECK(mon.stats().refused == 1);
+    CHECK(mon.stats().accepted == 3);
+}
+
+TEST_CASE(
+    "with authentication, refused datagrams change nothing and an old run stays out even "
+    "when the host is silent",
+    "[monitor][auth]") {
+    const std::string hex(64, 'a');
+    const KeyRing keys = KeyRing::parse(hex);
+    const Key key = *parse_key(hex);
+    Store store;
+    Recorder rec;
+    MonitorConfig cfg;
+    cfg.auth = AuthPolicy{AuthMode::required, &keys, 300'000};
+    Monitor mon(cfg, store, rec);
+    const SourceAddress from = addr("10.0.0.1", 1);
+    const std::int64_t t0 = 1'700'000'000'000;  // Unix ms; the monotonic clock starts at 0.
+    auto beat = [&](std::uint64_t seq, std::uint64_t inc, std::int64_t send, bool sign = true) {
+        std::string d = datagram("web1", seq, {{"cpu", double(seq)}}, inc, send);
+        if (sign) sign_datagram(d, key);
+        return d;
+    };
+    auto at = [&](const std::string& d, std::int64_t mono) {
+        mon.on_datagram(d, from, mono, t0 + mono);
+    };
+
+    const std::string first_run = beat(1, 1, t0);
+    at(first_run, 0);
+    at(beat(1, 2, t0 + 1000), 1000);         // The agent restarted.
+    at(beat(2, 2, t0 + 2000, false), 2000);  // Untagged.
+    std::string flipped = beat(2, 2, t0 + 2000);
+    flipped[flipped.size() - 1] ^= 1;
+    at(flipped, 2000);
+    mon.expire(10'000);     // Silent: 3 x 1 s after the last accepted beat.
+    at(first_run, 10'500);  // A capture of the first run, 10.5 s old.
+    CHECK(rec.events == std::vector<std::string>{"new web1", "restarted web1",
+                                                 "refused web1 auth_missing",
+                                                 "refused web1 auth_bad_tag", "silent web1 9000",
+                                                 "refused web1 replay"});
+    const HostRecord* h = mon.registry().find("web1");
+    CHECK(h->beats == 2);
+    CHECK(h->metrics.at(0).value == 1);
+    CHECK(mon.stats().refused == 3);
+    // The current run comes back at once.
+    at(beat(3, 2, t0 + 11'000), 11'000);
+    CHECK(rec.events.back() == "back web1 away=10000 lost=1");
+}
+
+TEST_CASE("a host that keeps going silent is reported flapping once, then settled once",
+          "[monitor][flap]") {
+    Fixture f;
+    // Silent 3 s after each beat, back a second later, five times over.
+    std::uint64_t seq = 1;
+    std::int64_t t = 0;
+    for (int i = 0; i < 5; ++i) {
+        f.mon.on_datagram(datagram("web1", seq++), f.from, t);
+        f.mon.expire(t + 3000);
+        t += 4000;
+    }
+    // The summary counts it while it flaps (silent now: its fifth silence).
+    f.mon.report(t - 1);
+    CHECK(f.rec.events.back() == "summary up=0 flapping=1 web1");
+    f.rec.events.pop_back();
+    // Then steady; 10 timeouts (30 s) later it is settled up.
+    for (int i = 0; i < 40; ++i) {
+        f.mon.on_datagram(datagram("web1", seq++), f.from, t);
+        f.mon.expire(t);
+        t += 1000;
+    }
+    CHECK(f.rec.events == std::vector<std::string>{"new web1", "silent web1 3000",
+                                                   "back web1 away=4000 lost=0", "silent web1 3000",
+                                                   "back web1 away=4000 lost=0", "flapping web1",
+                                                   "settled web1 up"});
+    f.mon.report(t);
+    CHECK(f.rec.events.back() == "summary up=1");
+}
+
+TEST_CASE("with the phi detector a host known to be on a clean link is silent in 3 intervals",
+          "[monitor][phi]") {
+    Fixture f;  // The default detector settings.
+    MonitorConfig c;
+    c.detector.kind = DetectorKind::phi;
+    Monitor mon(c, f.store, f.rec);
+    // 5,000 beats exactly 1 s apart: the loss prior has faded and the deviation is its floor.
+    constexpr std::int64_t last = 5000 * 1000;
+    for (std::uint64_t seq = 1; seq <= 5000; ++seq)
+        mon.on_datagram(datagram("web1", seq), f.from, static_cast<std::int64_t>(seq) * 1000);
+    // Pause 1.5 s + 1 s + 4.27 x the 100 ms floor (phi 5 beyond a stall's 3).
+    REQUIRE(mon.next_deadline());
+    const std::int64_t timeout = *mon.next_deadline() - last;
+    CHECK(timeout >= 2920);
+    CHECK(timeout <= 2960);
+    mon.expire(last + timeout - 1);
+    CHECK(f.rec.events.back() == "new web1");
+    mon.expire(last + timeout);
+    CHECK(f.rec.events.back() == fmt::format("silent web1 {}", timeout));
+}

@@ -1,0 +1,165 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "beat_server/core/pages/hosts_json.hpp"
+#include "tests/unit/server/pages/status_fixture.hpp"
+
+using namespace beat;
+using namespace beat::test;
+using nlohmann::json;
+
+TEST_CASE("the hosts JSON lists silent hosts first then by name with the fleet's counts",
+          "[hosts_json]") {
+    StatusFixture f;
+    f.beat("b-up", 1, 0);
+    f.beat("z-gone", 1, 0);
+    f.beat("a-up", 1, 0);
+    f.beat("c-gone", 1, 0);
+    f.beat("a-up", 2, 2500);
+    f.beat("b-up", 2, 2500);
+    f.monitor.expire(3500);
+
+    const json j = json::parse(render_hosts_json(f.view(3500)));
+    CHECK(j.at("generated_at") == Approx((kUnixAtZero + 3500) / 1000.0));
+    CHECK(j.at("hosts_up") == 2);
+    CHECK(j.at("hosts_silent") == 2);
+    std::vector<std::string> order;
+    for (const json& h : j.at("hosts"))
+        order.push_back(h.at("name").get<std::string>() + " " + h.at("state").get<std::string>());
+    CHECK(order ==
+          std::vector<std::string>{"c-gone silent", "z-gone silent", "a-up up", "b-up up"});
+}
+
+TEST_CASE("an empty fleet gives an empty host list", "[hosts_json]") {
+    StatusFixture f;
+    const json j = json::parse(render_hosts_json(f.view(0)));
+    CHECK(j.at("hosts").empty());
+    CHECK(j.at("hosts_up") == 0);
+    CHECK(j.at("hosts_silent") == 0);
+}
+
+TEST_CASE("a host's object carries its state, times, address, counters and latest metrics",
+          "[hosts_json]") {
+    StatusFixture f;
+    f.beat("web1", 1, 0, {{"cpu", 10}, {"mem.used_pct", 40}});
+    f.beat("web1", 4, 1000, {{"cpu", 12.5}, {"mem.used_pct", 41}});  // Beats 2 and 3 were lost.
+    f.beat("web1", 4, 1100);                                         // A duplicate.
+
+    const json h = json::parse(render_host_json(*f.monitor.registry().find("web1"), f.view(1750)));
+    CHECK(h.at("name") == "web1");
+    CHECK(h.at("state") == "up");
+    CHECK(h.at("flapping") == false);
+    CHECK(h.at("last_seen") == Approx((kUnixAtZero + 1000) / 1000.0));
+    CHECK(h.at("last_seen_age_seconds") == Approx(0.75));
+    CHECK(h.at("address") == "192.0.2.7:5000");
+    CHECK(h.at("interval_seconds") == Approx(1.0));
+    CHECK(h.at("beats") == 2);
+    CHECK(h.at("lost") == 2);
+    CHECK(h.at("loss_rate").get<double>() > 0.3);
+    CHECK(h.at("loss_rate").get<double>() < 0.7);
+    CHECK(h.at("restarts") == 0);
+    CHECK(h.at("duplicates") == 1);
+    CHECK(h.at("phi").is_null());  // The fixed detector has no phi.
+    CHECK(h.at("metrics") == json{{"cpu", 12.5}, {"mem.used_pct", 41.0}});
+}
+
+TEST_CASE("a host's next beat is expected one advertised interval after it was heard",
+          "[hosts_json]") {
+    StatusFixture f;
+    f.interval_ms = 5000;
+    f.beat("web1", 1, 2000);
+
+    const json h = json::parse(render_host_json(*f.monitor.registry().find("web1"), f.view(3250)));
+    CHECK(h.at("next_beat").get<double>() == 1'700'000'007.0);  // 2000 + 5000 ms after kUnixAtZero.
+    CHECK(h.at("next_beat_in_seconds").get<double>() == 3.75);
+}
+
+TEST_CASE("a silent host's next beat lies in the past, so the time until it is negative",
+          "[hosts_json]") {
+    StatusFixture f;
+    f.beat("db1", 1, 0);
+    f.monitor.expire(3000);
+
+    const json j = json::parse(render_hosts_json(f.view(12'500)));
+    const json& h = j.at("hosts").at(0);
+    CHECK(h.at("state") == "silent");
+    CHECK(h.at("next_beat").get<double>() == 1'700'000'001.0);
+    CHECK(h.at("next_beat_in_seconds").get<double>() == -11.5);
+}
+
+TEST_CASE("with the phi detector the next beat is expected one measured interval after the last",
+          "[hosts_json]") {
+    StatusFixture f(phi_detector());
+    // Eleven intervals of 1.5 s, past the warm-up of ten: their mean outweighs the advertised 1 s.
+    f.beats("db1", 12, 1500);
+
+    const json h = json::parse(render_host_json(*f.monitor.registry().find("db1"), f.view(17'000)));
+    CHECK(h.at("next_beat").get<double>() == 1'700'000'018.0);  // 16.5 s + 1.5 s.
+    CHECK(h.at("next_beat_in_seconds").get<double>() == 1.0);
+}
+
+TEST_CASE("a host name with markup and quotes is escaped and parses back to itself",
+          "[hosts_json]") {
+    StatusFixture f;
+    const std::string name = R"(<script>alert("x\'y")</script>)";
+    f.beat(name, 1, 0, {{"a\"b", 1}});
+    const std::string text = render_hosts_json(f.view(0));
+    CHECK(text.find(R"(alert(\"x\\'y\"))") != std::string::npos);
+    const json j = json::parse(text);
+    CHECK(j.at("hosts").at(0).at("name") == name);
+    CHECK(j.at("hosts").at(0).at("metrics").at("a\"b") == 1.0);
+}
+
+TEST_CASE("with the phi detector phi is a number, and grows as the silence does", "[hosts_json]") {
+    StatusFixture f(phi_detector());
+    f.beats("db1", 20, 1000);
+    const HostRecord& h = *f.monitor.registry().find("db1");
+
+    const json soon = json::parse(render_host_json(h, f.view(19'500)));
+    REQUIRE(soon.at("phi").is_number());
+    CHECK(soon.at("phi").get<double>() == Approx(*read_detector(h.liveness, 19'500).phi));
+    CHECK(soon.at("phi").get<double>() < 1);
+    // The loss prior keeps every missing beat's cost finite, so phi stays a number (JSON has no
+    // infinity; a non-finite phi would be null).
+    const json much_later = json::parse(render_host_json(h, f.view(10'000'000)));
+    REQUIRE(much_later.at("phi").is_number());
+    CHECK(much_later.at("phi").get<double>() > 100);
+}
+
+TEST_CASE("hosts_silent_first returns only the first hosts when given a limit", "[hosts_json]") {
+    StatusFixture f;
+    for (const char* name : {"d", "c", "b", "a", "e"})
+        f.beat(name, 1, 0);
+    f.beat("a", 2, 2000);
+    f.beat("b", 2, 2000);
+    f.beat("c", 2, 2000);
+    f.monitor.expire(3000);  // d and e fall silent.
+    std::vector<std::string_view> names;
+    for (const HostRecord* h : hosts_silent_first(f.monitor.registry(), 3))
+        names.push_back(h->name);
+    CHECK(names == std::vector<std::string_view>{"d", "e", "a"});
+    CHECK(hosts_silent_first(f.monitor.registry()).size() == 5);
+}
+
+TEST_CASE("host states read up silent and unknown", "[hosts_json]") {
+    CHECK(to_string(HostState::up) == "up");
+    CHECK(to_string(HostState::silent) == "silent");
+    CHECK(to_string(HostState::unknown) == "unknown");
+}
+
+TEST_CASE("a host that keeps going silent and coming back is flagged flapping", "[hosts_json]") {
+    StatusFixture f;
+    // Three silences within 20 timeouts make the host flap (flap_damper.hpp).
+    for (std::uint64_t i = 0; i < 4; ++i) {
+        f.beat("shaky", i + 1, static_cast<std::int64_t>(i) * 4000);
+        if (i < 3) f.monitor.expire(static_cast<std::int64_t>(i) * 4000 + 3000);
+    }
+    const json h =
+        json::parse(render_host_json(*f.monitor.registry().find("shaky"), f.view(12'000)));
+    CHECK(h.at("state") == "up");
+    CHECK(h.at("flapping") == true);
+}

@@ -1,0 +1,204 @@
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "beat_server/core/pages/status_page.hpp"
+#include "tests/unit/server/pages/status_fixture.hpp"
+
+using namespace beat;
+using namespace beat::test;
+
+namespace {
+
+// The status page rendered from the fixture's view.
+struct Servers : StatusFixture {
+    std::string page(std::int64_t now_ms) const { return render_status_page(view(now_ms)); }
+};
+
+// How many times `what` occurs in `text`.
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++n;
+    return n;
+}
+
+// The text between the first occurrence of `from` and the next occurrence of `to` after it.
+std::string between(const std::string& text, const std::string& from, const std::string& to) {
+    const std::size_t b = text.find(from);
+    if (b == std::string::npos) return {};
+    const std::size_t e = text.find(to, b + from.size());
+    return text.substr(b + from.size(), e == std::string::npos ? e : e - b - from.size());
+}
+
+}  // namespace
+
+TEST_CASE("the page is a self-contained HTML document that reloads itself", "[status_page]") {
+    Servers s;
+    s.beat("web1", 1, 0);
+    const std::string page = s.page(0);
+    CHECK(page.starts_with("<!DOCTYPE html>"));
+    CHECK(page.find(R"(<meta http-equiv="refresh" content="5">)") != std::string::npos);
+    CHECK(page.find("<script") == std::string::npos);
+    CHECK(page.find("src=") == std::string::npos);
+    CHECK(page.find("<link") == std::string::npos);
+    CHECK(page.find("http://") == std::string::npos);
+    CHECK(page.find("https://") == std::string::npos);
+    CHECK(page.ends_with("</html>\n"));
+}
+
+TEST_CASE("the page sums up the fleet and says when and by which version it was generated",
+          "[status_page]") {
+    Servers s;
+    s.beat("a", 1, 0);
+    s.beat("b", 1, 0);
+    s.beat("c", 1, 0);
+    s.beat("a", 2, 2000);
+    s.beat("b", 2, 2000);
+    s.monitor.expire(3000);
+    const std::string page = s.page(3000);
+    CHECK(page.find(
+              R"(3 hosts: <span class="up">2 up</span>, <span class="silent">1 silent</span>)") !=
+          std::string::npos);
+    CHECK(page.find("Generated 2023-11-14 22:13:23 UTC by beat 9.8.7") != std::string::npos);
+}
+
+TEST_CASE("silent hosts come first and highlighted, then the others by name", "[status_page]") {
+    Servers s;
+    s.beat("mango", 1, 0);
+    s.beat("zebra", 1, 0);
+    s.beat("apple", 1, 0);
+    s.beat("apple", 2, 2500);
+    s.beat("zebra", 2, 2500);
+    s.monitor.expire(3000);
+    const std::string page = s.page(250'000);
+    const std::size_t mango = page.find(">mango<");
+    const std::size_t apple = page.find(">apple<");
+    const std::size_t zebra = page.find(">zebra<");
+    REQUIRE(mango != std::string::npos);
+    CHECK(mango < apple);
+    CHECK(apple < zebra);
+    const std::string mango_row = between(page, "<tr class=\"silent\">", "</tr>");
+    CHECK(mango_row.find(">mango<") != std::string::npos);
+    CHECK(mango_row.find(R"(<span class="state silent">silent</span>)") != std::string::npos);
+    CHECK(mango_row.find("4m 10s ago") != std::string::npos);
+    CHECK(between(page, ">apple<", "</tr>").find("state up") != std::string::npos);
+}
+
+TEST_CASE("a row shows the address, interval, loss and key metrics with a dash for missing ones",
+          "[status_page]") {
+    Servers s;
+    s.beat("db1", 1, 0, {{"cpu", 23.74}, {"mem.used_pct", 41.25}, {"load.1", 0.5}});
+    s.beat("db1", 5, 1000, {{"cpu", 23.74}, {"mem.used_pct", 41.25}, {"load.1", 0.5}});
+    const std::string row = between(s.page(1000), ">db1<", "</tr>");
+    CHECK(row.find(">0s ago<") != std::string::npos);
+    CHECK(row.find(">192.0.2.7:5000<") != std::string::npos);
+    CHECK(row.find(">1s<") != std::string::npos);
+    CHECK(row.find(">75.0%<") != std::string::npos);  // 3 of the 4 beats since the first lost.
+    CHECK(row.find(">23.7%<") != std::string::npos);
+    CHECK(row.find(">41.2%<") != std::string::npos);
+    CHECK(row.find(">0.50<") != std::string::npos);
+    CHECK(row.find(">-<") != std::string::npos);  // No disk figure.
+}
+
+TEST_CASE("a row says when the host's next beat is expected or how long it is overdue",
+          "[status_page]") {
+    Servers s;
+    s.beat("late", 1, 0);  // Expected at 1 s, silent at 3 s.
+    s.monitor.expire(3000);
+    s.interval_ms = 20'000;
+    s.beat("soon", 1, 10'000);  // Expected at 30 s.
+    const std::string page = s.page(13'000);
+    CHECK(page.find(R"(<th class="num">Last seen</th><th class="num">Next beat</th>)") !=
+          std::string::npos);
+    CHECK(between(page, ">late<", "</tr>").find(">overdue 12s<") != std::string::npos);
+    CHECK(between(page, ">soon<", "</tr>").find(">in 17s<") != std::string::npos);
+}
+
+TEST_CASE("the phi column appears only with the phi detector", "[status_page]") {
+    // Each row has as many cells as the header has columns.
+    const auto check_cells = [](const std::string& page, const std::string& host) {
+        const std::string head = between(page, "<thead>", "</thead>");
+        const std::string row = between(page, ">" + host + "<", "</tr>");
+        CHECK(count(row, "<td") + 1 == count(head, "<th"));  // The name's cell comes before `row`.
+    };
+    Servers fixed;
+    fixed.beat("web1", 1, 0);
+    const std::string without = fixed.page(500);
+    CHECK(without.find(">Phi<") == std::string::npos);
+    check_cells(without, "web1");
+
+    StatusFixture phi(phi_detector());
+    phi.beats("db1", 20, 1000);
+    const std::int64_t now = 21'500;  // 2.5 s after the last beat.
+    const std::string page = render_status_page(phi.view(now));
+    CHECK(page.find(R"(<th class="num">Loss</th><th class="num">Phi</th>)") != std::string::npos);
+    check_cells(page, "db1");
+    const double value = *read_detector(phi.monitor.registry().find("db1")->liveness, now).phi;
+    REQUIRE(value >= 0.1);  // Not to be mistaken for a cell of 0.0.
+    CHECK(between(page, ">db1<", "</tr>")
+              .find(fmt::format(R"(%</td><td class="num">{:.1f}</td>)", value)) !=
+          std::string::npos);
+}
+
+TEST_CASE("host and metric text from agents is HTML-escaped", "[status_page]") {
+    Servers s;
+    s.beat(R"(<script>alert("x'y")</script>&)", 1, 0);
+    const std::string page = s.page(0);
+    CHECK(page.find("<script>") == std::string::npos);
+    CHECK(page.find("&lt;script&gt;alert(&quot;x&#39;y&quot;)&lt;/script&gt;&amp;") !=
+          std::string::npos);
+}
+
+TEST_CASE("an empty fleet says that no host has sent a beat", "[status_page]") {
+    Servers s;
+    const std::string page = s.page(0);
+    CHECK(page.find("0 hosts: ") != std::string::npos);
+    CHECK(page.find("No host has sent a beat yet.") != std::string::npos);
+    CHECK(page.find("<table>") == std::string::npos);
+}
+
+TEST_CASE("a large fleet lists the first rows and says how many more there are", "[status_page]") {
+    Servers s;
+    const std::size_t hosts = kStatusPageMaxRows + 25;
+    for (std::size_t i = 0; i < hosts; ++i)
+        s.beat("host-" + std::to_string(100'000 + i), 1, 0);
+    const std::string page = s.page(0);
+    CHECK(count(page, "<tr><td") == kStatusPageMaxRows);
+    CHECK(page.find("25 more hosts are not listed here") != std::string::npos);
+    CHECK(page.size() < 400 * kStatusPageMaxRows);
+}
+
+TEST_CASE("ages read in whole units as people say them", "[status_page]") {
+    CHECK(human_age(-5) == "0s");
+    CHECK(human_age(999) == "0s");
+    CHECK(human_age(3'000) == "3s");
+    CHECK(human_age(59'999) == "59s");
+    CHECK(human_age(60'000) == "1m");
+    CHECK(human_age(250'000) == "4m 10s");
+    CHECK(human_age(7'200'000) == "2h");
+    CHECK(human_age(7'500'000) == "2h 5m");
+    CHECK(human_age(86'400'000) == "1d");
+    CHECK(human_age(3 * 86'400'000 + 4 * 3'600'000 + 59'000) == "3d 4h");
+}
+
+TEST_CASE("html_escape replaces the five characters that matter in HTML", "[status_page]") {
+    CHECK(html_escape(R"(a&b<c>d"e'f)") == "a&amp;b&lt;c&gt;d&quot;e&#39;f");
+    CHECK(html_escape("plain \xc3\xa9t\xc3\xa9") == "plain \xc3\xa9t\xc3\xa9");
+    CHECK(html_escape("").empty());
+}
+
+TEST_CASE("a host that is up but flapping is labelled flapping", "[status_page]") {
+    Servers s;
+    // Three silences within 20 timeouts make the host flap (flap_damper.hpp).
+    for (std::uint64_t i = 0; i < 4; ++i) {
+        s.beat("shaky", i + 1, static_cast<std::int64_t>(i) * 4000);
+        if (i < 3) s.monitor.expire(static_cast<std::int64_t>(i) * 4000 + 3000);
+    }
+    REQUIRE(s.monitor.registry().find("shaky")->liveness.flapping());
+    const std::string row = between(s.page(12'000), ">shaky<", "</tr>");
+    CHECK(row.find(R"(<span class="state flapping">flapping</span>)") != std::string::npos);
+}

@@ -1,0 +1,168 @@
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "beat_server/core/report/log_reporter.hpp"
+#include "common/log.hpp"
+
+using namespace beat;
+using nlohmann::json;
+
+namespace {
+
+SourceAddress address_of(const char* ip, std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    REQUIRE(::inet_pton(AF_INET, ip, &a.sin_addr) == 1);
+    return SourceAddress(reinterpret_cast<const sockaddr*>(&a));
+}
+
+// A host "palm" at 10.0.0.7:4000 beating every second, last heard at 10 s, with the fixed
+// detector's 3 s timeout.
+struct Palm {
+    Palm(std::string_view name = "palm") {
+        h.name = name;
+        h.address = address_of("10.0.0.7", 4000);
+        h.sequence.restore(0xabc, 41);
+        h.interval_ms = 1000;
+        h.last_seen_ms = 10'000;
+        h.restarts = 2;
+        h.liveness.interval_ms = 1000;
+        h.liveness.heard_ms = 10'000;
+        h.liveness.timeout_ms = 3000;
+    }
+    HostRecord h;
+};
+
+// Every captured line parsed, each required to be one line of json.
+std::vector<json> parsed(const LogCapture& capture) {
+    std::vector<json> out;
+    for (const std::string& line : capture.lines()) {
+        REQUIRE(line.find('\n') == line.size() - 1);
+        out.push_back(json::parse(line));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("host events read in text exactly as operators and tests grep them", "[log_reporter]") {
+    LogCapture capture(LogFormat::text, true);
+    LogReporter reporter;
+    Palm palm;
+    palm.h.liveness.state = HostState::silent;
+    reporter.host_new(palm.h, 10'000);
+    reporter.host_restarted(palm.h, 10'000);
+    reporter.host_silent(palm.h, 13'500);
+    reporter.host_back(palm.h, 4000, 3, false, 14'000);
+    reporter.host_back(palm.h, 4000, 0, true, 14'000);
+    reporter.host_flapping(palm.h, 13'500);
+    reporter.host_settled(palm.h, 20'000);
+    reporter.host_forgotten(palm.h, 20'000);
+    const std::vector<std::string> expected = {
+        "<6>INFO host new host=palm address=10.0.0.7:4000 interval=1s "
+        "incarnation=0000000000000abc\n",
+        "<6>INFO host restarted host=palm address=10.0.0.7:4000 incarnation=0000000000000abc "
+        "restarts=2\n",
+        "<4>WARN host silent host=palm silent_for=3.5s address=10.0.0.7:4000 last_seq=41 "
+        "timeout=3s phi=- loss=0.0% next_beat=-2.5s\n",
+        "<6>INFO host back host=palm away_for=4s lost=3 address=10.0.0.7:4000 phi=- loss=0.0% "
+        "next_beat=-3s\n",
+        "<6>INFO host back host=palm away_for=4s lost=unknown restarted=yes "
+        "address=10.0.0.7:4000 phi=- loss=0.0% next_beat=-3s\n",
+        "<4>WARN host flapping host=palm silent_for=3.5s address=10.0.0.7:4000 timeout=3s phi=- "
+        "loss=0.0% next_beat=-2.5s (its silences and returns are not logged until it settles)\n",
+        "<6>INFO host settled host=palm state=silent silent_for=10s address=10.0.0.7:4000 phi=- "
+        "loss=0.0% next_beat=-9s\n",
+        "<6>INFO host forgotten host=palm silent_for=10s address=10.0.0.7:4000\n",
+    };
+    CHECK(capture.lines() == expected);
+}
+
+TEST_CASE("datagram problems and summaries read in text as before", "[log_reporter]") {
+    LogCapture capture(LogFormat::text, true);
+    LogReporter reporter(1);
+    Palm palm, oak("oak");
+    const SourceAddress from = address_of("10.0.0.9", 5000);
+    reporter.invalid_datagram(DecodeError::bad_magic, from, 0);
+    reporter.invalid_datagram(DecodeError::bad_magic, from, 1);  // Held back: same address.
+    reporter.datagram_refused(Refusal::host_limit, "elm", from, 0);
+    const HostRecord* none[] = {nullptr};
+    reporter.silent_summary(std::span<const HostRecord* const>(none, 0), 4, 0, 20'000);
+    const HostRecord* silent[] = {&palm.h, &oak.h};
+    reporter.silent_summary(silent, 4, 0, 20'000);
+    reporter.silent_summary(silent, 4, 3, 20'000);
+    reporter.silent_summary(std::span<const HostRecord* const>(none, 0), 4, 1, 20'000);
+    REQUIRE(capture.lines().size() == 6);
+    CHECK(capture.lines()[0] == fmt::format("<4>WARN invalid datagram from=10.0.0.9:5000 reason={} "
+                                            "suppressed_since_last=0\n",
+                                            to_string(DecodeError::bad_magic)));
+    CHECK(capture.lines()[1] ==
+          "<4>WARN refused datagram from=10.0.0.9:5000 host=elm reason=host_limit "
+          "suppressed_since_last=0\n");
+    CHECK(capture.lines()[2] == "<6>INFO silent hosts: none (up=4)\n");
+    CHECK(capture.lines()[3] == "<6>INFO silent hosts: 2 (up=4): palm (10s), and 1 more\n");
+    // Flapping hosts are counted when there are any.
+    CHECK(capture.lines()[4] ==
+          "<6>INFO silent hosts: 2 (up=4, flapping=3): palm (10s), and 1 more\n");
+    CHECK(capture.lines()[5] == "<6>INFO silent hosts: none (up=4, flapping=1)\n");
+}
+
+TEST_CASE("a silence and a return are one json event each with typed fields", "[log_reporter]") {
+    LogCapture capture(LogFormat::json, false);
+    LogReporter reporter;
+    Palm palm;
+    reporter.host_silent(palm.h, 13'500);
+    reporter.host_back(palm.h, 4250, 3, false, 14'000);
+    reporter.host_back(palm.h, 4000, 0, true, 14'000);
+    const std::vector<json> events = parsed(capture);
+    REQUIRE(events.size() == 3);
+
+    const json& silent = events[0];
+    CHECK(silent.at("level") == "warn");
+    CHECK(silent.at("event") == "host_silent");
+    CHECK(silent.at("host") == "palm");
+    CHECK(silent.at("address") == "10.0.0.7:4000");
+    CHECK(silent.at("silent_for").get<double>() == Approx(3.5));
+    CHECK(silent.at("last_seq") == 41);
+    CHECK(silent.at("timeout").get<double>() == Approx(3.0));
+    CHECK(silent.at("phi").is_null());
+    CHECK(silent.at("loss").is_number());
+    CHECK(silent.at("next_beat").get<double>() == Approx(-2.5));
+
+    const json& back = events[1];
+    CHECK(back.at("level") == "info");
+    CHECK(back.at("event") == "host_back");
+    CHECK(back.at("away_for").get<double>() == Approx(4.25));
+    CHECK(back.at("lost") == 3);
+    CHECK(back.at("restarted") == false);
+
+    const json& restarted = events[2];
+    CHECK(restarted.at("lost").is_null());
+    CHECK(restarted.at("restarted") == true);
+}
+
+TEST_CASE("the json summary gives counts and the silent names shown", "[log_reporter]") {
+    LogCapture capture(LogFormat::json, false);
+    LogReporter reporter(1);
+    Palm palm, oak("oak");
+    const HostRecord* silent[] = {&palm.h, &oak.h};
+    reporter.silent_summary(silent, 4, 2, 20'000);
+    reporter.datagram_refused(Refusal::host_limit, "elm\n\"x\"", address_of("10.0.0.9", 5000), 0);
+    const std::vector<json> events = parsed(capture);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].at("event") == "silent_summary");
+    CHECK(events[0].at("silent") == 2);
+    CHECK(events[0].at("up") == 4);
+    CHECK(events[0].at("flapping") == 2);
+    CHECK(events[0].at("hosts") == json::array({"palm"}));
+    CHECK(events[0].at("not_named") == 1);
+    CHECK(events[1].at("event") == "datagram_refused");
+    CHECK(events[1].at("host") == "elm\n\"x\"");
+    CHECK(events[1].at("reason") == "host_limit");
+    CHECK(events[1].at("from") == "10.0.0.9:5000");
+}
