@@ -94,15 +94,6 @@ void SystemdNotifier::ready(std::string_view status) noexcept {
     }
 }
 
-void SystemdNotifier::status(std::string_view text) noexcept {
-    try {
-        std::string message = "STATUS=";
-        message += text;
-        notify(message.c_str());
-    } catch (const std::bad_alloc&) {
-    }
-}
-
 void SystemdNotifier::stopping() noexcept {
     notify("STOPPING=1");
 }

@@ -1,4 +1,4 @@
-// Service state for systemd (Type=notify): READY=1, STATUS=, STOPPING=1 and watchdog pings,
+// Service state for systemd (Type=notify): READY=1 with STATUS=, STOPPING=1 and watchdog pings,
 // sent as sd_notify(3) sends them. Outside systemd (NOTIFY_SOCKET unset) every call does nothing.
 #pragma once
 
@@ -25,9 +25,6 @@ class SystemdNotifier {
     // Tells systemd the service is up (READY=1), with an optional one-line status to show in
     // `systemctl status`.
     void ready(std::string_view status = {}) noexcept;
-
-    // Replaces the one-line status shown in `systemctl status`.
-    void status(std::string_view text) noexcept;
 
     // Tells systemd the service is shutting down (STOPPING=1). Watchdog pings go on until close(),
     // so that an orderly shutdown that keeps the loop turning is not taken for a hang.

@@ -81,7 +81,6 @@ class PhiEstimator {
     // Forgets every sample (e.g. when the host changes its interval).
     void clear() noexcept;
 
-    std::size_t samples() const noexcept { return size_; }
     double mean_ms() const noexcept;    // 0 without samples.
     double stddev_ms() const noexcept;  // 0 with fewer than two samples.
 

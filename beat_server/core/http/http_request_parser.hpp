@@ -65,9 +65,6 @@ class HttpRequestParser {
     // consumes nothing. Empty `bytes` give need_more (or closed).
     HttpParseStep next(std::string_view bytes) noexcept;
 
-    // True once an error or a request that closes the connection was returned.
-    bool finished() const noexcept { return finished_; }
-
   private:
     // Where the current request is: before the end of its headers, or in its body.
     enum class Phase { headers, body };
@@ -92,7 +89,7 @@ class HttpRequestParser {
     bool headers_done_ = false;     // Its headers ended in the last execution.
     bool complete_ = false;         // It ended in the last execution.
     int error_status_ = 0;          // Set by a callback that stops the parser.
-    bool finished_ = false;
+    bool finished_ = false;         // An error or a request that closes the connection ended it.
     HttpRequest request_;
 };
 

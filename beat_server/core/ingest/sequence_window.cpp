@@ -2,12 +2,6 @@
 
 namespace beat {
 
-bool SequenceWindow::seen(std::uint64_t sequence) const noexcept {
-    if (!started_ || sequence > highest_) return false;
-    const std::uint64_t age = highest_ - sequence;
-    return age < kWindow && (mask_ >> age) & 1U;
-}
-
 void SequenceWindow::restore(std::uint64_t incarnation, std::uint64_t highest) noexcept {
     started_ = true;
     incarnation_ = incarnation;

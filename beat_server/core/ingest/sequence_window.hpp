@@ -34,8 +34,6 @@ class SequenceWindow {
 
     std::uint64_t incarnation() const noexcept { return incarnation_; }
     std::uint64_t highest() const noexcept { return highest_; }
-    // True when `sequence` of the current incarnation has been seen (within the window).
-    bool seen(std::uint64_t sequence) const noexcept;
 
   private:
     bool started_ = false;
