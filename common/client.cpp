@@ -14,8 +14,8 @@
 #include <utility>
 
 #include "common/endpoint.hpp"
-#include "common/float_repr.hpp"
 #include "common/line_framer.hpp"
+#include "common/parse_number.hpp"
 
 namespace beat {
 namespace {
@@ -34,7 +34,7 @@ std::string address_text(const addrinfo& ai) {
                       NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
         return "?";
     }
-    const auto port = parse_int64(serv);
+    const auto port = parse_u64(serv);
     return to_string(Endpoint{host, static_cast<std::uint16_t>(port ? *port : 0)});
 }
 

@@ -4,7 +4,7 @@
 
 #include <fmt/core.h>
 
-#include "common/float_repr.hpp"
+#include "common/parse_number.hpp"
 
 namespace beat {
 
@@ -45,9 +45,8 @@ std::optional<Endpoint> parse_endpoint(std::string_view s,
     if (port.empty()) {
         e.port = *default_port;
     } else {
-        if (port.front() == '+' || port.front() == '-') return std::nullopt;
-        const auto p = parse_int64(port);
-        if (!p || *p < 0 || *p > 65535) return std::nullopt;
+        const auto p = parse_u64(port);
+        if (!p || *p > 65535) return std::nullopt;
         e.port = static_cast<std::uint16_t>(*p);
     }
     return e;

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <system_error>
+
+#include "common/parse_number.hpp"
 
 namespace beat {
 namespace {
@@ -56,7 +57,9 @@ void append_float_repr(std::string& out, double v) {
     const bool negative = text.front() == '-';
     if (negative) text.remove_prefix(1);
     const std::size_t e_pos = text.find('e');
-    const int exponent = std::atoi(std::string(text.substr(e_pos + 1)).c_str());
+    // to_chars writes the exponent with its sign and at least two digits ("+17", "-05").
+    const auto exponent =
+        static_cast<int>(parse_i64(text.substr(e_pos + 1), PlusSign::accepted).value_or(0));
     std::string digits;
     for (char c : text.substr(0, e_pos)) {
         if (c != '.') digits.push_back(c);
@@ -114,16 +117,6 @@ std::optional<double> parse_finite_double(std::string_view s) noexcept {
     // from_chars reports it as out of range, like an overflow.
     if (ec == std::errc::result_out_of_range && underflows(s)) return s.front() == '-' ? -0.0 : 0.0;
     if (ec != std::errc() || !std::isfinite(v)) return std::nullopt;
-    return v;
-}
-
-std::optional<std::int64_t> parse_int64(std::string_view s) noexcept {
-    const bool plus = !s.empty() && s.front() == '+';
-    if (plus) s.remove_prefix(1);
-    if (s.empty() || s.front() == '+' || (plus && s.front() == '-')) return std::nullopt;
-    std::int64_t v = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 10);
-    if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
     return v;
 }
 

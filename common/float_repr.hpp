@@ -1,7 +1,6 @@
 // Number text as the put/get protocol writes and reads it.
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,9 +17,5 @@ std::string float_repr(double v);
 // optional exponent ("10", "-1.5", "1e3", ".5", "+2."). Rejects empty text, spaces, hex, "nan",
 // "inf" and values that overflow a double; values too small for a double read as (signed) zero.
 std::optional<double> parse_finite_double(std::string_view s) noexcept;
-
-// Parses a base-10 integer with an optional sign ("1700000000", "-5"). Rejects everything else,
-// including "1.5", "abc", "" and values outside int64.
-std::optional<std::int64_t> parse_int64(std::string_view s) noexcept;
 
 }  // namespace beat

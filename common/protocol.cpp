@@ -8,6 +8,7 @@
 
 #include "common/float_repr.hpp"
 #include "common/line_framer.hpp"
+#include "common/parse_number.hpp"
 #include "common/utf8.hpp"
 #include "common/wire.hpp"
 
@@ -113,7 +114,7 @@ Request parse_request(std::string_view line) noexcept {
         return malformed(non_finite_number(f[2]) ? RequestError::non_finite_value
                                                  : RequestError::bad_value);
     }
-    const auto ts = parse_int64(f[3]);
+    const auto ts = parse_i64(f[3], PlusSign::accepted);
     if (!ts) return malformed(RequestError::bad_timestamp);
     if (*ts < kMinTimestamp || *ts > kMaxTimestamp) return malformed(RequestError::timestamp_range);
     req.kind = Request::Kind::put;
@@ -213,7 +214,7 @@ Reply parse_reply(std::string_view buf) {
         if (line.empty()) break;
         std::array<std::string_view, 3> f;
         const auto value = split_fields(line, f) == 3 ? parse_finite_double(f[1]) : std::nullopt;
-        const auto ts = value ? parse_int64(f[2]) : std::nullopt;
+        const auto ts = value ? parse_i64(f[2], PlusSign::accepted) : std::nullopt;
         if (!ts || f[0].empty())
             return malformed("cannot parse reply line '" + std::string(line) + "'");
         auto [it, added] = r.series.try_emplace(std::string(f[0]));

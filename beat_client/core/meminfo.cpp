@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "beat_client/core/text_fields.hpp"
+#include "common/parse_number.hpp"
 
 namespace beat {
 

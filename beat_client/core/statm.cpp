@@ -1,6 +1,7 @@
 #include "beat_client/core/statm.hpp"
 
 #include "beat_client/core/text_fields.hpp"
+#include "common/parse_number.hpp"
 
 namespace beat {
 

@@ -1,7 +1,5 @@
 #include "beat_client/core/text_fields.hpp"
 
-#include <charconv>
-
 namespace beat {
 
 std::string_view next_line(std::string_view& rest) noexcept {
@@ -21,15 +19,6 @@ std::string_view next_field(std::string_view& rest) noexcept {
     std::string_view field = rest.substr(start, end - start);
     rest.remove_prefix(end);
     return field;
-}
-
-std::optional<std::uint64_t> parse_u64(std::string_view field) noexcept {
-    if (field.empty() || field.front() < '0' || field.front() > '9') return std::nullopt;
-    std::uint64_t v = 0;
-    const char* end = field.data() + field.size();
-    const auto [ptr, ec] = std::from_chars(field.data(), end, v);
-    if (ec != std::errc() || ptr != end) return std::nullopt;
-    return v;
 }
 
 }  // namespace beat

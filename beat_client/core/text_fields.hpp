@@ -1,9 +1,7 @@
-// Splitting the text of /proc files into lines and blank-separated fields, and reading the
-// numbers in them. Pure and allocation-free.
+// Splitting the text of /proc files into lines and blank-separated fields (common/parse_number.hpp
+// reads the numbers in them). Pure and allocation-free.
 #pragma once
 
-#include <cstdint>
-#include <optional>
 #include <string_view>
 
 namespace beat {
@@ -15,8 +13,5 @@ std::string_view next_line(std::string_view& rest) noexcept;
 // Skips spaces and tabs, then removes the next run of other characters from `rest` and returns it;
 // returns "" when only blanks are left.
 std::string_view next_field(std::string_view& rest) noexcept;
-
-// Parses a whole field of decimal digits (no sign, no blanks) that fits 64 bits.
-std::optional<std::uint64_t> parse_u64(std::string_view field) noexcept;
 
 }  // namespace beat

@@ -13,6 +13,7 @@
 #include "common/duration.hpp"
 #include "common/endpoint.hpp"
 #include "common/float_repr.hpp"
+#include "common/parse_number.hpp"
 #include "common/protocol.hpp"
 
 namespace beat {
@@ -74,7 +75,7 @@ int putget_main(int argc, char** argv) {
         if (!value)
             return usage_error(command, "VALUE must be a finite number, not '" + value_text + "'");
         if (!timestamp_text.empty()) {
-            timestamp = parse_int64(timestamp_text);
+            timestamp = parse_i64(timestamp_text, PlusSign::accepted);
             if (!timestamp) {
                 return usage_error(command,
                                    "TIMESTAMP must be an integer, not '" + timestamp_text + "'");

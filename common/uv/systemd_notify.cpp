@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +12,7 @@
 #include <string>
 
 #include "common/log.hpp"
+#include "common/parse_number.hpp"
 #include "common/uv/handle.hpp"
 #include "common/uv/uv_error.hpp"
 
@@ -22,10 +22,11 @@ namespace {
 // Reads an unsigned decimal environment variable; false when unset or malformed.
 bool env_u64(const char* name, std::uint64_t& out) {
     const char* v = std::getenv(name);
-    if (v == nullptr || *v == '\0') return false;
-    const char* end = v + std::strlen(v);
-    auto [ptr, ec] = std::from_chars(v, end, out);
-    return ec == std::errc() && ptr == end;
+    if (v == nullptr) return false;
+    const auto n = parse_u64(v);
+    if (!n) return false;
+    out = *n;
+    return true;
 }
 
 }  // namespace

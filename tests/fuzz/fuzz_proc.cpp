@@ -6,7 +6,7 @@
 // Invariants, for any input:
 // - No parser reads outside the input, crashes or throws.
 // - text_fields: the lines and fields are inside the input, lines hold no '\n', fields hold no
-//   blank and are never empty; a field parse_u64() accepts is all digits.
+//   blank and are never empty; a field parse_u64() (common/parse_number) accepts is all digits.
 // - Results keep their contracts: memory and disk percentages (from consistent statvfs() numbers)
 //   are finite and in 0..100, load
 //   averages and uptime finite and non-negative; net_dev never reports "lo" nor an empty name;
@@ -32,6 +32,7 @@
 #include "beat_client/core/statm.hpp"
 #include "beat_client/core/text_fields.hpp"
 #include "beat_client/core/uptime.hpp"
+#include "common/parse_number.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace beat::fuzz {

@@ -1,20 +1,12 @@
 #include "beat_server/core/pages/process_stat.hpp"
 
 #include <array>
-#include <charconv>
 #include <cstddef>
+
+#include "common/parse_number.hpp"
 
 namespace beat {
 namespace {
-
-// The whole of `s` as a decimal number, or nullopt.
-template <typename T>
-std::optional<T> parse_number(std::string_view s) noexcept {
-    T v{};
-    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
-    return v;
-}
 
 // Fields 3 to 24 follow the command name; they are the ones numbered here from field 3.
 constexpr std::size_t kFirstField = 3;
@@ -26,7 +18,7 @@ std::optional<ProcessStat> parse_process_stat(std::string_view text) noexcept {
     const std::size_t open = text.find(" (");
     const std::size_t close = text.rfind(')');
     if (open == std::string_view::npos || close == std::string_view::npos || close < open + 2 ||
-        !parse_number<std::uint64_t>(text.substr(0, open))) {
+        !parse_u64(text.substr(0, open))) {
         return std::nullopt;
     }
     std::string_view rest = text.substr(close + 1);
@@ -40,11 +32,11 @@ std::optional<ProcessStat> parse_process_stat(std::string_view text) noexcept {
         field[i] = rest.substr(0, end);
         rest.remove_prefix(end + 1);
     }
-    const auto utime = parse_number<std::uint64_t>(field[14]);
-    const auto stime = parse_number<std::uint64_t>(field[15]);
-    const auto start = parse_number<std::uint64_t>(field[22]);
-    const auto vsize = parse_number<std::uint64_t>(field[23]);
-    const auto rss = parse_number<std::uint64_t>(field[24]);
+    const auto utime = parse_u64(field[14]);
+    const auto stime = parse_u64(field[15]);
+    const auto start = parse_u64(field[22]);
+    const auto vsize = parse_u64(field[23]);
+    const auto rss = parse_u64(field[24]);
     if (!utime || !stime || !start || !vsize || !rss || *utime + *stime < *utime) {
         return std::nullopt;
     }
@@ -57,7 +49,7 @@ std::optional<std::int64_t> parse_boot_time(std::string_view proc_stat) noexcept
         const std::size_t end = proc_stat.find('\n');
         const std::string_view line = proc_stat.substr(0, end);
         proc_stat.remove_prefix(end == std::string_view::npos ? proc_stat.size() : end + 1);
-        if (line.starts_with(kKey)) return parse_number<std::int64_t>(line.substr(kKey.size()));
+        if (line.starts_with(kKey)) return parse_i64(line.substr(kKey.size()), PlusSign::refused);
     }
     return std::nullopt;
 }
