@@ -19,22 +19,18 @@ json finite_or_null(double v) {
     return std::isfinite(v) ? json(v) : json(nullptr);
 }
 
-double seconds(std::int64_t ms) noexcept {
-    return static_cast<double>(ms) / 1000.0;
-}
-
 json host_object(const HostRecord& host, const StatusView& view) {
     const DetectorReading reading = read_detector(host.liveness, view.now_ms);
     json h = json::object();
     h["name"] = host.name;
     h["state"] = to_string(host.liveness.state);
     h["flapping"] = host.liveness.flapping();
-    h["last_seen"] = seconds(to_unix_ms(view, host.last_seen_ms));
-    h["last_seen_age_seconds"] = seconds(view.now_ms - host.last_seen_ms);
-    h["next_beat"] = seconds(to_unix_ms(view, reading.expected_ms));
-    h["next_beat_in_seconds"] = seconds(reading.expected_ms - view.now_ms);
+    h["last_seen"] = to_seconds(to_unix_ms(view, host.last_seen_ms));
+    h["last_seen_age_seconds"] = to_seconds(view.now_ms - host.last_seen_ms);
+    h["next_beat"] = to_seconds(to_unix_ms(view, reading.expected_ms));
+    h["next_beat_in_seconds"] = to_seconds(reading.expected_ms - view.now_ms);
     h["address"] = host.address.to_string();
-    h["interval_seconds"] = seconds(host.interval_ms);
+    h["interval_seconds"] = to_seconds(host.interval_ms);
     h["beats"] = host.beats;
     h["lost"] = host.lost;
     h["loss_rate"] = finite_or_null(reading.loss);
@@ -89,7 +85,7 @@ std::string render_hosts_json(const StatusView& view) {
     const Liveness& liveness = view.monitor.liveness();
     std::string out = fmt::format(
         R"({{"generated_at":{},"hosts_up":{},"hosts_silent":{},"hosts":[)",
-        dump(json(seconds(view.now_unix_ms))), liveness.up_count(), liveness.silent_count());
+        dump(json(to_seconds(view.now_unix_ms))), liveness.up_count(), liveness.silent_count());
     bool first = true;
     for (const HostRecord* h : hosts_silent_first(view.monitor.registry())) {
         if (!first) out += ',';

@@ -28,10 +28,6 @@ std::vector<HostRow> sorted_hosts(const StatusView& v) {
     return rows;
 }
 
-double seconds(std::int64_t ms) {
-    return static_cast<double>(ms) / 1000.0;
-}
-
 void counter(ExpositionWriter& w, std::string_view name, std::string_view help,
              std::uint64_t value) {
     w.begin(name, MetricType::counter, help);
@@ -71,11 +67,11 @@ void write_hosts(ExpositionWriter& w, const StatusView& v, const std::vector<Hos
              [](const HostRow& r) { return std::uint64_t{r.host->liveness.flapping()}; });
     per_host(w, rows, "beat_host_last_seen_timestamp_seconds", MetricType::gauge,
              "Unix time when the host's latest accepted datagram arrived.",
-             [&](const HostRow& r) { return seconds(to_unix_ms(v, r.host->last_seen_ms)); });
+             [&](const HostRow& r) { return to_seconds(to_unix_ms(v, r.host->last_seen_ms)); });
     per_host(w, rows, "beat_host_next_beat_timestamp_seconds", MetricType::gauge,
              "Unix time when the failure detector expects the host's next beat (in the past once "
              "it is overdue).",
-             [&](const HostRow& r) { return seconds(to_unix_ms(v, r.reading.expected_ms)); });
+             [&](const HostRow& r) { return to_seconds(to_unix_ms(v, r.reading.expected_ms)); });
     per_host(w, rows, "beat_host_beats_total", MetricType::counter,
              "Beats received from the host (a beat sent in several datagrams counts once).",
              [](const HostRow& r) { return r.host->beats; });
@@ -90,7 +86,7 @@ void write_hosts(ExpositionWriter& w, const StatusView& v, const std::vector<Hos
              [](const HostRow& r) { return r.host->duplicates; });
     per_host(w, rows, "beat_host_interval_seconds", MetricType::gauge,
              "The beat interval the host's agent advertises.",
-             [](const HostRow& r) { return seconds(r.host->interval_ms); });
+             [](const HostRow& r) { return to_seconds(r.host->interval_ms); });
     per_host(w, rows, "beat_host_loss_ratio", MetricType::gauge,
              "Recent share of the host's beats lost (0 to 1), as the failure detector weighs it.",
              [](const HostRow& r) { return r.reading.loss; });

@@ -75,4 +75,9 @@ inline std::int64_t to_unix_ms(const StatusView& v, std::int64_t monotonic_ms) n
     return v.now_unix_ms - (v.now_ms - monotonic_ms);
 }
 
+// A time or duration in milliseconds as seconds, the unit the pages show.
+inline double to_seconds(std::int64_t ms) noexcept {
+    return static_cast<double>(ms) / 1000.0;
+}
+
 }  // namespace beat

@@ -79,7 +79,7 @@ std::string_view state_label(const HostRecord& host) {
 }
 
 std::string interval_text(std::uint32_t ms) {
-    if (ms < 60'000) return fmt::format("{:g}s", static_cast<double>(ms) / 1000.0);
+    if (ms < 60'000) return fmt::format("{:g}s", to_seconds(ms));
     return human_age(ms);
 }
 
