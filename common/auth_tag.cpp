@@ -9,8 +9,6 @@
 namespace beat {
 namespace {
 
-constexpr std::size_t kFlagsOffset = 5;
-
 void full_tag(std::string_view bytes, const Key& key,
               unsigned char (&out)[crypto_auth_hmacsha256_BYTES]) noexcept {
     crypto_auth_hmacsha256(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),

@@ -15,6 +15,7 @@ namespace beat {
 inline constexpr std::size_t kMaxDatagram = 1400;  // Bytes, including the optional tag.
 inline constexpr std::uint8_t kWireVersion = 1;
 inline constexpr std::size_t kHeaderFixed = 37;     // Bytes before the host name.
+inline constexpr std::size_t kFlagsOffset = 5;      // The flags byte, after magic and version.
 inline constexpr std::size_t kMaxNameLength = 255;  // Host and metric names, in bytes.
 inline constexpr std::size_t kAuthTagLength = 16;   // Reserved for authenticated datagrams.
 inline constexpr std::uint8_t kFlagAuth = 0x01;     // A kAuthTagLength tag follows the records.

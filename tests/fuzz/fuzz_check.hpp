@@ -1,6 +1,5 @@
 // What the fuzz drivers share: the invariant check, the test that a view lies inside the buffer
-// it was cut from, a hash to derive choices from, feeding a stream in chunks, and where a datagram
-// keeps its flags.
+// it was cut from, a hash to derive choices from, and feeding a stream in chunks.
 #pragma once
 
 #include <cstddef>
@@ -21,8 +20,6 @@
     } while (0)
 
 namespace beat::fuzz {
-
-inline constexpr std::size_t kFlagsOffset = 5;  // The datagram's flags byte (docs/datagram.md).
 
 // True when `part` points into `whole` (an empty `part` may sit at its end).
 inline bool within(std::string_view whole, std::string_view part) noexcept {

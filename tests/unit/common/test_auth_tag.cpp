@@ -26,7 +26,7 @@ TEST_CASE("a signed datagram carries the flag and a 16-byte tag that verifies", 
     std::string d = plain;
     sign_datagram(d, key);
     REQUIRE(d.size() == plain.size() + kAuthTagLength);
-    CHECK((d[5] & kFlagAuth) != 0);
+    CHECK((d[kFlagsOffset] & kFlagAuth) != 0);
     HeartbeatView v;
     REQUIRE(decode_heartbeat(d, v) == DecodeError::ok);
     CHECK(v.auth_tag.size() == kAuthTagLength);

@@ -241,7 +241,7 @@ TEST_CASE("the decoder rejects each kind of bad datagram with its own code", "[w
 
 TEST_CASE("a datagram flagged as signed must carry exactly a tag's worth of bytes", "[wire]") {
     std::string d = encode_one(sample_beat());
-    d[5] = static_cast<char>(kFlagAuth);
+    d[kFlagsOffset] = static_cast<char>(kFlagAuth);
     CHECK(decode(d) == DecodeError::truncated);
     const std::string signed_d = d + std::string(kAuthTagLength, '\x5a');
     HeartbeatView v;
