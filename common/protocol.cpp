@@ -157,14 +157,6 @@ std::string format_get(std::string_view key) {
 Reply parse_reply(std::string_view buf) {
     Reply r;
     std::size_t pos = 0;
-    auto next = [&](std::string_view& line) -> Frame::Kind {
-        Frame f = next_line(buf.substr(pos));
-        if (f.kind == Frame::Kind::line) {
-            line = f.line;
-            pos += f.consumed;
-        }
-        return f.kind;
-    };
     auto malformed = [&](std::string msg) {
         r.kind = Reply::Kind::malformed;
         r.series.clear();
@@ -173,27 +165,31 @@ Reply parse_reply(std::string_view buf) {
         r.consumed = pos;
         return r;
     };
+    // Reads the next line into `line` and returns true; or, when there is no complete line,
+    // returns false with `stop` set to the answer: not complete yet (nothing consumed), or
+    // malformed for a line over the limit.
+    Reply stop;
+    auto next = [&](std::string_view& line) {
+        const Frame f = next_line(buf.substr(pos));
+        switch (f.kind) {
+            case Frame::Kind::need_more:
+                stop = Reply{};
+                return false;
+            case Frame::Kind::too_long:
+                stop = malformed("reply line too long");
+                return false;
+            case Frame::Kind::line:
+                break;
+        }
+        line = f.line;
+        pos += f.consumed;
+        return true;
+    };
     std::string_view status;
-    switch (next(status)) {
-        case Frame::Kind::need_more:
-            return r;
-        case Frame::Kind::too_long:
-            return malformed("reply line too long");
-        case Frame::Kind::line:
-            break;
-    }
+    if (!next(status)) return stop;
     if (status == "error") {
         std::string_view reason, blank;
-        for (std::string_view* l : {&reason, &blank}) {
-            switch (next(*l)) {
-                case Frame::Kind::need_more:
-                    return Reply{};
-                case Frame::Kind::too_long:
-                    return malformed("reply line too long");
-                case Frame::Kind::line:
-                    break;
-            }
-        }
+        if (!next(reason) || !next(blank)) return stop;
         if (!blank.empty()) return malformed("error reply not followed by an empty line");
         r.kind = Reply::Kind::error;
         r.message = std::string(reason);
@@ -203,14 +199,7 @@ Reply parse_reply(std::string_view buf) {
     if (status != "ok") return malformed("unexpected reply line '" + std::string(status) + "'");
     while (true) {
         std::string_view line;
-        switch (next(line)) {
-            case Frame::Kind::need_more:
-                return Reply{};
-            case Frame::Kind::too_long:
-                return malformed("reply line too long");
-            case Frame::Kind::line:
-                break;
-        }
+        if (!next(line)) return stop;
         if (line.empty()) break;
         std::array<std::string_view, 3> f;
         const auto value = split_fields(line, f) == 3 ? parse_finite_double(f[1]) : std::nullopt;
