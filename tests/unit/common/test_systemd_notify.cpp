@@ -10,9 +10,11 @@
 
 #include "common/uv/systemd_notify.hpp"
 #include "tests/fake_systemd.hpp"
+#include "tests/occurrences.hpp"
 
 using namespace beat;
 using beat::test::NotifySocket;
+using beat::test::occurrences;
 using beat::test::ScopedEnv;
 
 namespace {
@@ -70,13 +72,6 @@ struct WatchdogRun {
 bool loop_closes(uv_loop_t* loop) {
     uv_run(loop, UV_RUN_DEFAULT);
     return uv_loop_close(loop) == 0;
-}
-
-std::size_t count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1))
-        ++n;
-    return n;
 }
 
 }  // namespace
@@ -187,6 +182,6 @@ TEST_CASE("a notify socket nobody listens on is logged once and changes nothing 
     }
     CHECK(loop_closes(&loop));
     const std::string text = err.text();
-    CHECK(count(text, "systemd notification") == 1);
-    CHECK(count(text, "READY=1") == 1);
+    CHECK(occurrences(text, "systemd notification") == 1);
+    CHECK(occurrences(text, "READY=1") == 1);
 }

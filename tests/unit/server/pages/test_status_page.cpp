@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "beat_server/core/pages/status_page.hpp"
+#include "tests/occurrences.hpp"
 #include "tests/unit/server/pages/status_fixture.hpp"
 
 using namespace beat;
@@ -17,14 +18,6 @@ namespace {
 struct Servers : StatusFixture {
     std::string page(std::int64_t now_ms) const { return render_status_page(view(now_ms)); }
 };
-
-// How many times `what` occurs in `text`.
-std::size_t count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-        ++n;
-    return n;
-}
 
 // The text between the first occurrence of `from` and the next occurrence of `to` after it.
 std::string between(const std::string& text, const std::string& from, const std::string& to) {
@@ -123,7 +116,8 @@ TEST_CASE("the phi column appears only with the phi detector", "[status_page]") 
     const auto check_cells = [](const std::string& page, const std::string& host) {
         const std::string head = between(page, "<thead>", "</thead>");
         const std::string row = between(page, ">" + host + "<", "</tr>");
-        CHECK(count(row, "<td") + 1 == count(head, "<th"));  // The name's cell comes before `row`.
+        CHECK(occurrences(row, "<td") + 1 ==
+              occurrences(head, "<th"));  // The name's cell comes before `row`.
     };
     Servers fixed;
     fixed.beat("web1", 1, 0);
@@ -167,7 +161,7 @@ TEST_CASE("a large fleet lists the first rows and says how many more there are",
     for (std::size_t i = 0; i < hosts; ++i)
         s.beat("host-" + std::to_string(100'000 + i), 1, 0);
     const std::string page = s.page(0);
-    CHECK(count(page, "<tr><td") == kStatusPageMaxRows);
+    CHECK(occurrences(page, "<tr><td") == kStatusPageMaxRows);
     CHECK(page.find("25 more hosts are not listed here") != std::string::npos);
     CHECK(page.size() < 400 * kStatusPageMaxRows);
 }
