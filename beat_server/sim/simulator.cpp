@@ -8,6 +8,8 @@
 #include <limits>
 #include <queue>
 #include <string>
+#include <string_view>
+#include <variant>
 
 #include "beat_client/core/jitter.hpp"
 #include "common/wire.hpp"
@@ -73,21 +75,16 @@ class Referee final : public EventSink {
     Referee(std::vector<Host>& hosts, const Scenario& s, RunResult& r)
         : hosts_(hosts), interval_(s.agent.interval_ms), result_(r) {}
 
-    void host_silent(const HostRecord& h, std::int64_t now_ms) override { down(h, now_ms); }
-    void host_settled(const HostRecord& h, std::int64_t now_ms) override {
-        if (h.liveness.state == HostState::silent) down(h, now_ms);
+    // (beat::Event: the monitor's events; Event alone names the simulation's own.)
+    void on_event(const beat::Event& event) override {
+        if (const auto* e = std::get_if<HostSilent>(&event)) {
+            down(e->host.name, e->at_ms);
+        } else if (const auto* e = std::get_if<HostSettled>(&event)) {
+            if (e->state == HostState::silent) down(e->host.name, e->at_ms);
+        } else if (const auto* e = std::get_if<HostFlapping>(&event)) {
+            if (host(e->host.name).alive) ++result_.false_flapping;
+        }
     }
-    void host_flapping(const HostRecord& h, std::int64_t) override {
-        if (host(h).alive) ++result_.false_flapping;
-    }
-    void host_new(const HostRecord&, std::int64_t) override {}
-    void host_restarted(const HostRecord&, std::int64_t) override {}
-    void host_back(const HostRecord&, std::int64_t, std::uint64_t, bool, std::int64_t) override {}
-    void host_forgotten(const HostRecord&, std::int64_t) override {}
-    void invalid_datagram(DecodeError, const SourceAddress&, std::int64_t) override {}
-    void datagram_refused(Refusal, std::string_view, const SourceAddress&, std::int64_t) override {}
-    void silent_summary(std::span<const HostRecord* const>, std::size_t, std::size_t,
-                        std::int64_t) override {}
 
     // A death at `now_ms` of a host the monitor already holds silent is reported at once.
     void died(Host& host, const LivenessNode* node, std::int64_t now_ms) {
@@ -95,15 +92,15 @@ class Referee final : public EventSink {
     }
 
   private:
-    Host& host(const HostRecord& h) {
+    Host& host(std::string_view name) {
         // Names are "h" and the host's index.
         std::uint32_t i = 0;
-        for (char c : h.name.substr(1))
+        for (char c : name.substr(1))
             i = i * 10 + static_cast<std::uint32_t>(c - '0');
         return hosts_[i];
     }
-    void down(const HostRecord& h, std::int64_t now_ms) {
-        Host& host = this->host(h);
+    void down(std::string_view name, std::int64_t now_ms) {
+        Host& host = this->host(name);
         if (host.alive) {
             ++result_.false_silent;
         } else if (!host.death_reported) {

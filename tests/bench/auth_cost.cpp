@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "beat_server/core/ingest/monitor.hpp"
@@ -25,23 +26,16 @@ using beat::bench::now_ns;
 // Counts what the monitor reports; the benchmark checks that nothing was refused.
 struct CountingSink final : beat::EventSink {
     std::size_t hosts = 0, refused = 0, other = 0;
-    void host_new(const beat::HostRecord&, std::int64_t) override { ++hosts; }
-    void host_restarted(const beat::HostRecord&, std::int64_t) override { ++other; }
-    void host_silent(const beat::HostRecord&, std::int64_t) override { ++other; }
-    void host_back(const beat::HostRecord&, std::int64_t, std::uint64_t, bool,
-                   std::int64_t) override {
-        ++other;
+    void on_event(const beat::Event& e) override {
+        if (std::holds_alternative<beat::HostNew>(e)) {
+            ++hosts;
+        } else if (std::holds_alternative<beat::InvalidDatagram>(e) ||
+                   std::holds_alternative<beat::DatagramRefused>(e)) {
+            ++refused;
+        } else if (!std::holds_alternative<beat::SilentSummary>(e)) {
+            ++other;
+        }
     }
-    void host_forgotten(const beat::HostRecord&, std::int64_t) override { ++other; }
-    void invalid_datagram(beat::DecodeError, const beat::SourceAddress&, std::int64_t) override {
-        ++refused;
-    }
-    void datagram_refused(beat::Refusal, std::string_view, const beat::SourceAddress&,
-                          std::int64_t) override {
-        ++refused;
-    }
-    void silent_summary(std::span<const beat::HostRecord* const>, std::size_t, std::size_t,
-                        std::int64_t) override {}
 };
 
 constexpr std::int64_t kStartMs = 1'700'000'000'000;

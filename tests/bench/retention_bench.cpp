@@ -22,17 +22,7 @@ namespace {
 
 // The monitor wants a sink; the benchmark ignores the events.
 struct NullSink final : beat::EventSink {
-    void host_new(const beat::HostRecord&, std::int64_t) override {}
-    void host_restarted(const beat::HostRecord&, std::int64_t) override {}
-    void host_silent(const beat::HostRecord&, std::int64_t) override {}
-    void host_back(const beat::HostRecord&, std::int64_t, std::uint64_t, bool,
-                   std::int64_t) override {}
-    void host_forgotten(const beat::HostRecord&, std::int64_t) override {}
-    void invalid_datagram(beat::DecodeError, const beat::SourceAddress&, std::int64_t) override {}
-    void datagram_refused(beat::Refusal, std::string_view, const beat::SourceAddress&,
-                          std::int64_t) override {}
-    void silent_summary(std::span<const beat::HostRecord* const>, std::size_t, std::size_t,
-                        std::int64_t) override {}
+    void on_event(const beat::Event&) override {}
 };
 
 // Bytes allocated and not freed, including the large blocks malloc maps on their own.

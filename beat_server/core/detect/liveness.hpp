@@ -89,7 +89,7 @@ struct PhiTrack {
     bool grace = false;  // The host is restored and has the fixed timeout, not phi's.
 };
 
-// The detector's state for one host; embedded in the host's record, which `owner` points to.
+// The detector's state for one host; embedded in the host's record.
 struct LivenessNode {
     LivenessNode() noexcept { link.node = this; }
     LivenessNode(const LivenessNode&) = delete;
@@ -97,7 +97,9 @@ struct LivenessNode {
 
     DeadlineHook hook;    // Queued while up (silence due) or flapping (settling due).
     NodeList::Link link;  // In the silent list while silent.
-    void* owner = nullptr;
+    // Which host this is, as its owner (the registry) numbers them, so that a node handed out by
+    // expire() or for_each_silent() leads back to its host. The detector never reads it.
+    std::uint32_t host_id = 0;
     HostState state = HostState::unknown;
     std::uint32_t interval_ms = 0;     // As advertised in the latest beat.
     std::int64_t heard_ms = 0;         // When the latest beat arrived.

@@ -1,50 +1,141 @@
-// What the monitor reports as it happens. The server's reporters (log lines today) implement it;
-// tests record the calls.
+// What the monitor reports as it happens, as plain values. The server's reporters (log lines
+// today) receive them; tests record them.
+//
+// Every record is a value: it owns its strings and holds no reference, pointer or view into the
+// monitor, so a sink may keep, buffer or hand it to another thread, and what it keeps still says
+// what was true at the moment of the event however the host has changed since. Times are
+// milliseconds of the server's monotonic clock, the clock the monitor was given.
+//
+// The sink takes one std::variant of the records through one on_event(): a sink that records or
+// buffers events keeps a std::vector<Event> (or a queue of them) and is one line long, a sink that
+// cares about a few kinds picks them out with std::get_if, and one that handles them all with
+// std::visit fails to compile when a new kind is added and it misses it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <span>
-#include <string_view>
+#include <string>
+#include <variant>
+#include <vector>
 
+#include "beat_server/core/detect/liveness.hpp"
 #include "beat_server/core/ingest/ingest_stats.hpp"
-#include "beat_server/core/ingest/registry.hpp"
+#include "beat_server/core/ingest/source_address.hpp"
 #include "common/wire.hpp"
 
 namespace beat {
 
+// The host an event is about, as it stood at that moment.
+struct EventHost {
+    std::string name;
+    SourceAddress address;  // Where its latest accepted datagram came from.
+};
+
+// A host was heard from for the first time.
+struct HostNew {
+    EventHost host;
+    std::int64_t at_ms = 0;
+    std::uint32_t interval_ms = 0;  // The beat interval its agent advertises.
+    std::uint64_t incarnation = 0;  // The agent's incarnation, which changes when it restarts.
+};
+
+// A known host started a new agent incarnation. A restart that ends a reported silence is a
+// HostBack instead.
+struct HostRestarted {
+    EventHost host;
+    std::int64_t at_ms = 0;
+    std::uint64_t incarnation = 0;  // The new incarnation.
+    std::uint64_t restarts = 0;     // New incarnations seen after the first, this one included.
+};
+
+// A host's timeout passed (or its phi reached the threshold) with nothing heard.
+struct HostSilent {
+    EventHost host;
+    std::int64_t at_ms = 0;
+    std::int64_t silent_for_ms = 0;  // From when it was last heard to at_ms.
+    std::uint64_t last_seq = 0;      // The highest sequence number heard from it.
+    std::int64_t timeout_ms = 0;     // How long it was given after its last beat.
+    DetectorReading detector;        // As the detector read the host at at_ms.
+};
+
+// A silent host was heard again. A flapping host's returns are not reported.
+struct HostBack {
+    EventHost host;
+    std::int64_t at_ms = 0;
+    std::int64_t away_for_ms = 0;  // From the last beat before its silence to at_ms.
+    // Beats that went missing meanwhile, as the sequence numbers tell. When the agent restarted
+    // the numbers started over, so what was lost is unknown and this is 0.
+    std::uint64_t lost = 0;
+    bool restarted = false;    // It came back as a new incarnation.
+    DetectorReading detector;  // As the detector read the host at at_ms, with this beat counted.
+};
+
+// A host went silent once too often in a short span (flap_damper.hpp): this replaces its silent
+// report, and its silences and returns are not reported until it settles.
+struct HostFlapping {
+    EventHost host;
+    std::int64_t at_ms = 0;
+    std::int64_t silent_for_ms = 0;  // From when it was last heard to at_ms.
+    std::int64_t timeout_ms = 0;     // How long it was given after its last beat.
+    DetectorReading detector;        // As the detector read the host at at_ms.
+};
+
+// A flapping host has stayed up, or stayed silent, long enough to be reported as such again.
+struct HostSettled {
+    EventHost host;
+    std::int64_t at_ms = 0;
+    HostState state = HostState::up;  // Up or silent: the state it settled in.
+    std::int64_t since_heard_ms = 0;  // From when it was last heard to at_ms.
+    DetectorReading detector;         // As the detector read the host at at_ms.
+};
+
+// A host silent for longer than the forget-after limit was dropped from the registry.
+struct HostForgotten {
+    EventHost host;
+    std::int64_t at_ms = 0;
+    std::int64_t silent_for_ms = 0;  // From when it was last heard to at_ms.
+};
+
+// A datagram failed to decode. Reported for every one, so a flood of them is a flood of these:
+// rate limiting is the sink's business.
+struct InvalidDatagram {
+    DecodeError error = DecodeError::ok;
+    SourceAddress from;
+    std::int64_t at_ms = 0;
+};
+
+// A datagram that decoded was refused. Reported for every one, like InvalidDatagram.
+struct DatagramRefused {
+    Refusal reason = Refusal::replay;
+    std::string host;  // The host name the datagram claims, unverified.
+    SourceAddress from;
+    std::int64_t at_ms = 0;
+};
+
+// One host in the periodic summary.
+struct SilentHost {
+    std::string name;
+    std::int64_t silent_for_ms = 0;  // From when it was last heard to the summary's at_ms.
+};
+
+// The periodic summary, once every host silent for longer than forget-after has been forgotten.
+struct SilentSummary {
+    std::int64_t at_ms = 0;
+    std::vector<SilentHost> silent;  // Every host silent now, longest silent first.
+    std::size_t up = 0;              // Hosts up now.
+    std::size_t flapping = 0;        // Hosts flapping now, up or silent.
+};
+
+// Any one of the events.
+using Event = std::variant<HostNew, HostRestarted, HostSilent, HostBack, HostFlapping, HostSettled,
+                           HostForgotten, InvalidDatagram, DatagramRefused, SilentSummary>;
+
 class EventSink {
   public:
     virtual ~EventSink() = default;
-    // A host was heard from for the first time.
-    virtual void host_new(const HostRecord& host, std::int64_t now_ms) = 0;
-    // A known host started a new agent incarnation.
-    virtual void host_restarted(const HostRecord& host, std::int64_t now_ms) = 0;
-    // A host's timeout passed (or its phi reached the threshold) with nothing heard;
-    // silent_for = now - last seen.
-    virtual void host_silent(const HostRecord& host, std::int64_t now_ms) = 0;
-    // A silent host was heard again after `away_ms`; `lost` beats went missing meanwhile
-    // (unknown when the agent restarted, which `restarted` tells).
-    virtual void host_back(const HostRecord& host, std::int64_t away_ms, std::uint64_t lost,
-                           bool restarted, std::int64_t now_ms) = 0;
-    // A host went silent once too often in a short span (flap_damper.hpp): this replaces its
-    // silent report, and its silences and returns are not reported until it settles. A sink that
-    // does not report flapping may leave this and host_settled() as they are.
-    virtual void host_flapping(const HostRecord& /*host*/, std::int64_t /*now_ms*/) {}
-    // A flapping host has stayed up, or stayed silent (host.liveness.state tells), long enough.
-    virtual void host_settled(const HostRecord& /*host*/, std::int64_t /*now_ms*/) {}
-    // A host silent for longer than the forget-after limit was dropped from the registry.
-    virtual void host_forgotten(const HostRecord& host, std::int64_t now_ms) = 0;
-    // A datagram failed to decode. Called for every one; rate limiting is the sink's business.
-    virtual void invalid_datagram(DecodeError error, const SourceAddress& from,
-                                  std::int64_t now_ms) = 0;
-    // A datagram that decoded was refused for `reason` (its host name as it claimed, unverified).
-    // Called for every one; rate limiting is the sink's business.
-    virtual void datagram_refused(Refusal reason, std::string_view host, const SourceAddress& from,
-                                  std::int64_t now_ms) = 0;
-    // The periodic summary: every host currently silent, longest silent first, how many are up
-    // and how many of all are flapping (up or silent).
-    virtual void silent_summary(std::span<const HostRecord* const> silent, std::size_t up,
-                                std::size_t flapping, std::int64_t now_ms) = 0;
+    // Receives each event once, as it happens, in the order they happen. `event` lives for the
+    // call only: a sink that keeps it keeps a copy.
+    virtual void on_event(const Event& event) = 0;
 };
 
 }  // namespace beat

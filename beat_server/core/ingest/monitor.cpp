@@ -1,13 +1,16 @@
 #include "beat_server/core/ingest/monitor.hpp"
 
 #include <algorithm>
+#include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 namespace beat {
 namespace {
 
-HostRecord& owner_of(LivenessNode& n) {
-    return *static_cast<HostRecord*>(n.owner);
+EventHost event_host(const HostRecord& h) {
+    return {std::string(h.name), h.address};
 }
 
 // Floor division, so that a send time before 1970 still lands in its own second.
@@ -27,7 +30,14 @@ void Monitor::refuse(Refusal reason, const HeartbeatView& hb, const SourceAddres
                      std::int64_t now_ms) {
     ++stats_.refused;
     ++stats_.refused_by[static_cast<std::size_t>(reason)];
-    events_.datagram_refused(reason, hb.host, from, now_ms);
+    // Refusals can come in floods: the record is reused, so that its name is copied into a
+    // buffer already allocated rather than a new string each time.
+    DatagramRefused& r = *std::get_if<DatagramRefused>(&refused_);
+    r.reason = reason;
+    r.host.assign(hb.host);
+    r.from = from;
+    r.at_ms = now_ms;
+    events_.on_event(refused_);
 }
 
 void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms,
@@ -37,7 +47,7 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     if (const DecodeError e = decode_heartbeat(datagram, hb); e != DecodeError::ok) {
         ++stats_.rejected;
         ++stats_.rejected_by[static_cast<std::size_t>(e)];
-        events_.invalid_datagram(e, from, now_ms);
+        events_.on_event(InvalidDatagram{e, from, now_ms});
         return;
     }
 
@@ -120,14 +130,16 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
 
     const bool restarted = seen.verdict == SequenceWindow::Verdict::restart;
     if (is_new) {
-        events_.host_new(host, now_ms);
+        events_.on_event(
+            HostNew{event_host(host), now_ms, host.interval_ms, host.sequence.incarnation()});
     } else if (before == HostState::silent && !host.liveness.flapping()) {
         // (A flapping host's returns are not reported one by one.)
-        events_.host_back(host, now_ms - previous_seen_ms,
-                          seen.lost > 0 ? static_cast<std::uint64_t>(seen.lost) : 0, restarted,
-                          now_ms);
+        events_.on_event(HostBack{event_host(host), now_ms, now_ms - previous_seen_ms,
+                                  seen.lost > 0 ? static_cast<std::uint64_t>(seen.lost) : 0,
+                                  restarted, read_detector(host.liveness, now_ms)});
     } else if (restarted) {
-        events_.host_restarted(host, now_ms);
+        events_.on_event(
+            HostRestarted{event_host(host), now_ms, host.sequence.incarnation(), host.restarts});
     }
 }
 
@@ -215,17 +227,23 @@ HostSnapshot Monitor::snapshot(const HostRecord& host, std::int64_t now_ms,
 
 void Monitor::expire(std::int64_t now_ms) {
     liveness_.expire(now_ms, [&](LivenessNode& n, Change change) {
+        const HostRecord& h = registry_.at(n.host_id);
+        const std::int64_t silent_for_ms = now_ms - h.last_seen_ms;
         switch (change) {
             case Change::silent:
-                events_.host_silent(owner_of(n), now_ms);
+                events_.on_event(HostSilent{event_host(h), now_ms, silent_for_ms,
+                                            h.sequence.highest(), n.timeout_ms,
+                                            read_detector(n, now_ms)});
                 break;
             case Change::flapping:
-                events_.host_flapping(owner_of(n), now_ms);
+                events_.on_event(HostFlapping{event_host(h), now_ms, silent_for_ms, n.timeout_ms,
+                                              read_detector(n, now_ms)});
                 break;
             case Change::silent_damped:
                 break;
             case Change::settled:
-                events_.host_settled(owner_of(n), now_ms);
+                events_.on_event(HostSettled{event_host(h), now_ms, n.state, silent_for_ms,
+                                             read_detector(n, now_ms)});
                 break;
         }
     });
@@ -233,17 +251,18 @@ void Monitor::expire(std::int64_t now_ms) {
 
 void Monitor::report(std::int64_t now_ms) {
     std::vector<HostRecord*> forget;
-    std::vector<const HostRecord*> silent;
+    SilentSummary summary;
+    summary.at_ms = now_ms;
     liveness_.for_each_silent([&](LivenessNode& n) {
-        HostRecord& h = owner_of(n);
+        HostRecord& h = registry_.at(n.host_id);
         if (now_ms - h.last_seen_ms >= config_.forget_after_ms) {
             forget.push_back(&h);
         } else {
-            silent.push_back(&h);
+            summary.silent.push_back({std::string(h.name), now_ms - h.last_seen_ms});
         }
     });
     for (HostRecord* h : forget) {
-        events_.host_forgotten(*h, now_ms);
+        events_.on_event(HostForgotten{event_host(*h), now_ms, now_ms - h->last_seen_ms});
         for (HostMetric& m : h->metrics) {
             if (m.series != nullptr) m.series->unpin();
         }
@@ -251,10 +270,12 @@ void Monitor::report(std::int64_t now_ms) {
         liveness_.remove(h->liveness);
         registry_.remove(*h);
     }
-    std::stable_sort(silent.begin(), silent.end(), [](const HostRecord* a, const HostRecord* b) {
-        return a->last_seen_ms < b->last_seen_ms;
-    });
-    events_.silent_summary(silent, liveness_.up_count(), liveness_.flapping_count(), now_ms);
+    std::stable_sort(
+        summary.silent.begin(), summary.silent.end(),
+        [](const SilentHost& a, const SilentHost& b) { return a.silent_for_ms > b.silent_for_ms; });
+    summary.up = liveness_.up_count();
+    summary.flapping = liveness_.flapping_count();
+    events_.on_event(std::move(summary));
 }
 
 }  // namespace beat

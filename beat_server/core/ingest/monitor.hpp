@@ -30,7 +30,8 @@ struct MonitorConfig {
 class Monitor {
   public:
     // `store` holds the metric series (shared with the put/get protocol); `events` receives the
-    // reports. Both must outlive the monitor.
+    // reports (events.hpp), built only when something is to be reported: an accepted beat of a
+    // known host that changes no state builds none. Both must outlive the monitor.
     Monitor(const MonitorConfig& config, Store& store, EventSink& events);
 
     // Applies one datagram received at `now_ms` (monotonic; `now_unix_ms` is the same moment in
@@ -81,6 +82,7 @@ class Monitor {
     MonitorConfig config_;
     Store& store_;
     EventSink& events_;
+    Event refused_{DatagramRefused{}};  // Reused for every refusal (see refuse()).
     Registry registry_;
     Liveness liveness_;
     IngestStats stats_;

@@ -42,17 +42,23 @@ struct HostRecord {
     std::uint64_t restarts = 0;       // New incarnations seen after the first.
     std::uint64_t duplicates = 0;     // Datagrams dropped as already seen or too old.
     std::vector<HostMetric> metrics;  // Latest values, in the order first received.
-    LivenessNode liveness;
+    LivenessNode liveness;            // Its host_id is the record's index in the registry.
 };
 
+// Records are found by name, or in O(1) by the index each one's liveness.host_id holds (how the
+// detector's nodes lead back to their hosts). A record stays in place until it is removed; its
+// index may then be given to a later host.
 class Registry {
   public:
     // The record for `name`, or nullptr.
     HostRecord* find(std::string_view name) noexcept;
     const HostRecord* find(std::string_view name) const noexcept;
-    // Creates the record for a new host (`name` must not be known yet).
+    // The record whose liveness.host_id is `id`; `id` must belong to a record not removed.
+    HostRecord& at(std::uint32_t id) noexcept { return *by_id_[id]; }
+    // Creates the record for a new host (`name` must not be known yet) and gives it an index.
+    // Throws std::length_error once 2^32 hosts are known at once.
     HostRecord& add(std::string_view name, std::int64_t now_ms);
-    // Drops a record; the caller has removed it from the detector first.
+    // Drops a record and frees its index; the caller has removed it from the detector first.
     void remove(HostRecord& host);
 
     std::size_t size() const noexcept { return hosts_.size(); }
@@ -64,6 +70,8 @@ class Registry {
 
   private:
     std::unordered_map<std::string, HostRecord, StringHash, std::equal_to<>> hosts_;
+    std::vector<HostRecord*> by_id_;       // nullptr: a free index.
+    std::vector<std::uint32_t> free_ids_;  // Freed indexes, reused before by_id_ grows.
 };
 
 }  // namespace beat

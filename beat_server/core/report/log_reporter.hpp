@@ -1,4 +1,5 @@
-// Reports monitor events as log lines: one line per event, "key=value" fields.
+// Reports monitor events as log lines: one line per event, "key=value" fields (or json). It
+// reads the event records only, never the monitor's state.
 #pragma once
 
 #include "beat_server/core/ingest/events.hpp"
@@ -13,22 +14,22 @@ class LogReporter final : public EventSink {
     // limit at most once per window in all).
     explicit LogReporter(std::size_t max_names = 20, std::int64_t invalid_log_window_ms = 60'000);
 
-    void host_new(const HostRecord& host, std::int64_t now_ms) override;
-    void host_restarted(const HostRecord& host, std::int64_t now_ms) override;
-    void host_silent(const HostRecord& host, std::int64_t now_ms) override;
-    void host_back(const HostRecord& host, std::int64_t away_ms, std::uint64_t lost, bool restarted,
-                   std::int64_t now_ms) override;
-    void host_flapping(const HostRecord& host, std::int64_t now_ms) override;
-    void host_settled(const HostRecord& host, std::int64_t now_ms) override;
-    void host_forgotten(const HostRecord& host, std::int64_t now_ms) override;
-    void invalid_datagram(DecodeError error, const SourceAddress& from,
-                          std::int64_t now_ms) override;
-    void datagram_refused(Refusal reason, std::string_view host, const SourceAddress& from,
-                          std::int64_t now_ms) override;
-    void silent_summary(std::span<const HostRecord* const> silent, std::size_t up,
-                        std::size_t flapping, std::int64_t now_ms) override;
+    // Logs `event` as one line: at warn for a silence, a flap and a datagram problem (those last
+    // rate limited as above), at info otherwise.
+    void on_event(const Event& event) override;
 
   private:
+    void write(const HostNew& e);
+    void write(const HostRestarted& e);
+    void write(const HostSilent& e);
+    void write(const HostBack& e);
+    void write(const HostFlapping& e);
+    void write(const HostSettled& e);
+    void write(const HostForgotten& e);
+    void write(const InvalidDatagram& e);
+    void write(const DatagramRefused& e);
+    void write(const SilentSummary& e);
+
     std::size_t max_names_;
     RateLimiter invalid_limiter_;
     // Refusals: per source address, except host_limit, which is logged once per window in all.

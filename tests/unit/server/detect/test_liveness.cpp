@@ -10,9 +10,10 @@ using namespace beat;
 
 namespace {
 
-std::vector<int> expire(Liveness& l, std::int64_t now) {
-    std::vector<int> ids;
-    l.expire(now, [&](LivenessNode& n, Change) { ids.push_back(*static_cast<int*>(n.owner)); });
+// The host_id of each node expire() reports, in order.
+std::vector<std::uint32_t> expire(Liveness& l, std::int64_t now) {
+    std::vector<std::uint32_t> ids;
+    l.expire(now, [&](LivenessNode& n, Change) { ids.push_back(n.host_id); });
     return ids;
 }
 
@@ -35,13 +36,12 @@ DetectorConfig phi_config(double pause_intervals = PhiSettings{}.pause_intervals
 
 TEST_CASE("a host that misses three beats is reported silent once, at its deadline", "[liveness]") {
     Liveness l = fixed();
-    int id = 1;
     LivenessNode n;
-    n.owner = &id;
+    n.host_id = 1;
     CHECK(l.beat(n, 1000, 0) == HostState::unknown);
     CHECK(l.next_deadline() == 3000);
     CHECK(expire(l, 2999).empty());
-    CHECK(expire(l, 3000) == std::vector<int>{1});
+    CHECK(expire(l, 3000) == std::vector<std::uint32_t>{1});
     CHECK(n.state == HostState::silent);
     CHECK(n.silent_since_ms == 3000);
     CHECK(expire(l, 10'000).empty());
@@ -51,9 +51,8 @@ TEST_CASE("a host that misses three beats is reported silent once, at its deadli
 
 TEST_CASE("every beat pushes the deadline back", "[liveness]") {
     Liveness l = fixed();
-    int id = 1;
     LivenessNode n;
-    n.owner = &id;
+    n.host_id = 1;
     for (std::int64_t t = 0; t < 100'000; t += 1000) {
         l.beat(n, 1000, t);
         CHECK(expire(l, t + 999).empty());
@@ -64,9 +63,8 @@ TEST_CASE("every beat pushes the deadline back", "[liveness]") {
 TEST_CASE("a silent host that beats again is up, and the beat reports it was silent",
           "[liveness]") {
     Liveness l = fixed();
-    int id = 1;
     LivenessNode n;
-    n.owner = &id;
+    n.host_id = 1;
     l.beat(n, 100, 0);
     expire(l, 300);
     CHECK(l.beat(n, 100, 5000) == HostState::silent);
@@ -77,33 +75,30 @@ TEST_CASE("a silent host that beats again is up, and the beat reports it was sil
 
 TEST_CASE("hosts with different intervals expire in deadline order", "[liveness]") {
     Liveness l = fixed();
-    int ids[3] = {0, 1, 2};
     LivenessNode n[3];
-    for (int i = 0; i < 3; ++i)
-        n[i].owner = &ids[i];
+    for (std::uint32_t i = 0; i < 3; ++i)
+        n[i].host_id = i;
     l.beat(n[0], 5000, 0);    // Deadline 15000.
     l.beat(n[1], 1000, 0);    // Deadline 3000.
     l.beat(n[2], 1000, 500);  // Deadline 3500.
     CHECK(l.next_deadline() == 3000);
-    CHECK(expire(l, 3500) == std::vector<int>{1, 2});
+    CHECK(expire(l, 3500) == std::vector<std::uint32_t>{1, 2});
     CHECK(l.next_deadline() == 15000);
-    CHECK(expire(l, 15000) == std::vector<int>{0});
+    CHECK(expire(l, 15000) == std::vector<std::uint32_t>{0});
 }
 
 TEST_CASE("a fixed timeout ignores the advertised interval", "[liveness]") {
     Liveness l = fixed(250);
-    int id = 1;
     LivenessNode n;
-    n.owner = &id;
+    n.host_id = 1;
     l.beat(n, 60'000, 1000);
     CHECK(l.next_deadline() == 1250);
 }
 
 TEST_CASE("a host that changes its interval moves to the new deadline", "[liveness]") {
     Liveness l = fixed();
-    int id = 1;
     LivenessNode n;
-    n.owner = &id;
+    n.host_id = 1;
     l.beat(n, 1000, 0);
     l.beat(n, 10'000, 100);
     CHECK(l.next_deadline() == 30'100);
@@ -114,23 +109,20 @@ TEST_CASE("a host that changes its interval moves to the new deadline", "[livene
 TEST_CASE("expiry costs nothing for hosts that have not expired", "[liveness]") {
     // 100,000 hosts beating at one interval form one list: expiring pops only the expired heads.
     Liveness l = fixed();
-    std::vector<int> ids(100'000);
-    std::vector<LivenessNode> nodes(ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        ids[i] = static_cast<int>(i);
-        nodes[i].owner = &ids[i];
+    std::vector<LivenessNode> nodes(100'000);
+    for (std::uint32_t i = 0; i < nodes.size(); ++i) {
+        nodes[i].host_id = i;
         l.beat(nodes[i], 1000, static_cast<std::int64_t>(i));  // Deadlines 3000 + i.
     }
-    CHECK(expire(l, 3004) == std::vector<int>{0, 1, 2, 3, 4});
+    CHECK(expire(l, 3004) == std::vector<std::uint32_t>{0, 1, 2, 3, 4});
     CHECK(l.next_deadline() == 3005);
-    CHECK(l.up_count() == ids.size() - 5);
+    CHECK(l.up_count() == nodes.size() - 5);
 }
 
 TEST_CASE("a removed host is neither up nor silent", "[liveness]") {
     Liveness l = fixed();
-    int id = 1;
     LivenessNode n;
-    n.owner = &id;
+    n.host_id = 1;
     l.beat(n, 100, 0);
     expire(l, 1000);
     std::size_t seen = 0;
@@ -171,9 +163,8 @@ std::int64_t beat_regularly(Liveness& l, LivenessNode& n, std::int64_t from, int
 
 TEST_CASE("phi: a regular host is declared silent within the expected bound", "[liveness][phi]") {
     Liveness l(phi_config());  // Threshold 8, pause 1.5 intervals, deviation >= 0.1 interval.
-    int id = 1;
     LivenessNode n;
-    n.owner = &id;
+    n.host_id = 1;
     // 5,000 beats: the loss prior has faded (its weight is e^-5), the link is known to be clean.
     const std::int64_t last = beat_regularly(l, n, 0, 5000);
     // Even a stall of the acceptable pause (phi 3) must have ended and its first beat be 4.27
@@ -199,10 +190,9 @@ TEST_CASE(
     "timeout",
     "[liveness][phi]") {
     Liveness l(phi_config());
-    int ids[2] = {1, 2};
     LivenessNode fresh, restored;
-    fresh.owner = &ids[0];
-    restored.owner = &ids[1];
+    fresh.host_id = 1;
+    restored.host_id = 2;
     l.beat(fresh, 1000, 0);
     // The advertised 1 s, the 100 ms floor, the loss prior of 5%: 8 / 1.3 = 6.15 beats, so six
     // beats missing and the seventh a little overdue.
@@ -223,9 +213,8 @@ TEST_CASE(
 
 TEST_CASE("phi: one stall below the acceptable pause is not a silence", "[liveness][phi]") {
     Liveness l(phi_config(3));  // Akka's 3 s at a 1 s interval.
-    int id = 1;
     LivenessNode n;
-    n.owner = &id;
+    n.host_id = 1;
     std::int64_t t = beat_regularly(l, n, 0, 100);
     // The agent stalls for 2.9 s: its next beat arrives 3.9 s after the last.
     CHECK(expire(l, t + 3900).empty());
@@ -242,10 +231,9 @@ TEST_CASE("phi: one stall below the acceptable pause is not a silence", "[livene
 
 TEST_CASE("phi: lost beats do not raise phi between received beats", "[liveness][phi]") {
     Liveness l(phi_config());
-    int ids[2] = {0, 1};
     LivenessNode clean, lossy;
-    clean.owner = &ids[0];
-    lossy.owner = &ids[1];
+    clean.host_id = 0;
+    lossy.host_id = 1;
     beat_regularly(l, clean, 0, 3000);
     const std::int64_t last = beat_regularly(l, lossy, 0, 3000, 1000, 20);  // 5% lost.
     // The lost beats are not taken for slow intervals: the expected interval stays 1 s...
@@ -340,9 +328,8 @@ TEST_CASE(
     "threshold",
     "[liveness][phi]") {
     Liveness l(phi_config());
-    int id = 1;
     LivenessNode n;
-    n.owner = &id;
+    n.host_id = 1;
     std::int64_t t = 0;
     l.beat(n, 1000, t);
     for (int i = 0; i < 5000; ++i) {

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "beat_server/core/ingest/monitor.hpp"
@@ -20,48 +21,56 @@ MonitorConfig forgetting_after(std::int64_t ms) {
     return c;
 }
 
-// Records every event as one short line.
+MonitorConfig limited_to(std::size_t max_hosts) {
+    MonitorConfig c;
+    c.max_hosts = max_hosts;
+    return c;
+}
+
+// One short line per event, for comparing sequences of them.
+std::string describe(const HostNew& e) {
+    return "new " + e.host.name;
+}
+std::string describe(const HostRestarted& e) {
+    return "restarted " + e.host.name;
+}
+std::string describe(const HostSilent& e) {
+    return "silent " + e.host.name + " " + std::to_string(e.silent_for_ms);
+}
+std::string describe(const HostBack& e) {
+    return "back " + e.host.name + " away=" + std::to_string(e.away_for_ms) +
+           " lost=" + std::to_string(e.lost) + (e.restarted ? " restarted" : "");
+}
+std::string describe(const HostFlapping& e) {
+    return "flapping " + e.host.name;
+}
+std::string describe(const HostSettled& e) {
+    return "settled " + e.host.name + " " + (e.state == HostState::up ? "up" : "silent");
+}
+std::string describe(const HostForgotten& e) {
+    return "forgotten " + e.host.name;
+}
+std::string describe(const InvalidDatagram& e) {
+    return "invalid " + std::string(to_string(e.error));
+}
+std::string describe(const DatagramRefused& e) {
+    return "refused " + e.host + " " + std::string(to_string(e.reason));
+}
+std::string describe(const SilentSummary& e) {
+    std::string s = "summary up=" + std::to_string(e.up);
+    if (e.flapping) s += " flapping=" + std::to_string(e.flapping);
+    for (const SilentHost& h : e.silent)
+        s += " " + h.name;
+    return s;
+}
+
+// Keeps every event as it was given, and its short line.
 struct Recorder final : EventSink {
+    std::vector<Event> kept;
     std::vector<std::string> events;
-    void host_new(const HostRecord& h, std::int64_t) override {
-        events.push_back("new " + std::string(h.name));
-    }
-    void host_restarted(const HostRecord& h, std::int64_t) override {
-        events.push_back("restarted " + std::string(h.name));
-    }
-    void host_silent(const HostRecord& h, std::int64_t now) override {
-        events.push_back("silent " + std::string(h.name) + " " +
-                         std::to_string(now - h.last_seen_ms));
-    }
-    void host_back(const HostRecord& h, std::int64_t away, std::uint64_t lost, bool restarted,
-                   std::int64_t) override {
-        events.push_back("back " + std::string(h.name) + " away=" + std::to_string(away) +
-                         " lost=" + std::to_string(lost) + (restarted ? " restarted" : ""));
-    }
-    void host_flapping(const HostRecord& h, std::int64_t) override {
-        events.push_back("flapping " + std::string(h.name));
-    }
-    void host_settled(const HostRecord& h, std::int64_t) override {
-        events.push_back("settled " + std::string(h.name) + " " +
-                         (h.liveness.state == HostState::up ? "up" : "silent"));
-    }
-    void host_forgotten(const HostRecord& h, std::int64_t) override {
-        events.push_back("forgotten " + std::string(h.name));
-    }
-    void invalid_datagram(DecodeError e, const SourceAddress&, std::int64_t) override {
-        events.push_back("invalid " + std::string(to_string(e)));
-    }
-    void datagram_refused(Refusal r, std::string_view host, const SourceAddress&,
-                          std::int64_t) override {
-        events.push_back("refused " + std::string(host) + " " + std::string(to_string(r)));
-    }
-    void silent_summary(std::span<const HostRecord* const> silent, std::size_t up,
-                        std::size_t flapping, std::int64_t) override {
-        std::string s = "summary up=" + std::to_string(up);
-        if (flapping) s += " flapping=" + std::to_string(flapping);
-        for (const HostRecord* h : silent)
-            s += " " + std::string(h->name);
-        events.push_back(s);
+    void on_event(const Event& e) override {
+        kept.push_back(e);
+        events.push_back(std::visit([](const auto& x) { return describe(x); }, e));
     }
 };
 
@@ -314,9 +323,7 @@ TEST_CASE("beats from new hosts beyond max_hosts are refused, and known hosts ar
           "[monitor]") {
     Store store;
     Recorder rec;
-    MonitorConfig cfg;
-    cfg.max_hosts = 2;
-    Monitor mon(cfg, store, rec);
+    Monitor mon(limited_to(2), store, rec);
     const SourceAddress from = addr("10.0.0.1", 1);
     mon.on_datagram(datagram("a", 1), from, 0);
     mon.on_datagram(datagram("b", 1), from, 0);
@@ -423,4 +430,100 @@ TEST_CASE("with the phi detector a host known to be on a clean link is silent in
     CHECK(f.rec.events.back() == "new web1");
     mon.expire(last + timeout);
     CHECK(f.rec.events.back() == fmt::format("silent web1 {}", timeout));
+}
+
+TEST_CASE("an event a sink keeps is unchanged by later beats of its host and by its forgetting",
+          "[monitor][events]") {
+    Store store;
+    Recorder rec;
+    Monitor mon(forgetting_after(60'000), store, rec);
+    mon.on_datagram(datagram("web1", 1), addr("10.0.0.1", 4000), 0);
+    mon.expire(3000);
+    // Then it comes back from another address with a 2 s interval, goes silent again and is
+    // forgotten, its record dropped.
+    mon.on_datagram(datagram("web1", 9, {}, 1, 1'008'000, 2000), addr("10.0.0.2", 5000), 8000);
+    mon.on_datagram(datagram("web1", 10, {}, 1, 1'010'000, 2000), addr("10.0.0.2", 5000), 10'000);
+    mon.expire(16'000);
+    mon.report(80'000);
+    REQUIRE(rec.events == std::vector<std::string>{"new web1", "silent web1 3000",
+                                                   "back web1 away=8000 lost=7", "silent web1 6000",
+                                                   "forgotten web1", "summary up=0"});
+    REQUIRE(mon.registry().find("web1") == nullptr);
+
+    const auto& silent = std::get<HostSilent>(rec.kept[1]);
+    CHECK(silent.host.name == "web1");
+    CHECK(silent.host.address.to_string() == "10.0.0.1:4000");
+    CHECK(silent.at_ms == 3000);
+    CHECK(silent.silent_for_ms == 3000);
+    CHECK(silent.last_seq == 1);
+    CHECK(silent.timeout_ms == 3000);
+    CHECK_FALSE(silent.detector.phi);  // The fixed detector has no phi.
+    CHECK(silent.detector.expected_ms == 1000);
+
+    const auto& back = std::get<HostBack>(rec.kept[2]);
+    CHECK(back.host.address.to_string() == "10.0.0.2:5000");
+    CHECK(back.at_ms == 8000);
+    CHECK(back.away_for_ms == 8000);
+    CHECK(back.lost == 7);
+    CHECK_FALSE(back.restarted);
+    CHECK(back.detector.expected_ms == 10'000);  // Its beat at 8 s and its new 2 s interval.
+
+    const auto& forgotten = std::get<HostForgotten>(rec.kept[4]);
+    CHECK(forgotten.host.name == "web1");
+    CHECK(forgotten.silent_for_ms == 70'000);
+}
+
+TEST_CASE("each event carries what the detector read of its host at that moment",
+          "[monitor][events][phi]") {
+    Store store;
+    Recorder rec;
+    MonitorConfig c;
+    c.detector.kind = DetectorKind::phi;
+    Monitor mon(c, store, rec);
+    const SourceAddress from = addr("10.0.0.1", 4000);
+    for (std::uint64_t seq = 1; seq <= 100; ++seq)
+        mon.on_datagram(datagram("web1", seq), from, static_cast<std::int64_t>(seq) * 1000);
+    REQUIRE(mon.next_deadline());
+    const std::int64_t silent_at = *mon.next_deadline();
+    mon.expire(silent_at);
+    const DetectorReading then = read_detector(mon.registry().find("web1")->liveness, silent_at);
+    // Back 10 s later, a new run of its agent.
+    const std::int64_t back_at = silent_at + 10'000;
+    mon.on_datagram(datagram("web1", 1, {}, 2, 2'000'000), from, back_at);
+    REQUIRE(rec.events.size() == 3);
+
+    const auto& silent = std::get<HostSilent>(rec.kept[1]);
+    REQUIRE(silent.detector.phi);
+    CHECK(*silent.detector.phi >= c.detector.phi.threshold);
+    CHECK(silent.detector.phi == then.phi);
+    CHECK(silent.detector.loss == then.loss);
+    CHECK(silent.detector.expected_ms == then.expected_ms);
+    CHECK(silent.detector.expected_ms == Approx(100'000 + 1000).margin(5));
+
+    // Just heard: phi is near nothing and the next beat about an interval away.
+    const auto& back = std::get<HostBack>(rec.kept[2]);
+    CHECK(back.restarted);
+    REQUIRE(back.detector.phi);
+    CHECK(*back.detector.phi < 0.1);
+    CHECK(back.detector.expected_ms == Approx(back_at + 1000).margin(5));
+}
+
+TEST_CASE("each refused datagram is its own record, naming the host its datagram claimed",
+          "[monitor][events]") {
+    Store store;
+    Recorder rec;
+    Monitor mon(limited_to(1), store, rec);
+    const std::string long_name(100, 'x');
+    mon.on_datagram(datagram("a", 1), addr("10.0.0.1", 1), 0);
+    mon.on_datagram(datagram(long_name, 1), addr("10.0.0.2", 2), 10);
+    mon.on_datagram(datagram("b", 1), addr("10.0.0.3", 3), 20);
+    REQUIRE(rec.kept.size() == 3);
+    const auto& first = std::get<DatagramRefused>(rec.kept[1]);
+    const auto& second = std::get<DatagramRefused>(rec.kept[2]);
+    CHECK(first.host == long_name);
+    CHECK(first.from.to_string() == "10.0.0.2:2");
+    CHECK(first.at_ms == 10);
+    CHECK(second.host == "b");
+    CHECK(second.from.to_string() == "10.0.0.3:3");
+    CHECK(second.reason == Refusal::host_limit);
 }

@@ -21,22 +21,13 @@ SourceAddress address_of(const char* ip, std::uint16_t port) {
     return SourceAddress(reinterpret_cast<const sockaddr*>(&a));
 }
 
-// A host "palm" at 10.0.0.7:4000 beating every second, last heard at 10 s, with the fixed
-// detector's 3 s timeout.
-struct Palm {
-    Palm(std::string_view name = "palm") {
-        h.name = name;
-        h.address = address_of("10.0.0.7", 4000);
-        h.sequence.restore(0xabc, 41);
-        h.interval_ms = 1000;
-        h.last_seen_ms = 10'000;
-        h.restarts = 2;
-        h.liveness.interval_ms = 1000;
-        h.liveness.heard_ms = 10'000;
-        h.liveness.timeout_ms = 3000;
-    }
-    HostRecord h;
-};
+// A host "palm" at 10.0.0.7:4000, beating every second and last heard at 10 s.
+EventHost palm() {
+    return {"palm", address_of("10.0.0.7", 4000)};
+}
+
+// What the fixed detector reads of palm: no phi, no loss, its next beat due at 11 s.
+constexpr DetectorReading kPalmReading{std::nullopt, 0, 11'000};
 
 // Every captured line parsed, each required to be one line of json.
 std::vector<json> parsed(const LogCapture& capture) {
@@ -53,16 +44,14 @@ std::vector<json> parsed(const LogCapture& capture) {
 TEST_CASE("host events read in text exactly as operators and tests grep them", "[log_reporter]") {
     LogCapture capture(LogFormat::text, true);
     LogReporter reporter;
-    Palm palm;
-    palm.h.liveness.state = HostState::silent;
-    reporter.host_new(palm.h, 10'000);
-    reporter.host_restarted(palm.h, 10'000);
-    reporter.host_silent(palm.h, 13'500);
-    reporter.host_back(palm.h, 4000, 3, false, 14'000);
-    reporter.host_back(palm.h, 4000, 0, true, 14'000);
-    reporter.host_flapping(palm.h, 13'500);
-    reporter.host_settled(palm.h, 20'000);
-    reporter.host_forgotten(palm.h, 20'000);
+    reporter.on_event(HostNew{palm(), 10'000, 1000, 0xabc});
+    reporter.on_event(HostRestarted{palm(), 10'000, 0xabc, 2});
+    reporter.on_event(HostSilent{palm(), 13'500, 3500, 41, 3000, kPalmReading});
+    reporter.on_event(HostBack{palm(), 14'000, 4000, 3, false, kPalmReading});
+    reporter.on_event(HostBack{palm(), 14'000, 4000, 0, true, kPalmReading});
+    reporter.on_event(HostFlapping{palm(), 13'500, 3500, 3000, kPalmReading});
+    reporter.on_event(HostSettled{palm(), 20'000, HostState::silent, 10'000, kPalmReading});
+    reporter.on_event(HostForgotten{palm(), 20'000, 10'000});
     const std::vector<std::string> expected = {
         "<6>INFO host new host=palm address=10.0.0.7:4000 interval=1s "
         "incarnation=0000000000000abc\n",
@@ -86,17 +75,16 @@ TEST_CASE("host events read in text exactly as operators and tests grep them", "
 TEST_CASE("datagram problems and summaries read in text as before", "[log_reporter]") {
     LogCapture capture(LogFormat::text, true);
     LogReporter reporter(1);
-    Palm palm, oak("oak");
     const SourceAddress from = address_of("10.0.0.9", 5000);
-    reporter.invalid_datagram(DecodeError::bad_magic, from, 0);
-    reporter.invalid_datagram(DecodeError::bad_magic, from, 1);  // Held back: same address.
-    reporter.datagram_refused(Refusal::host_limit, "elm", from, 0);
-    const HostRecord* none[] = {nullptr};
-    reporter.silent_summary(std::span<const HostRecord* const>(none, 0), 4, 0, 20'000);
-    const HostRecord* silent[] = {&palm.h, &oak.h};
-    reporter.silent_summary(silent, 4, 0, 20'000);
-    reporter.silent_summary(silent, 4, 3, 20'000);
-    reporter.silent_summary(std::span<const HostRecord* const>(none, 0), 4, 1, 20'000);
+    reporter.on_event(InvalidDatagram{DecodeError::bad_magic, from, 0});
+    reporter.on_event(
+        InvalidDatagram{DecodeError::bad_magic, from, 1});  // Held back: same address.
+    reporter.on_event(DatagramRefused{Refusal::host_limit, "elm", from, 0});
+    const std::vector<SilentHost> silent = {{"palm", 10'000}, {"oak", 10'000}};
+    reporter.on_event(SilentSummary{20'000, {}, 4, 0});
+    reporter.on_event(SilentSummary{20'000, silent, 4, 0});
+    reporter.on_event(SilentSummary{20'000, silent, 4, 3});
+    reporter.on_event(SilentSummary{20'000, {}, 4, 1});
     REQUIRE(capture.lines().size() == 6);
     CHECK(capture.lines()[0] == fmt::format("<4>WARN invalid datagram from=10.0.0.9:5000 reason={} "
                                             "suppressed_since_last=0\n",
@@ -115,10 +103,9 @@ TEST_CASE("datagram problems and summaries read in text as before", "[log_report
 TEST_CASE("a silence and a return are one json event each with typed fields", "[log_reporter]") {
     LogCapture capture(LogFormat::json, false);
     LogReporter reporter;
-    Palm palm;
-    reporter.host_silent(palm.h, 13'500);
-    reporter.host_back(palm.h, 4250, 3, false, 14'000);
-    reporter.host_back(palm.h, 4000, 0, true, 14'000);
+    reporter.on_event(HostSilent{palm(), 13'500, 3500, 41, 3000, kPalmReading});
+    reporter.on_event(HostBack{palm(), 14'000, 4250, 3, false, kPalmReading});
+    reporter.on_event(HostBack{palm(), 14'000, 4000, 0, true, kPalmReading});
     const std::vector<json> events = parsed(capture);
     REQUIRE(events.size() == 3);
 
@@ -149,10 +136,9 @@ TEST_CASE("a silence and a return are one json event each with typed fields", "[
 TEST_CASE("the json summary gives counts and the silent names shown", "[log_reporter]") {
     LogCapture capture(LogFormat::json, false);
     LogReporter reporter(1);
-    Palm palm, oak("oak");
-    const HostRecord* silent[] = {&palm.h, &oak.h};
-    reporter.silent_summary(silent, 4, 2, 20'000);
-    reporter.datagram_refused(Refusal::host_limit, "elm\n\"x\"", address_of("10.0.0.9", 5000), 0);
+    reporter.on_event(SilentSummary{20'000, {{"palm", 10'000}, {"oak", 10'000}}, 4, 2});
+    reporter.on_event(
+        DatagramRefused{Refusal::host_limit, "elm\n\"x\"", address_of("10.0.0.9", 5000), 0});
     const std::vector<json> events = parsed(capture);
     REQUIRE(events.size() == 2);
     CHECK(events[0].at("event") == "silent_summary");
@@ -165,4 +151,20 @@ TEST_CASE("the json summary gives counts and the silent names shown", "[log_repo
     CHECK(events[1].at("host") == "elm\n\"x\"");
     CHECK(events[1].at("reason") == "host_limit");
     CHECK(events[1].at("from") == "10.0.0.9:5000");
+}
+
+TEST_CASE("a host's detector figures are the ones its event carries", "[log_reporter]") {
+    LogCapture capture(LogFormat::text, true);
+    LogReporter reporter;
+    // Phi past its threshold, one beat in twenty lost, the next beat 1.5 s overdue at 13.5 s.
+    const DetectorReading reading{9.25, 0.05, 12'000};
+    reporter.on_event(HostSilent{palm(), 13'500, 3500, 41, 3000, reading});
+    reporter.on_event(HostSettled{palm(), 14'000, HostState::up, 250, reading});
+    const std::vector<std::string> expected = {
+        "<4>WARN host silent host=palm silent_for=3.5s address=10.0.0.7:4000 last_seq=41 "
+        "timeout=3s phi=9.25 loss=5.0% next_beat=-1.5s\n",
+        "<6>INFO host settled host=palm state=up last_heard=0.25s address=10.0.0.7:4000 "
+        "phi=9.25 loss=5.0% next_beat=-2s\n",
+    };
+    CHECK(capture.lines() == expected);
 }
