@@ -6,12 +6,12 @@
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "beat_client/core/collectors.hpp"
+#include "common/config_value.hpp"
 #include "common/endpoint.hpp"
 #include "common/key_ring.hpp"
 #include "common/log.hpp"
@@ -35,10 +35,6 @@ struct AgentConfig {
     double jitter = 0.05;                       // Fraction of the interval, 0..kMaxJitter.
     std::int64_t resolve_interval_ms = 60'000;  // How often server host names are looked up.
     LogLevel log_level = LogLevel::info;
-};
-
-struct ConfigError : std::runtime_error {
-    using std::runtime_error::runtime_error;
 };
 
 // Setters shared by the config file and the command line. `key` names the setting in messages

@@ -123,3 +123,16 @@ TEST_CASE("a fixed metric given twice keeps one entry with the last value", "[co
     set_metric(cfg, "--metric", {"a", 3});
     CHECK(cfg.metrics == std::vector<Metric>{{"a", 3}, {"b", 2}});
 }
+
+TEST_CASE("the agent's config refuses non-ASCII text before toml++ sees it, and takes escapes",
+          "[toml_guard][config]") {
+    AgentConfig cfg;
+    CHECK_THROWS_WITH(apply_config_toml(cfg, "\xc3\xa9 = 1\n", "agent.toml"),
+                      Catch::StartsWith("agent.toml:1:1: a non-ASCII character"));
+    // What the fuzzer found: toml++ tests U+FD7F for whitespace inside a malformed array.
+    CHECK_THROWS_AS(
+        apply_config_toml(cfg, "servers = [1\"Z0.0.0.14r.e\xef\xb5\xbfple.org\"]\n", "x"),
+        ConfigError);
+    apply_config_toml(cfg, "host = \"caf\\u00e9\"\n", "x");
+    CHECK(cfg.host == "caf\xc3\xa9");
+}

@@ -2,9 +2,9 @@
 // __builtin_unreachable() -- undefined behaviour -- when it tests most non-ASCII characters for
 // whitespace (marzer/tomlplusplus#295, fixed upstream by #305), which it does wherever its
 // grammar allows whitespace, and, in malformed text, right inside what looks like a string. No
-// scan can tell in advance which bytes the parser will test, so the agent's config is ASCII:
-// other characters are written as \uXXXX or \UXXXXXXXX escapes in basic strings ("caf\u00e9"),
-// which TOML decodes to the same text.
+// scan can tell in advance which bytes the parser will test, so the config files of the agent and
+// the server are ASCII: other characters are written as \uXXXX or \UXXXXXXXX escapes in basic
+// strings ("caf\u00e9"), which TOML decodes to the same text.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-#include "beat_client/core/toml_guard.hpp"
+#include "common/toml_guard.hpp"
 
 namespace beat {
 
