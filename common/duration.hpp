@@ -16,4 +16,8 @@ std::optional<std::int64_t> parse_duration_ms(std::string_view s) noexcept;
 // "1.5s", "250ms", "3m20s"-free plain form used in logs: seconds with up to three decimals.
 std::string format_duration(std::int64_t ms);
 
+// `ms` with the largest unit that holds it exactly, as settings are written: "7d", "36h", "5m",
+// "20s", "250ms" ("0s" for 0). parse_duration_ms() reads it back.
+std::string format_duration_unit(std::int64_t ms);
+
 }  // namespace beat

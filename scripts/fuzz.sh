@@ -20,10 +20,12 @@ declare -A max_len=(
   [fuzz_protocol]=4096
   [fuzz_proc]=4096
   [fuzz_config]=4096
+  [fuzz_server_config]=4096
   [fuzz_http]=20000
   [fuzz_process_stat]=4096
 )
-targets=(fuzz_datagram fuzz_datagram_auth fuzz_protocol fuzz_proc fuzz_config fuzz_http fuzz_process_stat)
+targets=(fuzz_datagram fuzz_datagram_auth fuzz_protocol fuzz_proc fuzz_config fuzz_server_config
+  fuzz_http fuzz_process_stat)
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBEAT_FUZZ=ON -DBEAT_WERROR=ON -DBEAT_TESTS=OFF -DBEAT_BENCH=OFF >/dev/null

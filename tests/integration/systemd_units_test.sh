@@ -38,8 +38,8 @@ fail() {
 for f in bin/beat_server bin/beat_client; do
     [[ -x "$prefix/$f" ]] || fail "$f is not installed"
 done
-for f in "${units[@]/#/lib/systemd/system/}" share/doc/beat/examples/beat-client.toml \
-    share/doc/beat/README.md; do
+for f in "${units[@]/#/lib/systemd/system/}" share/doc/beat/examples/beat-server.toml \
+    share/doc/beat/examples/beat-client.toml share/doc/beat/README.md; do
     [[ -f "$prefix/$f" ]] || fail "$f is not installed"
 done
 ((failed)) && exit 1

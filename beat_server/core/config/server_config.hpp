@@ -1,8 +1,10 @@
-// beat_server's settings: one struct, defaults in one place, filled from the command line.
+// beat_server's settings: one struct holding the defaults, filled from the config file and then the
+// command line through the table of server_settings.hpp.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -56,8 +58,15 @@ struct ServerConfig {
 // --help/--version, 2 on bad usage) with the text already printed.
 using ParsedArgs = std::variant<ServerConfig, int>;
 
-// Parses beat_server's command line. Never throws; usage errors are printed to stderr with a
-// message naming the option.
-ParsedArgs parse_server_args(int argc, const char* const* argv);
+// Reads the config file at `path`: its text, or nullopt with `error` saying why. Reading is the
+// caller's I/O (main.cpp reads the file; tests hand over text).
+using ConfigFileReader =
+    std::function<std::optional<std::string>(const std::string& path, std::string& error)>;
+
+// Parses beat_server's command line: the settings of the file named by --config (read with
+// `read_config`), then the flags over them. Never throws; usage errors are printed to stderr with
+// a message naming the option or key (and the file).
+ParsedArgs parse_server_args(int argc, const char* const* argv,
+                             const ConfigFileReader& read_config);
 
 }  // namespace beat

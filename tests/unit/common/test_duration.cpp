@@ -79,3 +79,16 @@ TEST_CASE("a written duration reads back as the same duration", "[duration]") {
         CHECK(parse_duration_ms(text) == ms);
     }
 }
+
+TEST_CASE("a setting's duration is written with the largest unit that holds it exactly",
+          "[duration]") {
+    CHECK(format_duration_unit(604'800'000) == "7d");
+    CHECK(format_duration_unit(129'600'000) == "36h");
+    CHECK(format_duration_unit(300'000) == "5m");
+    CHECK(format_duration_unit(20'000) == "20s");
+    CHECK(format_duration_unit(250) == "250ms");
+    CHECK(format_duration_unit(1'500) == "1500ms");
+    CHECK(format_duration_unit(0) == "0s");
+    for (const std::int64_t ms : {1, 999, 1000, 61'000, 86'400'000, 90'000'000})
+        CHECK(parse_duration_ms(format_duration_unit(ms)) == ms);
+}

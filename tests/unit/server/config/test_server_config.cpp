@@ -3,15 +3,10 @@
 #include <variant>
 
 #include "beat_server/core/config/server_config.hpp"
+#include "tests/unit/server/config/parse_args.hpp"
 
 using namespace beat;
-
-namespace {
-ParsedArgs parse(std::vector<const char*> args) {
-    args.insert(args.begin(), "beat_server");
-    return parse_server_args(static_cast<int>(args.size()), args.data());
-}
-}  // namespace
+using beat::test::parse;
 
 TEST_CASE("defaults match the documented ones", "[config]") {
     const auto r = parse({});

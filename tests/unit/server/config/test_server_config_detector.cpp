@@ -3,14 +3,12 @@
 #include <variant>
 
 #include "beat_server/core/config/server_config.hpp"
+#include "tests/unit/server/config/parse_args.hpp"
 
 using namespace beat;
+using beat::test::parse;
 
 namespace {
-ParsedArgs parse(std::vector<const char*> args) {
-    args.insert(args.begin(), "beat_server");
-    return parse_server_args(static_cast<int>(args.size()), args.data());
-}
 
 DetectorConfig detector(std::vector<const char*> args) {
     const auto r = parse(std::move(args));
