@@ -33,40 +33,31 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
       config_(config),
       keys_(load_keys(config)),
       monitor_(monitor_config(config, keys_), store_, reporter_) {
-    try {
-        for (uv_timer_t** t :
-             {&detector_timer_, &report_timer_, &grace_timer_, &retention_timer_}) {
-            *t = init_handle<uv_timer_t>(uv_timer_init, loop, "timer init");
-            (*t)->data = this;
-        }
-        std::function<std::uint64_t()> durable_generation;
-        if (config.persistent()) {
-            storage_ = std::make_unique<Storage>(loop, config, store_, monitor_,
-                                                 [this](std::uint64_t generation) {
-                                                     if (tcp_) tcp_->committed(generation);
-                                                 });
-            durable_generation = [this] { return storage_->ack_generation(); };
-        }
-        udp_ = std::make_unique<UdpListener>(loop, config.udp, config.udp_rcvbuf_bytes, monitor_,
-                                             [this] { arm_detector(); });
-        const TcpLimits limits{config.max_connections, config.max_connections_per_address,
-                               config.tcp_idle_timeout_ms};
-        tcp_ = std::make_unique<TcpServer>(loop, config.tcp, limits, executor_,
-                                           std::move(durable_generation));
-        if (config.http) {
-            HttpLimits http_limits;
-            http_limits.idle_timeout_ms = config.http_idle_timeout_ms;
-            http_ = std::make_unique<HttpServer>(
-                loop, *config.http, http_limits,
-                [this](const HttpRequest& request) { return route(request, status_view()); });
-        }
-    } catch (...) {
-        // Everything opened so far is closed here; the handles free themselves once closed.
-        if (tcp_) tcp_->shutdown({});
-        if (udp_) udp_->close();
-        if (storage_) storage_->close();
-        close_timers();
-        throw;
+    for (UvHandle<uv_timer_t>* t :
+         {&detector_timer_, &report_timer_, &grace_timer_, &retention_timer_}) {
+        *t = UvHandle<uv_timer_t>(uv_timer_init, loop, "timer init");
+        (*t)->data = this;
+    }
+    std::function<std::uint64_t()> durable_generation;
+    if (config.persistent()) {
+        storage_ = std::make_unique<Storage>(loop, config, store_, monitor_,
+                                             [this](std::uint64_t generation) {
+                                                 if (tcp_) tcp_->committed(generation);
+                                             });
+        durable_generation = [this] { return storage_->ack_generation(); };
+    }
+    udp_ = std::make_unique<UdpListener>(loop, config.udp, config.udp_rcvbuf_bytes, monitor_,
+                                         [this] { arm_detector(); });
+    const TcpLimits limits{config.max_connections, config.max_connections_per_address,
+                           config.tcp_idle_timeout_ms};
+    tcp_ = std::make_unique<TcpServer>(loop, config.tcp, limits, executor_,
+                                       std::move(durable_generation));
+    if (config.http) {
+        HttpLimits http_limits;
+        http_limits.idle_timeout_ms = config.http_idle_timeout_ms;
+        http_ = std::make_unique<HttpServer>(
+            loop, *config.http, http_limits,
+            [this](const HttpRequest& request) { return route(request, status_view()); });
     }
     arm_detector();  // Restored hosts have their grace deadlines.
     signals_ = std::make_unique<Signals>(
@@ -77,8 +68,8 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
         },
         [this] { reload_keys(); });
     const auto report = static_cast<std::uint64_t>(config.report_interval_ms);
-    uv_timer_start(report_timer_, &Server::on_report_timer, report, report);
-    uv_timer_start(retention_timer_, &Server::on_retention_timer, kSweepIntervalMs,
+    uv_timer_start(report_timer_.get(), &Server::on_report_timer, report, report);
+    uv_timer_start(retention_timer_.get(), &Server::on_retention_timer, kSweepIntervalMs,
                    kSweepIntervalMs);
     // json: timeout is null when it is 3x each host's interval, and phi_pause is in intervals.
     const PhiSettings& phi = config.detector.phi;
@@ -121,26 +112,18 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     notifier_->ready(fmt::format("listening udp={} tcp={}", udp_->bound(), tcp_->bound()));
 }
 
-Server::~Server() {
-    // Normally everything is closed by finish(); this covers leaving the loop early.
-    if (udp_) udp_->close();
-    close_timers();
-    if (signals_) signals_->close();
-    if (notifier_) notifier_->close();
-}
-
 void Server::close_timers() noexcept {
-    close_handle(detector_timer_);
-    close_handle(report_timer_);
-    close_handle(grace_timer_);
-    close_handle(retention_timer_);
+    detector_timer_.close();
+    report_timer_.close();
+    grace_timer_.close();
+    retention_timer_.close();
 }
 
 void Server::arm_detector() noexcept {
     if (stopping_) return;
     const auto next = monitor_.next_deadline();
     if (!next) {
-        if (armed_for_ != 0) uv_timer_stop(detector_timer_);
+        if (armed_for_ != 0) uv_timer_stop(detector_timer_.get());
         armed_for_ = 0;
         return;
     }
@@ -150,8 +133,8 @@ void Server::arm_detector() noexcept {
     if (armed_for_ != 0 && armed_for_ <= deadline) return;
     const std::uint64_t now = uv_now(loop_);
     armed_for_ = deadline;
-    uv_timer_start(detector_timer_, &Server::on_detector_timer, deadline > now ? deadline - now : 0,
-                   0);
+    uv_timer_start(detector_timer_.get(), &Server::on_detector_timer,
+                   deadline > now ? deadline - now : 0, 0);
 }
 
 void Server::on_detector_timer(uv_timer_t* t) noexcept {
@@ -214,10 +197,10 @@ void Server::stop() {
     if (notifier_) notifier_->stopping();
     udp_->close();
     if (http_) http_->close();
-    uv_timer_stop(detector_timer_);
-    uv_timer_stop(report_timer_);
-    uv_timer_stop(retention_timer_);
-    uv_timer_start(grace_timer_, &Server::on_grace_timer, kShutdownGraceMs, 0);
+    uv_timer_stop(detector_timer_.get());
+    uv_timer_stop(report_timer_.get());
+    uv_timer_stop(retention_timer_.get());
+    uv_timer_start(grace_timer_.get(), &Server::on_grace_timer, kShutdownGraceMs, 0);
     tcp_->shutdown([this] { finish(); });
 }
 

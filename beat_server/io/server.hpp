@@ -17,6 +17,7 @@
 #include "beat_server/io/net/udp_listener.hpp"
 #include "beat_server/io/storage/storage.hpp"
 #include "common/key_ring.hpp"
+#include "common/uv/handle.hpp"
 #include "common/uv/signals.hpp"
 #include "common/uv/systemd_notify.hpp"
 
@@ -27,11 +28,11 @@ class Server {
     // Reads the key file (throws KeyFileError when it cannot be used), opens the storage and loads
     // it (throws StorageError when the database cannot be used), binds the listeners on `loop`
     // (throws UvError when one cannot be bound) and logs the bound addresses as
-    // "listening udp=ADDR:PORT tcp=ADDR:PORT http=ADDR:PORT" (http=off without one).
+    // "listening udp=ADDR:PORT tcp=ADDR:PORT http=ADDR:PORT" (http=off without one). When it
+    // throws, every handle it opened is closed: running `loop` then frees them.
     Server(uv_loop_t* loop, const ServerConfig& config);
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
-    ~Server();
 
     // Starts an orderly shutdown: stop listening, let queued replies drain (at most
     // kShutdownGraceMs), commit every pending batch, close the database and every handle. The
@@ -67,13 +68,16 @@ class Server {
     Executor executor_{store_};
     LogReporter reporter_;
     Monitor monitor_;
-    uv_timer_t* detector_timer_ = nullptr;
     std::uint64_t armed_for_ = 0;  // The deadline the detector timer is set for; 0 when idle.
-    uv_timer_t* report_timer_ = nullptr;
-    uv_timer_t* grace_timer_ = nullptr;
-    uv_timer_t* retention_timer_ = nullptr;
     std::uint64_t key_limit_logged_ = 0;  // Refusals counted when last logged.
     std::int64_t key_limit_log_ms_ = -60'000;
+    // In the order the constructor opens them, each closing what it holds when destroyed: a
+    // constructor that throws half-way, like leaving the loop before stop() has finished, closes
+    // everything opened so far, the last opened first. Normally finish() has closed them.
+    UvHandle<uv_timer_t> detector_timer_;
+    UvHandle<uv_timer_t> report_timer_;
+    UvHandle<uv_timer_t> grace_timer_;
+    UvHandle<uv_timer_t> retention_timer_;
     std::unique_ptr<Storage> storage_;  // Null when memory only.
     std::unique_ptr<UdpListener> udp_;
     std::unique_ptr<TcpServer> tcp_;

@@ -1,12 +1,14 @@
 // Ownership of libuv handles: a handle lives on the heap from a successful init until libuv's
 // close callback, which is the only place it is freed. An owner object can therefore be destroyed
 // right after closing its handles (even while unwinding from a failed constructor) without leaving
-// libuv a dangling pointer.
+// libuv a dangling pointer. UvHandle<T> does the closing itself: an object whose handles are
+// UvHandle members closes every handle it opened when its constructor throws half-way.
 #pragma once
 
 #include <uv.h>
 
 #include <new>
+#include <utility>
 
 #include "common/uv/uv_error.hpp"
 
@@ -36,5 +38,42 @@ void close_handle(T*& h) noexcept {
     }
     h = nullptr;
 }
+
+// Owns one handle from init_handle<T>(): it is closed once, by close() or when the owner is
+// destroyed, and freed in its close callback. Empty when default-constructed, moved from or
+// closed. Once closed, the handle calls none of its owner's callbacks, so the owner may go right
+// after.
+template <typename T>
+class UvHandle {
+  public:
+    UvHandle() noexcept = default;
+    // Initialises a new handle with init_handle<T>(init, loop, what, args...); throws UvError
+    // (owning nothing) when init fails.
+    template <typename Init, typename... Args>
+    UvHandle(Init init, uv_loop_t* loop, const char* what, Args... args)
+        : h_(init_handle<T>(init, loop, what, args...)) {}
+    UvHandle(UvHandle&& other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
+    // Closes the handle owned so far and takes `other`'s.
+    UvHandle& operator=(UvHandle&& other) noexcept {
+        if (this != &other) {
+            close();
+            h_ = std::exchange(other.h_, nullptr);
+        }
+        return *this;
+    }
+    ~UvHandle() { close(); }
+
+    T* get() const noexcept { return h_; }
+    T* operator->() const noexcept { return h_; }
+    explicit operator bool() const noexcept { return h_ != nullptr; }
+    // The handle as the uv_handle_t that uv_is_active(), uv_unref() and the like take.
+    uv_handle_t* base() const noexcept { return reinterpret_cast<uv_handle_t*>(h_); }
+
+    // Closes the handle (libuv frees it once done) and owns nothing after. Idempotent.
+    void close() noexcept { close_handle(h_); }
+
+  private:
+    T* h_ = nullptr;
+};
 
 }  // namespace beat

@@ -31,28 +31,25 @@ StreamServer::StreamServer(uv_loop_t* loop, const Endpoint& at, std::string_view
       idle_timeout_ms_(idle_timeout_ms),
       read_buffer_(new char[kReadBuffer]) {
     const sockaddr_storage addr = resolve_for_bind(loop, at);
-    listener_ = init_handle<uv_tcp_t>(uv_tcp_init, loop, "tcp init");
+    // From here on a throw leaves listener_ and idle_timer_ to close what was opened.
+    listener_ = UvHandle<uv_tcp_t>(uv_tcp_init, loop, "tcp init");
     listener_->data = this;
-    int rc = uv_tcp_bind(listener_, reinterpret_cast<const sockaddr*>(&addr), 0);
-    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_), 511, &on_connection);
+    int rc = uv_tcp_bind(listener_.get(), reinterpret_cast<const sockaddr*>(&addr), 0);
+    if (rc == 0) {
+        rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_.get()), 511, &on_connection);
+    }
     if (rc < 0) {
-        close_handle(listener_);
         std::string name(protocol);
         for (char& ch : name)
             ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         throw UvError(
             fmt::format("cannot listen on {} {}: {}", name, to_string(at), uv_message(rc)));
     }
-    try {
-        idle_timer_ = init_handle<uv_timer_t>(uv_timer_init, loop, "timer init");
-    } catch (...) {
-        close_handle(listener_);
-        throw;
-    }
+    idle_timer_ = UvHandle<uv_timer_t>(uv_timer_init, loop, "timer init");
     idle_timer_->data = this;
     sockaddr_storage bound{};
     int len = sizeof bound;
-    uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &len);
+    uv_tcp_getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&bound), &len);
     bound_ = sockaddr_to_string(reinterpret_cast<const sockaddr*>(&bound));
 }
 
@@ -109,7 +106,7 @@ void StreamServer::on_connection(uv_stream_t* listener, int status) noexcept {
         self->close(*c);
         return;
     }
-    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(self->idle_timer_))) self->arm_idle_timer();
+    if (!uv_is_active(self->idle_timer_.base())) self->arm_idle_timer();
 }
 
 bool StreamServer::admit_peer(Connection& c) noexcept {
@@ -155,11 +152,11 @@ void StreamServer::touch(Connection& c) noexcept {
 }
 
 void StreamServer::arm_idle_timer() noexcept {
-    if (idle_timer_ == nullptr || idle_timeout_ms_ <= 0 || connections_.empty()) return;
+    if (!idle_timer_ || idle_timeout_ms_ <= 0 || connections_.empty()) return;
     const std::uint64_t deadline =
         connections_.front()->active_ms + static_cast<std::uint64_t>(idle_timeout_ms_);
     const std::uint64_t now = uv_now(loop_);
-    uv_timer_start(idle_timer_, &on_idle_timer, deadline > now ? deadline - now : 0, 0);
+    uv_timer_start(idle_timer_.get(), &on_idle_timer, deadline > now ? deadline - now : 0, 0);
 }
 
 void StreamServer::on_idle_timer(uv_timer_t* t) noexcept {
@@ -341,8 +338,8 @@ void StreamServer::finish_draining() noexcept {
 void StreamServer::shutdown(std::function<void()> on_idle) {
     stopped_ = true;
     on_idle_ = std::move(on_idle);
-    close_handle(listener_);
-    close_handle(idle_timer_);
+    listener_.close();
+    idle_timer_.close();
     // Copy: closing a connection removes it from the list.
     const std::vector<Connection*> all(connections_.begin(), connections_.end());
     for (Connection* c : all) {
@@ -361,8 +358,8 @@ void StreamServer::close_all() noexcept {
 
 void StreamServer::close() noexcept {
     stopped_ = true;
-    close_handle(listener_);
-    close_handle(idle_timer_);
+    listener_.close();
+    idle_timer_.close();
     close_all();
 }
 

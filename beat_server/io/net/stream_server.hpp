@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "common/endpoint.hpp"
+#include "common/uv/handle.hpp"
 
 namespace beat {
 
@@ -71,7 +72,8 @@ class StreamServer {
 
     // Binds and listens on `at`, with at most `max_connections` open at once and each closed
     // after `idle_timeout_ms` idle (0: never). `protocol` ("tcp", "http") names the port in
-    // errors and logs. Throws UvError when it cannot listen (e.g. port in use).
+    // errors and logs. Throws UvError when it cannot listen (e.g. port in use), with whatever it
+    // opened closed.
     StreamServer(uv_loop_t* loop, const Endpoint& at, std::string_view protocol,
                  std::size_t max_connections, std::int64_t idle_timeout_ms);
     // Closes what close() closes.
@@ -140,12 +142,12 @@ class StreamServer {
     std::string protocol_;
     std::size_t max_connections_;
     std::int64_t idle_timeout_ms_;
-    uv_tcp_t* listener_ = nullptr;
+    UvHandle<uv_tcp_t> listener_;
     // One timer for every connection's idle timeout. connections_ is kept in order of last
     // activity, so its front has the earliest deadline and a touch costs O(1) (a splice to the
     // back) instead of a timer-heap update per request. The timer waits for the front's deadline;
     // when the front was touched meanwhile, it waits again for the new front's.
-    uv_timer_t* idle_timer_ = nullptr;
+    UvHandle<uv_timer_t> idle_timer_;
     std::string bound_;
     std::unique_ptr<char[]> read_buffer_;
     std::uint64_t accepted_ = 0;

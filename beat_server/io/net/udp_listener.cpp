@@ -26,18 +26,16 @@ UdpListener::UdpListener(uv_loop_t* loop, const Endpoint& at, std::size_t rcvbuf
                          Monitor& monitor, std::function<void()> after_batch)
     : monitor_(monitor), after_batch_(std::move(after_batch)), buffer_(new char[kSlot * kSlots]) {
     const sockaddr_storage addr = resolve_for_bind(loop, at);
-    handle_ = init_handle<uv_udp_t>(uv_udp_init_ex, loop, "udp init",
-                                    static_cast<unsigned>(addr.ss_family | UV_UDP_RECVMMSG));
+    // From here on a throw leaves handle_ to close the socket.
+    handle_ = UvHandle<uv_udp_t>(uv_udp_init_ex, loop, "udp init",
+                                 static_cast<unsigned>(addr.ss_family | UV_UDP_RECVMMSG));
     handle_->data = this;
-    const int rc = uv_udp_bind(handle_, reinterpret_cast<const sockaddr*>(&addr), 0);
-    if (rc < 0) {
-        close();
-        throw UvError("cannot bind UDP " + to_string(at) + ": " + uv_message(rc));
-    }
+    const int rc = uv_udp_bind(handle_.get(), reinterpret_cast<const sockaddr*>(&addr), 0);
+    if (rc < 0) throw UvError("cannot bind UDP " + to_string(at) + ": " + uv_message(rc));
     // A generous receive buffer absorbs bursts (thousands of agents beating at once). Root may
     // exceed net.core.rmem_max with SO_RCVBUFFORCE; otherwise the kernel caps SO_RCVBUF.
     uv_os_fd_t fd;
-    uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd);
+    uv_fileno(handle_.base(), &fd);
     int want = static_cast<int>(rcvbuf_bytes);
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0) {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want);
@@ -49,19 +47,16 @@ UdpListener::UdpListener(uv_loop_t* loop, const Endpoint& at, std::size_t rcvbuf
 
     sockaddr_storage bound{};
     int namelen = sizeof bound;
-    uv_udp_getsockname(handle_, reinterpret_cast<sockaddr*>(&bound), &namelen);
+    uv_udp_getsockname(handle_.get(), reinterpret_cast<sockaddr*>(&bound), &namelen);
     bound_ = sockaddr_to_string(reinterpret_cast<const sockaddr*>(&bound));
-    if (const int r = uv_udp_recv_start(handle_, &UdpListener::on_alloc, &UdpListener::on_recv);
-        r < 0) {
-        close();
-        uv_check(r, "udp recv start");
-    }
+    uv_check(uv_udp_recv_start(handle_.get(), &UdpListener::on_alloc, &UdpListener::on_recv),
+             "udp recv start");
 }
 
 void UdpListener::close() noexcept {
-    if (handle_ == nullptr) return;
-    uv_udp_recv_stop(handle_);
-    close_handle(handle_);
+    if (!handle_) return;
+    uv_udp_recv_stop(handle_.get());
+    handle_.close();
 }
 
 void UdpListener::on_alloc(uv_handle_t* h, std::size_t, uv_buf_t* buf) noexcept {

@@ -9,13 +9,15 @@
 
 #include "beat_server/core/ingest/monitor.hpp"
 #include "common/endpoint.hpp"
+#include "common/uv/handle.hpp"
 
 namespace beat {
 
 class UdpListener {
   public:
     // Binds `at` and starts reading. `after_batch` runs after each batch of datagrams (to re-arm
-    // the detector's timer). Throws UvError when the socket cannot be set up (e.g. port in use).
+    // the detector's timer). Throws UvError when the socket cannot be set up (e.g. port in use),
+    // with the socket closed. Destroying the listener closes the socket too.
     UdpListener(uv_loop_t* loop, const Endpoint& at, std::size_t rcvbuf_bytes, Monitor& monitor,
                 std::function<void()> after_batch);
     UdpListener(const UdpListener&) = delete;
@@ -34,7 +36,7 @@ class UdpListener {
     static void on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,
                         unsigned flags) noexcept;
 
-    uv_udp_t* handle_ = nullptr;
+    UvHandle<uv_udp_t> handle_;
     Monitor& monitor_;
     std::function<void()> after_batch_;
     std::unique_ptr<char[]> buffer_;

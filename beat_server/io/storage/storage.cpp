@@ -28,19 +28,15 @@ Storage::Storage(uv_loop_t* loop, const ServerConfig& config, Store& store, Moni
 
     writer_ = std::make_unique<StorageWriter>(
         loop, std::move(db), [this](std::uint64_t generation) { committed(generation); });
-    try {
-        flush_timer_ = init_handle<uv_timer_t>(uv_timer_init, loop, "timer init");
-        flush_timer_->data = this;
-        uv_timer_start(flush_timer_, &Storage::on_flush_timer, kFlushIntervalMs, kFlushIntervalMs);
-        if (sync_) {
-            check_ = init_handle<uv_check_t>(uv_check_init, loop, "check init");
-            check_->data = this;
-            uv_check_start(check_, &Storage::on_check);
-            uv_unref(reinterpret_cast<uv_handle_t*>(check_));
-        }
-    } catch (...) {
-        close();
-        throw;
+    flush_timer_ = UvHandle<uv_timer_t>(uv_timer_init, loop, "timer init");
+    flush_timer_->data = this;
+    uv_timer_start(flush_timer_.get(), &Storage::on_flush_timer, kFlushIntervalMs,
+                   kFlushIntervalMs);
+    if (sync_) {
+        check_ = UvHandle<uv_check_t>(uv_check_init, loop, "check init");
+        check_->data = this;
+        uv_check_start(check_.get(), &Storage::on_check);
+        uv_unref(check_.base());
     }
     store.set_journal(&batch_.journal);
 }
@@ -119,8 +115,8 @@ void Storage::close() noexcept {
     if (closed_) return;
     closed_ = true;
     store_.set_journal(nullptr);
-    close_handle(flush_timer_);
-    close_handle(check_);
+    flush_timer_.close();
+    check_.close();
     if (!writer_) return;
     try {
         snapshot_hosts(true);

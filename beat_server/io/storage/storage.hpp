@@ -13,6 +13,7 @@
 #include "beat_server/core/ingest/monitor.hpp"
 #include "beat_server/core/store/store.hpp"
 #include "beat_server/io/storage/storage_writer.hpp"
+#include "common/uv/handle.hpp"
 #include "common/uv/unix_clock.hpp"
 
 namespace beat {
@@ -30,7 +31,8 @@ class Storage {
     // Opens config.data_dir/beat.db, loads the points newer than the retention into `store` and
     // the hosts into `monitor` (restored with one timeout of grace), then starts journalling.
     // `on_commit(generation)` runs on the loop after each commit. Throws StorageError (a clear
-    // message naming the file) when the database cannot be used, UvError on libuv failures.
+    // message naming the file) when the database cannot be used, UvError on libuv failures; the
+    // handles and the writer opened by then are closed.
     Storage(uv_loop_t* loop, const ServerConfig& config, Store& store, Monitor& monitor,
             std::function<void(std::uint64_t)> on_commit);
     Storage(const Storage&) = delete;
@@ -72,8 +74,8 @@ class Storage {
     std::function<void(std::uint64_t)> on_commit_;
     StorageBatch batch_;  // The store journals into batch_.journal.
     std::unique_ptr<StorageWriter> writer_;
-    uv_timer_t* flush_timer_ = nullptr;
-    uv_check_t* check_ = nullptr;  // Sync mode: submits at the end of every loop iteration.
+    UvHandle<uv_timer_t> flush_timer_;
+    UvHandle<uv_check_t> check_;  // Sync mode: submits at the end of every loop iteration.
     std::int64_t last_host_snapshot_ms_ = 0;
     // When the journal of the batch being written, and of the one gathering, began.
     std::int64_t in_flight_since_ms_ = 0;

@@ -22,7 +22,7 @@ constexpr auto kStopRetryBudget = std::chrono::milliseconds(600);
 StorageWriter::StorageWriter(uv_loop_t* loop, std::unique_ptr<Database> db,
                              std::function<void(std::uint64_t)> on_commit)
     : db_(std::move(db)), on_commit_(std::move(on_commit)) {
-    async_ = init_handle<uv_async_t>(uv_async_init, loop, "async init", &StorageWriter::on_async);
+    async_ = UvHandle<uv_async_t>(uv_async_init, loop, "async init", &StorageWriter::on_async);
     async_->data = this;
     thread_ = std::thread([this] { run(); });
 }
@@ -70,7 +70,7 @@ void StorageWriter::run() noexcept {
         lock.lock();
         has_pending_ = false;
         done_ = true;
-        uv_async_send(async_);
+        uv_async_send(async_.get());
     }
 }
 
@@ -129,7 +129,7 @@ void StorageWriter::close(StorageBatch& last) {
     }
     committed_ = next_generation_ - 1;
     db_.reset();
-    close_handle(async_);
+    async_.close();
 }
 
 }  // namespace beat

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "beat_server/io/storage/database.hpp"
+#include "common/uv/handle.hpp"
 
 namespace beat {
 
@@ -56,7 +57,7 @@ class StorageWriter {
 
     std::unique_ptr<Database> db_;
     std::function<void(std::uint64_t)> on_commit_;
-    uv_async_t* async_ = nullptr;
+    UvHandle<uv_async_t> async_;
     std::thread thread_;
 
     // Shared with the thread, under mutex_.
