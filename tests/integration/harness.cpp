@@ -419,6 +419,23 @@ std::uint16_t local_port(int fd) {
     return ntohs(a.sin_port);
 }
 
+TakenPort::TakenPort(int type) : fd_(::socket(AF_INET, type | SOCK_CLOEXEC, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 ||
+        (type == SOCK_STREAM && ::listen(fd_, 1) != 0)) {
+        const std::string why = std::strerror(errno);
+        if (fd_ >= 0) ::close(fd_);
+        throw std::runtime_error("cannot bind a socket on 127.0.0.1: " + why);
+    }
+    port_ = local_port(fd_);
+}
+
+TakenPort::~TakenPort() {
+    ::close(fd_);
+}
+
 std::size_t vm_rss_kib(pid_t pid) {
     std::ifstream f("/proc/" + std::to_string(pid) + "/status");
     std::string line;

@@ -149,6 +149,22 @@ std::size_t send_what_fits(int fd, std::string_view bytes);
 // The local port of the socket `fd` (0 when it has none).
 std::uint16_t local_port(int fd);
 
+// A socket of `type` (SOCK_STREAM, then listening, or SOCK_DGRAM) bound without SO_REUSEADDR to
+// a port of 127.0.0.1 the kernel chose: nothing else can bind that port while it lives.
+class TakenPort {
+  public:
+    explicit TakenPort(int type);
+    TakenPort(const TakenPort&) = delete;
+    TakenPort& operator=(const TakenPort&) = delete;
+    ~TakenPort();
+
+    std::uint16_t port() const noexcept { return port_; }
+
+  private:
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+};
+
 // The resident set size of process `pid` in KiB (VmRSS in /proc/<pid>/status), or 0.
 std::size_t vm_rss_kib(pid_t pid);
 

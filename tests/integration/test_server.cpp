@@ -330,3 +330,21 @@ TEST_CASE("bad usage exits 2 and a port in use exits 1 with a clear message", "[
         clear |= l.find("address already in use") != std::string::npos;
     CHECK(clear);
 }
+
+TEST_CASE("a server whose HTTP port is taken exits 1, says why and leaves no handle open",
+          "[server]") {
+    // By then the storage, the UDP listener and the TCP side-port are open: all must be closed.
+    const TakenPort taken(SOCK_STREAM);
+    TempDir dir;
+    Process p({server_bin(), "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--http",
+               loopback_endpoint(taken.port()), "--data-dir", dir.path()});
+    CHECK(p.wait_exit() == 1);
+    bool why = false, open_handles = false;
+    for (const auto& l : p.lines()) {
+        why |= l.find("cannot listen on HTTP " + loopback_endpoint(taken.port()) +
+                      ": address already in use") != std::string::npos;
+        open_handles |= l.find("event loop still had open handles") != std::string::npos;
+    }
+    CHECK(why);
+    CHECK_FALSE(open_handles);
+}
