@@ -56,7 +56,7 @@ TEST_CASE("two generators with different seeds do not beat in lockstep", "[jitte
     CHECK(same < 10);
 }
 
-TEST_CASE("unit draws are in [0, 1)", "[jitter]") {
+TEST_CASE("unit draws are at least 0 and below 1", "[jitter]") {
     Random rng(0);
     for (int i = 0; i < 10'000; ++i) {
         const double u = rng.unit();
