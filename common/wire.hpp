@@ -17,6 +17,7 @@ inline constexpr std::uint8_t kWireVersion = 1;
 inline constexpr std::size_t kHeaderFixed = 37;     // Bytes before the host name.
 inline constexpr std::size_t kFlagsOffset = 5;      // The flags byte, after magic and version.
 inline constexpr std::size_t kMaxNameLength = 255;  // Host and metric names, in bytes.
+inline constexpr std::size_t kMaxParts = 255;       // Datagrams one beat may be split into.
 inline constexpr std::size_t kAuthTagLength = 16;   // Reserved for authenticated datagrams.
 inline constexpr std::uint8_t kFlagAuth = 0x01;     // A kAuthTagLength tag follows the records.
 inline constexpr std::uint32_t kMinIntervalMs = 10;

@@ -79,13 +79,13 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
         case SequenceWindow::Verdict::duplicate: {
             // A beat split across datagrams shares one sequence number: a part not seen yet
             // belongs to the newest beat; anything else is a true duplicate.
-            const std::uint64_t bit = hb.part < 64 ? std::uint64_t{1} << hb.part : 0;
-            if (hb.parts < 2 || hb.sequence != host.parts_sequence || (host.parts_seen & bit)) {
+            if (hb.parts < 2 || hb.sequence != host.parts_sequence ||
+                host.parts_seen.test(hb.part)) {
                 ++stats_.duplicates;
                 ++host.duplicates;
                 return;
             }
-            host.parts_seen |= bit;
+            host.parts_seen.set(hb.part);
             new_beat = false;
             break;
         }
@@ -100,7 +100,8 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
             [[fallthrough]];
         case SequenceWindow::Verdict::next:
             host.parts_sequence = hb.sequence;
-            host.parts_seen = hb.part < 64 ? std::uint64_t{1} << hb.part : 0;
+            host.parts_seen.reset();
+            host.parts_seen.set(hb.part);
             break;
     }
     ++stats_.accepted;
@@ -190,7 +191,7 @@ void Monitor::restore(const HostSnapshot& snap, std::int64_t now_ms, std::int64_
     host.address = snap.address;
     host.sequence.restore(snap.incarnation, snap.sequence);
     host.parts_sequence = snap.sequence;
-    host.parts_seen = ~std::uint64_t{0};
+    host.parts_seen.set();
     host.interval_ms = snap.interval_ms;
     host.last_send_time_ms = snap.last_send_time_ms;
     // The real start of the incarnation is not kept; its last beat is a safe stand-in, since a

@@ -1,6 +1,7 @@
 // The host registry: what beat knows about every host it has heard from.
 #pragma once
 
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +13,7 @@
 #include "beat_server/core/ingest/sequence_window.hpp"
 #include "beat_server/core/ingest/source_address.hpp"
 #include "beat_server/core/store/store.hpp"
+#include "common/wire.hpp"
 
 namespace beat {
 
@@ -28,9 +30,9 @@ struct HostRecord {
     std::string_view name;  // Points at the registry's key.
     SourceAddress address;  // Where the last accepted datagram came from.
     SequenceWindow sequence;
-    std::uint64_t parts_sequence = 0;  // The sequence whose datagrams parts_seen tracks.
-    std::uint64_t parts_seen = 0;      // Bit p: part p of that beat arrived (parts 0..63).
-    std::uint32_t interval_ms = 0;     // As the agent advertises it.
+    std::uint64_t parts_sequence = 0;   // The sequence whose datagrams parts_seen tracks.
+    std::bitset<kMaxParts> parts_seen;  // Bit p: part p of that beat arrived (every part).
+    std::uint32_t interval_ms = 0;      // As the agent advertises it.
     std::int64_t first_seen_ms = 0;
     std::int64_t last_seen_ms = 0;
     std::int64_t last_send_time_ms = 0;  // The agent's clock, Unix milliseconds.

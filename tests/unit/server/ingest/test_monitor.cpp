@@ -95,6 +95,17 @@ std::string datagram(const std::string& host, std::uint64_t seq, std::vector<Met
     return pack_beat(hb).at(0);
 }
 
+// Beat 1 of host "big" (first incarnation, sent at 5 s, 1 s interval) with no metrics yet.
+Heartbeat big_beat() {
+    Heartbeat hb;
+    hb.host = "big";
+    hb.incarnation = 1;
+    hb.sequence = 1;
+    hb.send_time_ms = 5000;
+    hb.interval_ms = 1000;
+    return hb;
+}
+
 struct Fixture {
     Store store;
     Recorder rec;
@@ -162,11 +173,7 @@ TEST_CASE("reordering does not count as loss and duplicates change nothing", "[m
 TEST_CASE("the parts of a split beat count as one beat and all their metrics are kept",
           "[monitor]") {
     Fixture f;
-    Heartbeat hb;
-    hb.host = "big";
-    hb.incarnation = 1;
-    hb.sequence = 1;
-    hb.send_time_ms = 5000;
+    Heartbeat hb = big_beat();
     for (int i = 0; i < 300; ++i)
         hb.metrics.push_back({"metric.number." + std::to_string(i), double(i)});
     auto parts = pack_beat(hb);
@@ -180,6 +187,39 @@ TEST_CASE("the parts of a split beat count as one beat and all their metrics are
     CHECK(h->metrics.size() == 300);
     CHECK(h->duplicates == 1);
     CHECK(f.store.key_count() == 300);
+}
+
+TEST_CASE(
+    "every part of a beat split in up to 255 is recognised when it comes again, and a "
+    "repeated part is no sign of life",
+    "[monitor]") {
+    Fixture f;
+    Heartbeat hb = big_beat();
+    const auto part = [&](std::uint8_t p) {
+        const std::vector<Metric> m{{"part." + std::to_string(p), double(p)}};
+        return encode_datagram(hb, m, p, 255);
+    };
+    for (const std::uint8_t p : {0, 63, 64, 100, 200, 254})
+        f.mon.on_datagram(part(p), f.from, 0);
+    const HostRecord* h = f.mon.registry().find("big");
+    REQUIRE(h != nullptr);
+    CHECK(h->beats == 1);
+    CHECK(h->duplicates == 0);
+    CHECK(f.mon.stats().accepted == 6);
+
+    for (const std::uint8_t p : {63, 64, 100, 200, 254})
+        f.mon.on_datagram(part(p), f.from, 100);
+    CHECK(h->duplicates == 5);
+    CHECK(f.mon.stats().accepted == 6);
+    CHECK(h->last_seen_ms == 0);
+
+    // Silent after 3 intervals; a captured part sent again does not bring it back.
+    f.mon.expire(3000);
+    REQUIRE(h->liveness.state == HostState::silent);
+    f.mon.on_datagram(part(200), f.from, 4000);
+    CHECK(h->liveness.state == HostState::silent);
+    CHECK(h->duplicates == 6);
+    CHECK(f.rec.events.back().starts_with("silent big"));
 }
 
 TEST_CASE("an invalid datagram changes nothing but the counters", "[monitor]") {
