@@ -94,6 +94,9 @@ RequestError check_key(std::string_view key) noexcept {
 }
 
 Request parse_request(std::string_view line) noexcept {
+    // What a person types at telnet or nc often ends in a space before the newline.
+    while (!line.empty() && line.back() == ' ')
+        line.remove_suffix(1);
     std::array<std::string_view, 4> f;
     const std::size_t n = split_fields(line, f);
     Request req;

@@ -63,7 +63,10 @@ inline bool valid_key(std::string_view key) noexcept {
     return check_key(key) == RequestError::none;
 }
 
-// Parses one request line (without its '\n'). Anything but the three well-formed requests, with
+// Parses one request line (without its '\n', and without the '\r' of "\r\n", which the line
+// framer drops). Spaces at the end of the line are ignored ("get k " is "get k"), since that is
+// what people type at a terminal; anywhere else a field is separated by exactly one space.
+// Anything but the three well-formed requests, with
 // a valid key, a finite value and an integer timestamp within [kMinTimestamp, kMaxTimestamp], is
 // Kind::malformed with the first reason found (the command and fields, then the key, the value,
 // the timestamp). Pure and allocation-free.

@@ -191,7 +191,7 @@ TEST_CASE("malformed requests get the error reply and the connection stays usabl
                          "get a b\n",
                          "GET k\n",
                          "put  k 1 2\n",
-                         "put k 1 2 \n",
+                         "put k 1 2 \t\n",
                          "put * 1 2\n",
                          "put k\t1 2\n"};
     for (const char* req : bad) {
@@ -201,6 +201,9 @@ TEST_CASE("malformed requests get the error reply and the connection stays usabl
     }
     c.send("put k 1 2\nget k\n");
     CHECK(c.read_replies(2) == "ok\n\nok\nk 1.0 2\n\n");
+    // As typed at telnet: "\r\n", and a space before it.
+    c.send("put k 3 4 \r\nget k \r\n");
+    CHECK(c.read_replies(2) == "ok\n\nok\nk 1.0 2\nk 3.0 4\n\n");
 }
 
 TEST_CASE("pipelined requests in one packet are answered in order", "[server][protocol]") {

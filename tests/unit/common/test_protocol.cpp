@@ -98,9 +98,9 @@ TEST_CASE("every malformed request is reported as malformed", "[protocol]") {
         "", " ", "  ", "\t",
         // Missing and extra fields.
         "put", "put ", "put k", "put k 1", "put k 1 ", "put k 1 2 3", "put k 1 2 extra", "get",
-        "get ", "get a b", "get * *", "get k ",
+        "get ", "get a b", "get * *", "get k  x",
         // Separators other than exactly one space.
-        "put  k 1 2", "put k  1 2", "put k 1  2", " put k 1 2", "put k 1 2 ", "put\tk 1 2",
+        "put  k 1 2", "put k  1 2", "put k 1  2", " put k 1 2", "put k 1 2 \t", "put\tk 1 2",
         "put k\t1 2", "put k 1\t2", "get  k", " get k", "get\tk", "get k\t", "putk 1 2", "getk",
         "get*", "put k 1 2\v",
         // Unknown commands and other spellings.
@@ -125,6 +125,22 @@ TEST_CASE("every malformed request is reported as malformed", "[protocol]") {
         INFO("'" << line << "'");
         CHECK(parse_request(line).kind == Kind::malformed);
     }
+}
+
+TEST_CASE("spaces typed at the end of a request line are ignored", "[protocol]") {
+    const Request get = parse_request("get test_key ");
+    CHECK(get.kind == Kind::get);
+    CHECK(get.key == "test_key");
+    CHECK(parse_request("get *   ").kind == Kind::get_all);
+    const Request put = parse_request("put palm.cpu 2.0 1150864247  ");
+    REQUIRE(put.kind == Kind::put);
+    CHECK(put.key == "palm.cpu");
+    CHECK(put.value == 2.0);
+    CHECK(put.timestamp == 1150864247);
+    // Framed from telnet's "\r\n" with a space before it.
+    const Frame f = next_line("get test_key \r\n");
+    REQUIRE(f.kind == Frame::Kind::line);
+    CHECK(parse_request(f.line).kind == Kind::get);
 }
 
 TEST_CASE("a request with CRLF is well-formed once framed", "[protocol]") {
@@ -235,7 +251,7 @@ TEST_CASE("every malformed request is counted under the first reason that applie
         {"put  k 1 2", E::bad_syntax},
         {"get a b", E::bad_syntax},
         {"get", E::bad_syntax},
-        {"get ", E::empty_key},
+        {"get ", E::bad_syntax},  // The key is missing, since trailing spaces are ignored.
         {"put  1 2", E::empty_key},
         {"get " + std::string(512, 'k'), E::long_key},
         {"put " + std::string(600, 'k') + " nan x", E::long_key},
@@ -253,7 +269,7 @@ TEST_CASE("every malformed request is counted under the first reason that applie
         {"put k nan x", E::non_finite_value},
         {"put k 1 1.5", E::bad_timestamp},
         {"put k 1 9223372036854775808", E::bad_timestamp},
-        {"put k 1 ", E::bad_timestamp},
+        {"put k 1 ", E::bad_syntax},
         {"put k 1 999999999999", E::timestamp_range},
     };
     for (const auto& [line, reason] : cases) {

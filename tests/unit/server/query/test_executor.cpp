@@ -44,7 +44,7 @@ TEST_CASE("malformed requests are counted by reason, all with the same reply", "
     Store s;
     Executor ex(s);
     for (const char* line : {"hello", "put k nan 1", "put k inf 1", "put k 1 1e3",
-                             "put k 1 999999999999", "get \xff", "get "}) {
+                             "put k 1 999999999999", "get \xff", "put  1 2"}) {
         INFO(line);
         CHECK(run(ex, line) == "error\nwrong command\n\n");
     }
