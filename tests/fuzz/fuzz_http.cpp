@@ -1,5 +1,5 @@
-// Fuzz driver for the HTTP request parser (beat_server/core/http_request_parser.hpp) as the HTTP
-// port feeds it: the bytes a client sends, handed on read by read, each read parsed until the
+// Fuzz driver for the HTTP request parser (beat_server/core/http/http_request_parser.hpp) as the
+// HTTP port feeds it: the bytes a client sends, handed on read by read, each read parsed until the
 // parser needs more.
 //
 // The input is the byte stream. It is parsed whole, in chunks of sizes derived from its hash, and

@@ -1,6 +1,6 @@
 // Fuzz driver for the put/get protocol as a TCP connection sees it: the line framer
 // (common/line_framer.hpp), the request parser (common/protocol.hpp) and the executor
-// (beat_server/core/executor.hpp) over a store with small retention limits.
+// (beat_server/core/query/executor.hpp) over a store with small retention limits.
 //
 // The input is the byte stream a client sends. It is fed in chunks of sizes derived from its
 // hash, the way the TCP glue pumps reads: complete lines are executed, "need more" waits for the
