@@ -48,6 +48,8 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     }
     udp_ = std::make_unique<UdpListener>(loop, config.udp, config.udp_rcvbuf_bytes, monitor_,
                                          [this] { arm_detector(); });
+    // The beats are read from the next turn of the loop on: the restored hosts' grace starts now.
+    if (storage_) storage_->restore_hosts();
     const TcpLimits limits{config.max_connections, config.max_connections_per_address,
                            config.tcp_idle_timeout_ms};
     tcp_ = std::make_unique<TcpServer>(loop, config.tcp, limits, executor_,

@@ -1,5 +1,7 @@
 #include "beat_server/io/storage/storage.hpp"
 
+#include <chrono>
+
 #include "common/log.hpp"
 #include "common/uv/handle.hpp"
 
@@ -13,15 +15,19 @@ Storage::Storage(uv_loop_t* loop, const ServerConfig& config, Store& store, Moni
       sync_(config.durability == Durability::sync),
       on_commit_(std::move(on_commit)) {
     auto db = std::make_unique<Database>(config.data_dir, sync_);
-    const std::int64_t unix_ms = unix_now_ms();
+    const auto started = std::chrono::steady_clock::now();
     const std::int64_t retention = config.limits.retention_s;
-    const std::int64_t min_ts = retention > 0 ? unix_ms / 1000 - retention : INT64_MIN;
+    const std::int64_t min_ts = retention > 0 ? unix_now_ms() / 1000 - retention : INT64_MIN;
     const std::size_t points = db->load_points(store, min_ts);
-    const auto hosts = db->load_hosts();
-    for (const HostSnapshot& h : hosts)
-        monitor.restore(h, now_ms(), unix_ms);
-    log_info("storage: loaded {} points under {} keys and {} hosts from {} durability={}", points,
-             store.key_count(), hosts.size(), db->path(), sync_ ? "sync" : "batch");
+    loaded_hosts_ = db->load_hosts();
+    const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count();
+    log_info("storage: loaded {} points under {} keys and {} hosts from {} in {} ms durability={}",
+             points, store.key_count(), loaded_hosts_.size(), db->path(), took_ms,
+             sync_ ? "sync" : "batch");
+    // The loop's clock stood still while loading: the timers below count from now.
+    uv_update_time(loop);
     last_host_snapshot_ms_ = now_ms();
     gathering_since_ms_ = now_ms();
     monitor.track_forgotten(true);
@@ -39,6 +45,17 @@ Storage::Storage(uv_loop_t* loop, const ServerConfig& config, Store& store, Moni
         uv_unref(check_.base());
     }
     store.set_journal(&batch_.journal);
+}
+
+void Storage::restore_hosts() {
+    // Loading may have taken longer than a timeout: the grace counts from the loop's time now,
+    // not from when the loop last looked at the clock.
+    uv_update_time(loop_);
+    const std::int64_t unix_ms = unix_now_ms();
+    for (const HostSnapshot& h : loaded_hosts_)
+        monitor_.restore(h, now_ms(), unix_ms);
+    loaded_hosts_.clear();
+    loaded_hosts_.shrink_to_fit();
 }
 
 Storage::~Storage() {

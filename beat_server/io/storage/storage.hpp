@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "beat_server/core/config/server_config.hpp"
 #include "beat_server/core/ingest/monitor.hpp"
@@ -28,8 +29,8 @@ class Storage {
     // dropped, counted and logged, so memory stays bounded.
     static constexpr std::size_t kMaxWaitingPoints = 4'000'000;
 
-    // Opens config.data_dir/beat.db, loads the points newer than the retention into `store` and
-    // the hosts into `monitor` (restored with one timeout of grace), then starts journalling.
+    // Opens config.data_dir/beat.db, loads the points the retention keeps into `store` and reads
+    // the hosts kept (restore_hosts() hands them to `monitor`), then starts journalling.
     // `on_commit(generation)` runs on the loop after each commit. Throws StorageError (a clear
     // message naming the file) when the database cannot be used, UvError on libuv failures; the
     // handles and the writer opened by then are closed.
@@ -38,6 +39,12 @@ class Storage {
     Storage(const Storage&) = delete;
     Storage& operator=(const Storage&) = delete;
     ~Storage();  // close() if not done yet.
+
+    // Restores the hosts read at construction into the monitor, each up with one full timeout of
+    // grace counted from the loop's time at this call, so however long the load took no restored
+    // host is reported silent before it has had a timeout to beat again. Call it once, right
+    // before the beats start to be read (after the UDP port is bound, before the loop runs).
+    void restore_hosts();
 
     // The generation a put journalled now must wait for before it is acknowledged: always in
     // sync mode; in batch mode only while the writer is behind (changes older than
@@ -72,7 +79,8 @@ class Storage {
     Monitor& monitor_;
     bool sync_;
     std::function<void(std::uint64_t)> on_commit_;
-    StorageBatch batch_;  // The store journals into batch_.journal.
+    std::vector<HostSnapshot> loaded_hosts_;  // Read at start, until restore_hosts().
+    StorageBatch batch_;                      // The store journals into batch_.journal.
     std::unique_ptr<StorageWriter> writer_;
     UvHandle<uv_timer_t> flush_timer_;
     UvHandle<uv_check_t> check_;  // Sync mode: submits at the end of every loop iteration.
