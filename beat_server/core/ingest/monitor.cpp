@@ -1,6 +1,7 @@
 #include "beat_server/core/ingest/monitor.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <utility>
 #include <variant>
@@ -107,11 +108,10 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     ++stats_.accepted;
 
     if (new_beat) ++host.beats;
-    if (seen.lost >= 0) {
-        host.lost += static_cast<std::uint64_t>(seen.lost);
-    } else if (host.lost > 0) {
-        --host.lost;  // A late beat was counted lost when the gap appeared.
-    }
+    // Loss stops at its largest value rather than wrap round (only a broken or forged sequence
+    // gets that far).
+    host.lost += std::min(seen.lost, std::numeric_limits<std::uint64_t>::max() - host.lost);
+    if (seen.recovered) --host.lost;  // It was counted lost when its gap appeared.
     const std::int64_t previous_seen_ms = host.last_seen_ms;
     host.address = from;
     host.interval_ms = hb.interval_ms;
@@ -125,8 +125,7 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
                                 ? Arrival::late
                                 : Arrival::fresh;
     const HostState before =
-        liveness_.beat(host.liveness, hb.interval_ms, now_ms, arrival,
-                       seen.lost > 0 ? static_cast<std::uint64_t>(seen.lost) : 0);
+        liveness_.beat(host.liveness, hb.interval_ms, now_ms, arrival, seen.lost);
     store_metrics(host, hb, newest);
 
     const bool restarted = seen.verdict == SequenceWindow::Verdict::restart;
@@ -135,8 +134,7 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
             HostNew{event_host(host), now_ms, host.interval_ms, host.sequence.incarnation()});
     } else if (before == HostState::silent && !host.liveness.flapping()) {
         // (A flapping host's returns are not reported one by one.)
-        events_.on_event(HostBack{event_host(host), now_ms, now_ms - previous_seen_ms,
-                                  seen.lost > 0 ? static_cast<std::uint64_t>(seen.lost) : 0,
+        events_.on_event(HostBack{event_host(host), now_ms, now_ms - previous_seen_ms, seen.lost,
                                   restarted, read_detector(host.liveness, now_ms)});
     } else if (restarted) {
         events_.on_event(

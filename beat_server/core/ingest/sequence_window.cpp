@@ -5,6 +5,7 @@ namespace beat {
 void SequenceWindow::restore(std::uint64_t incarnation, std::uint64_t highest) noexcept {
     started_ = true;
     incarnation_ = incarnation;
+    first_ = highest;
     highest_ = highest;
     mask_ = ~std::uint64_t{0};
 }
@@ -15,22 +16,23 @@ SequenceWindow::Result SequenceWindow::observe(std::uint64_t incarnation,
         const Verdict v = started_ ? Verdict::restart : Verdict::first;
         started_ = true;
         incarnation_ = incarnation;
+        first_ = sequence;
         highest_ = sequence;
         mask_ = 1;
-        return {v, 0};
+        return {v};
     }
     if (sequence > highest_) {
         const std::uint64_t step = sequence - highest_;
         mask_ = step >= kWindow ? 0 : mask_ << step;
         mask_ |= 1;
         highest_ = sequence;
-        return {Verdict::next, static_cast<std::int64_t>(step - 1)};
+        return {Verdict::next, step - 1};
     }
     const std::uint64_t age = highest_ - sequence;
-    if (age >= kWindow) return {Verdict::stale, 0};
-    if ((mask_ >> age) & 1U) return {Verdict::duplicate, 0};
+    if (age >= kWindow) return {Verdict::stale};
+    if ((mask_ >> age) & 1U) return {Verdict::duplicate};
     mask_ |= std::uint64_t{1} << age;
-    return {Verdict::late, -1};
+    return {Verdict::late, 0, sequence > first_};
 }
 
 }  // namespace beat

@@ -16,13 +16,16 @@ class SequenceWindow {
         first,      // The first beat ever seen.
         restart,    // A new incarnation: the agent restarted.
         next,       // Newer than any seen so far (`lost` beats were skipped).
-        late,       // Older than the newest, not seen before: a reordered beat (`lost` is -1).
+        late,       // Older than the newest, not seen before: a reordered beat.
         duplicate,  // Seen before.
         stale,      // Older than the window: cannot be told from a duplicate.
     };
     struct Result {
         Verdict verdict;
-        std::int64_t lost;  // Change to the host's lost-beat count.
+        std::uint64_t lost = 0;  // next: the beats skipped, to count as lost (any gap in full).
+        // late: newer than the first beat heard of its incarnation, so it was counted lost when its
+        // gap appeared and is to be taken back (an older one never was).
+        bool recovered = false;
     };
 
     // Classifies (incarnation, sequence) and records it unless it is a duplicate or stale.
@@ -38,6 +41,7 @@ class SequenceWindow {
   private:
     bool started_ = false;
     std::uint64_t incarnation_ = 0;
+    std::uint64_t first_ = 0;  // Loss counts from here: the first beat heard of the incarnation.
     std::uint64_t highest_ = 0;
     std::uint64_t mask_ = 0;  // Bit i set: highest_ - i was seen.
 };

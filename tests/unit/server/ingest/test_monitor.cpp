@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include <limits>
 #include <string>
 #include <variant>
 #include <vector>
@@ -168,6 +169,49 @@ TEST_CASE("reordering does not count as loss and duplicates change nothing", "[m
     CHECK(f.store.find("web1.cpu")->points().size() == 3);
     CHECK(f.mon.stats().late == 1);
     CHECK(f.mon.stats().duplicates == 1);
+}
+
+TEST_CASE("a late beat older than the first one heard takes back no loss of another gap",
+          "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 10), f.from, 0);
+    f.mon.on_datagram(datagram("web1", 12), f.from, 1000);  // 11 is lost.
+    f.mon.on_datagram(datagram("web1", 5), f.from, 1100);   // Sent before 10, arriving late.
+    const HostRecord* h = f.mon.registry().find("web1");
+    CHECK(h->beats == 3);
+    CHECK(h->lost == 1);
+    CHECK(f.mon.stats().late == 1);
+    // 11 arriving at last takes its own loss back.
+    f.mon.on_datagram(datagram("web1", 11), f.from, 1200);
+    CHECK(h->lost == 0);
+}
+
+TEST_CASE("a sequence that jumps by 2^63 or more counts its gap as lost, not as a late beat",
+          "[monitor]") {
+    Fixture f;
+    const std::uint64_t half = std::uint64_t{1} << 63;
+    f.mon.on_datagram(datagram("web1", 1), f.from, 0);
+    f.mon.on_datagram(datagram("web1", 5), f.from, 1000);  // 3 lost.
+    f.mon.on_datagram(datagram("web1", 5 + half + 1), f.from, 2000);
+    const HostRecord* h = f.mon.registry().find("web1");
+    CHECK(h->beats == 3);
+    CHECK(h->lost == 3 + half);
+    CHECK(h->sequence.highest() == 5 + half + 1);
+    CHECK(f.mon.stats().late == 0);
+}
+
+TEST_CASE("lost stops at its largest value instead of wrapping round to a small one", "[monitor]") {
+    Fixture f;
+    // Three runs that each skip 2^63 - 1 beats at once, as only a broken or forged sequence can.
+    const std::uint64_t half = std::uint64_t{1} << 63;
+    for (std::uint64_t run = 1; run <= 3; ++run) {
+        const std::int64_t at = static_cast<std::int64_t>(run) * 10'000;
+        f.mon.on_datagram(datagram("web1", 0, {}, run, 1'000'000 + at), f.from, at);
+        f.mon.on_datagram(datagram("web1", half, {}, run, 1'001'000 + at), f.from, at + 1000);
+    }
+    const HostRecord* h = f.mon.registry().find("web1");
+    CHECK(h->restarts == 2);
+    CHECK(h->lost == std::numeric_limits<std::uint64_t>::max());
 }
 
 TEST_CASE("the parts of a split beat count as one beat and all their metrics are kept",

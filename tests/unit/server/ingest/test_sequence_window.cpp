@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <limits>
+
 #include "beat_server/core/ingest/sequence_window.hpp"
 
 using namespace beat;
@@ -29,8 +32,26 @@ TEST_CASE("a reordered beat takes its loss back once", "[sequence]") {
     CHECK(w.observe(1, 3).lost == 1);
     const auto late = w.observe(1, 2);
     CHECK(late.verdict == V::late);
-    CHECK(late.lost == -1);
+    CHECK(late.recovered);
     CHECK(w.observe(1, 2).verdict == V::duplicate);
+}
+
+TEST_CASE("a late beat older than the first one heard was never counted lost", "[sequence]") {
+    SequenceWindow w;
+    w.observe(1, 10);
+    CHECK(w.observe(1, 12).lost == 1);
+    const auto older = w.observe(1, 5);
+    CHECK(older.verdict == V::late);
+    CHECK_FALSE(older.recovered);
+    CHECK(w.observe(1, 11).recovered);
+}
+
+TEST_CASE("a gap of 2^63 beats or more counts in full", "[sequence]") {
+    SequenceWindow w;
+    w.observe(1, 0);
+    const auto r = w.observe(1, std::numeric_limits<std::uint64_t>::max());
+    CHECK(r.verdict == V::next);
+    CHECK(r.lost == std::numeric_limits<std::uint64_t>::max() - 1);
 }
 
 TEST_CASE("an exact duplicate is recognised", "[sequence]") {
