@@ -13,7 +13,7 @@ build=${BEAT_FUZZ_BUILD_DIR:-build-fuzz}
 
 # The longest input each target is given: a datagram's limit with room to go over it, HTTP's
 # target and header limits with room to go over them, else a few KiB, enough for any /proc file
-# or config of the corpus.
+# or config of the corpus (fuzz_ingest reads at most 256 ops, a few bytes each).
 declare -A max_len=(
   [fuzz_datagram]=1500
   [fuzz_datagram_auth]=1500
@@ -23,9 +23,10 @@ declare -A max_len=(
   [fuzz_server_config]=4096
   [fuzz_http]=20000
   [fuzz_process_stat]=4096
+  [fuzz_ingest]=2048
 )
 targets=(fuzz_datagram fuzz_datagram_auth fuzz_protocol fuzz_proc fuzz_config fuzz_server_config
-  fuzz_http fuzz_process_stat)
+  fuzz_http fuzz_process_stat fuzz_ingest)
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBEAT_FUZZ=ON -DBEAT_WERROR=ON -DBEAT_TESTS=OFF -DBEAT_BENCH=OFF >/dev/null
