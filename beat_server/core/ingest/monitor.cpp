@@ -111,7 +111,7 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     // Loss stops at its largest value rather than wrap round (only a broken or forged sequence
     // gets that far).
     host.lost += std::min(seen.lost, std::numeric_limits<std::uint64_t>::max() - host.lost);
-    if (seen.recovered) --host.lost;  // It was counted lost when its gap appeared.
+    if (seen.recovered && host.lost > 0) --host.lost;  // Counted lost when its gap appeared.
     const std::int64_t previous_seen_ms = host.last_seen_ms;
     host.address = from;
     host.interval_ms = hb.interval_ms;
