@@ -32,7 +32,8 @@ class Series {
     bool put(std::int64_t timestamp, double value);
     const std::vector<Point>& points() const noexcept { return points_; }
 
-    // The key's number, stable for the key's life in the store and on disk.
+    // The key's number, stable for the key's life in the store and on disk. Numbers increase along
+    // the first-insertion order (Store::entries) and are never handed out twice.
     std::uint64_t id() const noexcept { return id_; }
     // Holders of a Series reference (a host's metric slot) pin it: the retention empties a pinned
     // series but never removes it.
@@ -90,6 +91,8 @@ class Store {
     bool put(Series& s, std::int64_t timestamp, double value);
 
     // Recreates a key read back from disk with its old number, without journalling it (loading).
+    // Keys are restored in increasing order of their numbers, before any other key is created, so
+    // that numbers keep increasing along entries().
     Series& restore(std::uint64_t id, std::string_view key);
     // Numbers from `next` on are free (none below is ever handed out again).
     void reserve_ids(std::uint64_t next) noexcept { next_id_ = std::max(next_id_, next); }
@@ -106,7 +109,8 @@ class Store {
     // one O(keys) compaction of the insertion order when a key was removed.
     SweepResult sweep(std::int64_t now_s, std::size_t max_keys_visited);
 
-    // Every key with its series, in first-insertion order.
+    // Every key with its series, in first-insertion order, which is the order of their numbers: a
+    // key can be found here by its number with a binary search.
     const std::vector<const Entry*>& entries() const noexcept { return order_; }
     std::size_t key_count() const noexcept { return order_.size(); }
     std::size_t point_count() const noexcept { return points_; }
