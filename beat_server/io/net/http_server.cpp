@@ -29,37 +29,22 @@ StreamServer::Connection* HttpServer::make_connection() noexcept {
     return new (std::nothrow) HttpConnection(limits_.max_header_bytes);
 }
 
-void HttpServer::pump(Connection& base, std::string_view fresh) {
+StreamServer::Handled HttpServer::handle(Connection& base, std::string_view data,
+                                         std::string& out) {
     auto& c = static_cast<HttpConnection&>(base);
-    const std::string_view data = begin_pass(c, fresh);
-    out_.clear();
-    std::size_t pos = 0;
-    bool handled = false;
-    bool paused_now = false;
-    while (!c.close_when_flushed) {
-        if (full(c, out_.size())) {
-            paused_now = true;
-            break;
-        }
-        HttpParseStep step = c.parser.next(data.substr(pos));
-        pos += step.consumed;
-        if (step.kind == HttpParseStep::Kind::need_more) break;
-        if (step.kind == HttpParseStep::Kind::request) {
-            answer(step.request);
-            handled = true;
-            if (!step.request.keep_alive) c.close_when_flushed = true;
-            continue;
-        }
-        if (step.kind == HttpParseStep::Kind::error) answer_error(c, step.status);
-        c.close_when_flushed = true;
+    const HttpParseStep step = c.parser.next(data);
+    if (step.kind == HttpParseStep::Kind::need_more) return {step.consumed, false};
+    if (step.kind == HttpParseStep::Kind::request) {
+        answer(step.request, out);
+        if (!step.request.keep_alive) c.close_when_flushed = true;
+        return {step.consumed, true};
     }
-    if (handled) touch(c);
-    end_pass(c, data, pos, paused_now);
-    if (!out_.empty()) send(c, out_);
-    maybe_finish(c);
+    if (step.kind == HttpParseStep::Kind::error) answer_error(c, step.status, out);
+    c.close_when_flushed = true;
+    return {step.consumed, false};
 }
 
-void HttpServer::answer(const HttpRequest& request) {
+void HttpServer::answer(const HttpRequest& request, std::string& out) {
     HttpResponse response;
     try {
         response = handler_(request);
@@ -71,15 +56,15 @@ void HttpServer::answer(const HttpRequest& request) {
         log_error("http handler failed method={} target={}", request.method, request.target);
         response = text_response(500);
     }
-    out_ += serialize(response, request.keep_alive, request.method == "HEAD");
+    out += serialize(response, request.keep_alive, request.method == "HEAD");
     ++stats_.requests;
     const int status_class = response.status / 100;
     if (status_class >= 1 && status_class <= 5) ++stats_.responses_by_class[status_class];
 }
 
-void HttpServer::answer_error(Connection& c, int status) {
+void HttpServer::answer_error(Connection& c, int status, std::string& out) {
     log_debug("http request refused peer={} status={}", c.peer, status);
-    out_ += serialize(text_response(status), false, false);
+    out += serialize(text_response(status), false, false);
     ++stats_.requests;
     ++stats_.responses_by_class[status / 100];
 }

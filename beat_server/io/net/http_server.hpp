@@ -41,12 +41,11 @@ class HttpServer : public StreamServer {
     struct HttpConnection;
 
     Connection* make_connection() noexcept override;
-    // Answers the complete requests of `fresh` (bytes just read) and of bytes held back, as many
-    // as the reply queue allows.
-    void pump(Connection& c, std::string_view fresh) override;
-    // Appends the response to `request` to out_ and counts it.
-    void answer(const HttpRequest& request);
-    void answer_error(Connection& c, int status);
+    // Answers the first request of `data`, or an error that ends the connection.
+    Handled handle(Connection& c, std::string_view data, std::string& out) override;
+    // Appends the response to `request` to `out` and counts it.
+    void answer(const HttpRequest& request, std::string& out);
+    void answer_error(Connection& c, int status, std::string& out);
 
     HttpLimits limits_;
     HttpHandler handler_;

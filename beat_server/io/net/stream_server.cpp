@@ -1,5 +1,6 @@
 #include "beat_server/io/net/stream_server.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <vector>
 
@@ -14,6 +15,18 @@ namespace beat {
 namespace {
 
 constexpr std::size_t kReadBuffer = 64 * 1024;
+// libuv takes a buffer's length as an unsigned int: longer bytes go in pieces of this size.
+constexpr std::size_t kMaxBuffer = std::size_t{1} << 30;
+
+// `bytes` from `offset` on, as buffers that each fit libuv's unsigned int length.
+std::vector<uv_buf_t> buffers(std::string& bytes, std::size_t offset) {
+    std::vector<uv_buf_t> out;
+    for (std::size_t pos = offset; pos < bytes.size(); pos += kMaxBuffer) {
+        const std::size_t n = std::min(kMaxBuffer, bytes.size() - pos);
+        out.push_back(uv_buf_init(bytes.data() + pos, static_cast<unsigned>(n)));
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -68,6 +81,14 @@ bool StreamServer::waits_for_server(const Connection&) const noexcept {
 }
 
 void StreamServer::forget(Connection&) noexcept {}
+
+bool StreamServer::continue_reply(Connection&, std::string&) {
+    return true;
+}
+
+void StreamServer::reply(Connection& c, std::string& out) {
+    send(c, out);
+}
 
 void StreamServer::on_connection(uv_stream_t* listener, int status) noexcept {
     auto* self = static_cast<StreamServer*>(listener->data);
@@ -208,6 +229,36 @@ void StreamServer::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
     }
 }
 
+void StreamServer::pump(Connection& c, std::string_view fresh) {
+    const std::string_view data = begin_pass(c, fresh);
+    out_.clear();
+    std::size_t pos = 0;
+    bool handled = false;
+    bool paused_now = false;
+    for (;;) {
+        if (full(c, out_.size())) {
+            paused_now = true;
+            break;
+        }
+        // A reply in progress comes before the next request, and is finished even once the
+        // connection answers no more (a shutdown).
+        if (c.streaming) {
+            c.streaming = !continue_reply(c, out_);
+            continue;
+        }
+        if (c.close_when_flushed) break;
+        const Handled step = handle(c, data.substr(pos), out_);
+        pos += step.consumed;
+        if (!step.request) break;
+        handled = true;
+    }
+    if (handled) touch(c);
+    end_pass(c, data, pos, paused_now);
+    if (!out_.empty()) reply(c, out_);
+    if (out_.capacity() > 2 * kHighWater) std::string().swap(out_);
+    maybe_finish(c);
+}
+
 std::string_view StreamServer::begin_pass(Connection& c, std::string_view fresh) {
     // Work straight from the read buffer when nothing is held back, else from the held bytes.
     if (c.in.empty()) return fresh;
@@ -243,8 +294,11 @@ std::size_t StreamServer::queued(const Connection& c) noexcept {
 void StreamServer::send(Connection& c, std::string& out) {
     auto* stream = reinterpret_cast<uv_stream_t*>(&c.handle);
     std::size_t off = 0;
-    if (queued(c) == 0) {
-        uv_buf_t b = uv_buf_init(out.data(), static_cast<unsigned>(out.size()));
+    // A paused connection waits for a write callback to resume, so its bytes take the queue
+    // even when the socket would take them all now.
+    if (queued(c) == 0 && !c.paused) {
+        uv_buf_t b =
+            uv_buf_init(out.data(), static_cast<unsigned>(std::min(out.size(), kMaxBuffer)));
         const int n = uv_try_write(stream, &b, 1);
         if (n > 0) off = static_cast<std::size_t>(n);
         if (n < 0 && n != UV_EAGAIN) {
@@ -255,13 +309,17 @@ void StreamServer::send(Connection& c, std::string& out) {
     if (off == out.size()) return;
     auto* w = new WriteReq;
     w->conn = &c;
-    w->data.assign(out, off);
+    w->data = std::move(out);  // The request owns the bytes until they are written: no copy.
+    out.clear();
     w->req.data = w;
-    uv_buf_t b = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-    if (uv_write(&w->req, stream, &b, 1, &on_write) != 0) {
+    const std::vector<uv_buf_t> bufs = buffers(w->data, off);
+    if (uv_write(&w->req, stream, bufs.data(), static_cast<unsigned>(bufs.size()), &on_write) !=
+        0) {
         delete w;
         close(c);
+        return;
     }
+    peak_queued_ = std::max(peak_queued_, uv_stream_get_write_queue_size(stream));
 }
 
 void StreamServer::on_write(uv_write_t* req, int status) noexcept {
@@ -296,7 +354,7 @@ void StreamServer::resume_if_drained(Connection& c) {
 }
 
 void StreamServer::maybe_finish(Connection& c) noexcept {
-    const bool done = c.close_when_flushed || (c.eof && !c.paused);
+    const bool done = (c.close_when_flushed && !c.streaming) || (c.eof && !c.paused);
     if (!c.closing && done && queued(c) == 0) close(c);
 }
 

@@ -1,7 +1,9 @@
 // What the TCP side-port and the HTTP port share: a listener that turns away connections beyond a
 // limit, connections kept in order of last activity under one idle timer, reads into one buffer,
-// and replies written in order with a high/low-water pause. A derived class speaks the protocol:
-// it handles a connection's bytes in pump() and writes its replies with send().
+// and the loop that handles a connection's requests in order with a high/low-water pause, writing
+// a large reply in slices as the client takes it. A derived class speaks the protocol: it handles
+// one request in handle(), continues a reply written in slices in continue_reply(), and may hold
+// replies back in reply().
 #pragma once
 
 #include <sys/socket.h>
@@ -27,6 +29,9 @@ class StreamServer {
     // read its replies cannot grow the server's memory beyond one pass of replies past the mark.
     static constexpr std::size_t kHighWater = 1 << 20;
     static constexpr std::size_t kLowWater = 256 << 10;
+    // About the bytes a large reply is written in at a time (see continue_reply()), so that a pass
+    // stops near kHighWater and never holds a whole reply of any size.
+    static constexpr std::size_t kSlice = 64 << 10;
 
     StreamServer(const StreamServer&) = delete;
     StreamServer& operator=(const StreamServer&) = delete;
@@ -40,6 +45,10 @@ class StreamServer {
     std::uint64_t refused() const noexcept { return refused_; }
     // Connections closed because they stayed idle for the idle timeout.
     std::uint64_t closed_idle() const noexcept { return closed_idle_; }
+    // The most reply bytes one connection had waiting in the write queue at once since start: the
+    // memory a client that does not read can make the server hold. At most kHighWater plus one
+    // slice, or plus one reply that is not written in slices (an HTTP page).
+    std::size_t peak_queued() const noexcept { return peak_queued_; }
 
     // Stops accepting, stops reading, lets queued replies drain and closes each connection once
     // its replies are written. Calls `on_idle` when the last connection has closed; the server
@@ -63,6 +72,9 @@ class StreamServer {
         std::string in;    // Bytes read but not yet handled: held back while replies are queued.
         std::string peer;  // "ip:port", for logs; empty when unknown.
         std::size_t held_bytes = 0;  // Reply bytes the protocol holds back before sending them.
+        // A reply is being written in slices: continue_reply() writes the rest of it before the
+        // next request is handled, also once the connection answers no more.
+        bool streaming = false;
         bool reading = false;
         bool paused = false;              // Requests held back because replies are queued.
         bool eof = false;                 // The client sent all it will send.
@@ -83,29 +95,32 @@ class StreamServer {
     virtual Connection* make_connection() noexcept = 0;
     // Whether to keep `c`, just accepted from `peer` (null when the peer is unknown).
     virtual bool admit(Connection& c, const sockaddr* peer) noexcept;
-    // Handles as many complete requests as the reply queue allows: `fresh` are bytes just read
-    // (empty when the queue drained). May throw; the connection is then closed.
-    virtual void pump(Connection& c, std::string_view fresh) = 0;
+    // What handle() did with the bytes at the front of a pass.
+    struct Handled {
+        std::size_t consumed = 0;  // Bytes taken: a request, or the part of one a parser keeps.
+        bool request = false;      // A request was answered (or its reply begun): go on.
+    };
+    // Handles the first request in `data`: appends its reply to `out`, or the first slice of it
+    // with c.streaming set. Without a request the pass ends: more bytes are needed, or the
+    // connection answers no more (c.close_when_flushed). May throw; the connection is then closed.
+    virtual Handled handle(Connection& c, std::string_view data, std::string& out) = 0;
+    // Appends the next slice of the reply in progress on `c` (c.streaming) to `out`; returns true
+    // once the reply is complete. The default has no reply in progress. May throw.
+    virtual bool continue_reply(Connection& c, std::string& out);
+    // Writes the replies of one pass, `out` (which it may consume); the default send()s them.
+    virtual void reply(Connection& c, std::string& out);
     // Whether `c` is waiting for the server rather than the client: it is then not idle.
     virtual bool waits_for_server(const Connection& c) const noexcept;
     // Called once as `c` closes, before it leaves connections_.
     virtual void forget(Connection& c) noexcept;
 
-    // The bytes a pass of pump() works on: `fresh` alone when nothing was kept from an earlier
-    // pass, else the kept bytes with `fresh` appended. Valid until end_pass().
-    static std::string_view begin_pass(Connection& c, std::string_view fresh);
-    // True when the replies queued and `pending` more bytes reach kHighWater: `c` is then paused,
-    // its further requests held back until the queue drains.
-    static bool full(Connection& c, std::size_t pending) noexcept;
-    // Ends a pass that handled `data` up to `pos`: keeps the rest for a later pass (nothing once
-    // `c` answers no more) and stops reading when the pass paused `c` or it answers no more.
-    void end_pass(Connection& c, std::string_view data, std::size_t pos, bool paused_now);
     // Reply bytes not yet taken by the client: queued in libuv and held by the protocol.
     static std::size_t queued(const Connection& c) noexcept;
     // Marks `c` active now: it moves to the back of connections_.
     void touch(Connection& c) noexcept;
     // Writes `out` (which it may consume) after the replies already queued; closes `c` when the
-    // write fails.
+    // write fails. A paused connection's bytes always go through the write queue, whose callback
+    // resumes it.
     void send(Connection& c, std::string& out);
     // After replies left the queue: handles the requests held back and reads again once caught
     // up; closes `c` when it is done.
@@ -116,10 +131,23 @@ class StreamServer {
     void close(Connection& c) noexcept;
 
     std::list<Connection*> connections_;  // Least recently active first.
-    std::string out_;                     // Reply scratch, reused across passes.
 
   private:
     struct WriteReq;
+
+    // One pass over `c`'s requests: continues the reply in progress, then handles the requests
+    // of the bytes held back and of `fresh` (bytes just read; empty when the queue drained), as
+    // many as the reply queue allows, and writes their replies. May throw.
+    void pump(Connection& c, std::string_view fresh);
+    // The bytes a pass works on: `fresh` alone when nothing was kept from an earlier pass, else
+    // the kept bytes with `fresh` appended. Valid until end_pass().
+    static std::string_view begin_pass(Connection& c, std::string_view fresh);
+    // True when the replies queued and `pending` more bytes reach kHighWater: `c` is then paused,
+    // its further requests held back until the queue drains.
+    static bool full(Connection& c, std::size_t pending) noexcept;
+    // Ends a pass that handled `data` up to `pos`: keeps the rest for a later pass (nothing once
+    // `c` answers no more) and stops reading when the pass paused `c` or it answers no more.
+    void end_pass(Connection& c, std::string_view data, std::size_t pos, bool paused_now);
 
     static void on_connection(uv_stream_t* listener, int status) noexcept;
     static void on_alloc(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) noexcept;
@@ -153,10 +181,14 @@ class StreamServer {
     std::uint64_t accepted_ = 0;
     std::uint64_t refused_ = 0;
     std::uint64_t closed_idle_ = 0;
+    std::size_t peak_queued_ = 0;
     std::uint64_t last_refusal_log_ms_ = 0;
     bool refusal_logged_ = false;
     bool stopped_ = false;  // Listening stopped: connections read no more.
     std::function<void()> on_idle_;
+    // Reply scratch, reused across passes: about kHighWater at most, plus one reply that is not
+    // written in slices; let go once it grew beyond twice kHighWater.
+    std::string out_;
 };
 
 }  // namespace beat

@@ -19,6 +19,9 @@ struct TcpServer::LineConnection : StreamServer::Connection {
 
     std::string address;  // The peer's IP, once counted in per_address_.
     std::deque<Held> held;
+    // Where the reply to the first put of this pass starts in the pass's replies (npos: none).
+    std::size_t first_put = std::string::npos;
+    ReplyCursor get;  // The rest of the get being answered, with `streaming` set.
 };
 
 TcpServer::TcpServer(uv_loop_t* loop, const Endpoint& at, const TcpLimits& limits,
@@ -72,41 +75,35 @@ void TcpServer::forget(Connection& base) noexcept {
     }
 }
 
-void TcpServer::pump(Connection& base, std::string_view fresh) {
+StreamServer::Handled TcpServer::handle(Connection& base, std::string_view data, std::string& out) {
     auto& c = static_cast<LineConnection&>(base);
-    const std::string_view data = begin_pass(c, fresh);
-    std::string& out = out_;
-    out.clear();
-    std::size_t pos = 0;
-    std::size_t first_put = std::string::npos;
-    bool paused_now = false;
-    bool handled = false;
-    while (!c.close_when_flushed) {
-        if (full(c, out.size())) {
-            paused_now = true;
-            break;
-        }
-        const Frame f = next_line(data.substr(pos));
-        if (f.kind == Frame::Kind::need_more) break;
-        if (f.kind == Frame::Kind::too_long) {
-            executor_.too_long(out);
-            log_warn("tcp request line too long peer={} limit={} bytes: closing", c.peer,
-                     kMaxLineLength);
-            c.close_when_flushed = true;
-            break;
-        }
-        const Request req = parse_request(f.line);
-        if (req.kind == Request::Kind::put && first_put == std::string::npos) {
-            first_put = out.size();
-        }
-        executor_.execute(req, out);
-        handled = true;
-        pos += f.consumed;
+    const Frame f = next_line(data);
+    if (f.kind == Frame::Kind::need_more) return {};
+    if (f.kind == Frame::Kind::too_long) {
+        executor_.too_long(out);
+        log_warn("tcp request line too long peer={} limit={} bytes: closing", c.peer,
+                 kMaxLineLength);
+        c.close_when_flushed = true;
+        return {};
     }
-    if (handled) touch(c);
-    end_pass(c, data, pos, paused_now);
-    if (!out.empty()) send_or_hold(c, out, first_put);
-    maybe_finish(c);
+    const Request req = parse_request(f.line);
+    if (req.kind == Request::Kind::put && c.first_put == std::string::npos) {
+        c.first_put = out.size();
+    }
+    c.get = executor_.execute(req, out, kSlice);
+    c.streaming = !c.get.done();
+    return {f.consumed, true};
+}
+
+bool TcpServer::continue_reply(Connection& base, std::string& out) {
+    return static_cast<LineConnection&>(base).get.write(out, kSlice);
+}
+
+void TcpServer::reply(Connection& base, std::string& out) {
+    auto& c = static_cast<LineConnection&>(base);
+    const std::size_t first_put = c.first_put;
+    c.first_put = std::string::npos;
+    send_or_hold(c, out, first_put);
 }
 
 void TcpServer::send_or_hold(LineConnection& c, std::string& out, std::size_t first_put) {

@@ -27,7 +27,9 @@ struct TcpLimits {
     std::int64_t idle_timeout_ms = 300'000;
 };
 
-// The put/get protocol over a StreamServer: pipelined lines, each answered in order.
+// The put/get protocol over a StreamServer: pipelined lines, each answered in order; a get's reply
+// is written in slices of about kSlice bytes as the client takes it (see ReplyCursor for what it
+// lists when the store changes meanwhile).
 class TcpServer : public StreamServer {
   public:
     // Binds and listens on `at`. Throws UvError when it cannot (e.g. port in use).
@@ -50,8 +52,12 @@ class TcpServer : public StreamServer {
     Connection* make_connection() noexcept override;
     // Admits a connection under the per-address limit; one without a peer is closed.
     bool admit(Connection& c, const sockaddr* peer) noexcept override;
-    // Handles as many complete lines as the output limit allows: `fresh` are bytes just read.
-    void pump(Connection& c, std::string_view fresh) override;
+    // Answers the first line of `data`, or the start of a get's reply.
+    Handled handle(Connection& c, std::string_view data, std::string& out) override;
+    // Writes the next slice of the get being answered.
+    bool continue_reply(Connection& c, std::string& out) override;
+    // Sends the pass's replies, or holds those from the first put on until it is committed.
+    void reply(Connection& c, std::string& out) override;
     // A connection whose replies wait for a commit waits for the server, not the client.
     bool waits_for_server(const Connection& c) const noexcept override;
     void forget(Connection& c) noexcept override;

@@ -1,0 +1,125 @@
+// TcpServer on a test loop: a large get reply to a client that does not read is written in slices
+// as it reads, the queue staying near the high-water mark, while other clients are answered.
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+
+#include "beat_server/io/net/tcp_server.hpp"
+#include "tests/io/loop_fixture.hpp"
+
+using namespace beat;
+using namespace beat::test;
+
+namespace {
+
+// A non-blocking client socket connected to 127.0.0.1:`port`, its receive buffer at `rcvbuf`
+// bytes when not 0 (so that it holds little of a reply it does not read).
+class Client {
+  public:
+    Client(std::uint16_t port, int rcvbuf = 0) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        if (fd_ < 0) throw std::runtime_error("socket failed");
+        if (rcvbuf != 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        // The kernel completes a loopback connection to a listening socket before accept().
+        if (::connect(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+            throw std::runtime_error("connect failed");
+        }
+        ::fcntl(fd_, F_SETFL, O_NONBLOCK);
+    }
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+    ~Client() { ::close(fd_); }
+
+    void send(std::string_view bytes) {
+        REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                static_cast<ssize_t>(bytes.size()));
+    }
+    // Appends to received() what the socket holds now; false when it held nothing.
+    bool read_some() {
+        char buf[64 * 1024];
+        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) return false;
+        received_.append(buf, static_cast<std::size_t>(n));
+        return true;
+    }
+    const std::string& received() const noexcept { return received_; }
+
+  private:
+    int fd_;
+    std::string received_;
+};
+
+std::uint16_t port_of(const std::string& bound) {
+    return static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+}
+
+// Runs the loop without blocking until `c` has received `size` bytes, reading what arrives;
+// false when that takes more than `max_iterations`.
+bool receive(TestLoop& loop, Client& c, std::size_t size, int max_iterations = 1'000'000) {
+    for (int i = 0; i < max_iterations && c.received().size() < size; ++i) {
+        uv_run(loop.get(), UV_RUN_NOWAIT);
+        while (c.read_some()) {
+        }
+    }
+    return c.received().size() >= size;
+}
+
+}  // namespace
+
+TEST_CASE("a 16 MiB get * to a client that does not read stays near the high-water mark",
+          "[tcp_server]") {
+    TestLoop loop;
+    Store store;
+    // 1,600 keys of 100 points, each line 120 bytes: a reply of 19 MB.
+    const std::string stem(96, 'm');
+    for (int k = 0; k < 1600; ++k)
+        for (int t = 1; t <= 100; ++t)
+            store.put("host-" + std::to_string(1000 + k) + "." + stem, 1'700'000'000 + t, 0.25);
+    Executor executor(store);
+    std::string expected;
+    executor.execute(parse_request("get *"), expected);
+    REQUIRE(expected.size() > (16u << 20));
+    std::string small;
+    executor.execute(parse_request("get host-1000." + stem), small);
+
+    TcpServer tcp(loop.get(), Endpoint{"127.0.0.1", 0}, TcpLimits{}, executor);
+    const std::uint16_t port = port_of(tcp.bound());
+    {
+        Client hog(port, 64 * 1024);
+        // A request pipelined after the get *: it is answered after it, in order.
+        hog.send("get *\nget host-1000." + stem + "\n");
+        REQUIRE(receive(loop, hog, 1));  // The reply has begun.
+
+        // The hog reads no more; another client is answered meanwhile.
+        Client other(port);
+        other.send("get host-1000." + stem + "\n");
+        REQUIRE(receive(loop, other, small.size()));
+        CHECK(other.received() == small);
+        for (int i = 0; i < 1000; ++i)
+            uv_run(loop.get(), UV_RUN_NOWAIT);
+        // What the server holds for the hog stays within the high-water mark and a slice, however
+        // large the reply: the rest is produced as the hog reads.
+        CHECK(tcp.peak_queued() <= StreamServer::kHighWater + StreamServer::kSlice + 1024);
+        CHECK(hog.received().size() < expected.size());
+
+        // Then the hog reads everything, byte for byte, the pipelined reply last.
+        REQUIRE(receive(loop, hog, expected.size() + small.size()));
+        CHECK(hog.received().size() == expected.size() + small.size());
+        CHECK(hog.received().compare(0, expected.size(), expected) == 0);
+        CHECK(hog.received().substr(expected.size()) == small);
+        CHECK(tcp.peak_queued() <= StreamServer::kHighWater + StreamServer::kSlice + 1024);
+    }
+    tcp.close();
+    CHECK(loop.closes_with_no_handle_open());
+}
