@@ -54,6 +54,7 @@ class Client {
         return true;
     }
     const std::string& received() const noexcept { return received_; }
+    int fd() const noexcept { return fd_; }
 
   private:
     int fd_;
@@ -62,6 +63,14 @@ class Client {
 
 std::uint16_t port_of(const std::string& bound) {
     return static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+}
+
+// Whether the server closed `c`: read what the socket holds, and it then reads end of file.
+bool closed_by_server(Client& c) {
+    while (c.read_some()) {
+    }
+    char byte;
+    return ::recv(c.fd(), &byte, 1, 0) == 0;
 }
 
 // Runs the loop without blocking until `c` has received `size` bytes, reading what arrives;
@@ -75,35 +84,52 @@ bool receive(TestLoop& loop, Client& c, std::size_t size, int max_iterations = 1
     return c.received().size() >= size;
 }
 
+// Fills `store` with `keys` keys of `points` points each: each reply line is 120 bytes.
+void fill(Store& store, int keys, int points) {
+    const std::string stem(96, 'm');
+    for (int k = 0; k < keys; ++k)
+        for (int t = 1; t <= points; ++t)
+            store.put("host-" + std::to_string(1000 + k) + "." + stem, 1'700'000'000 + t, 0.25);
+}
+
+// The first key fill() makes.
+const std::string kFirstKey = "host-1000." + std::string(96, 'm');
+
+// The reply to `line` in one piece.
+std::string one_shot(Executor& executor, const std::string& line) {
+    std::string out;
+    executor.execute(parse_request(line), out);
+    return out;
+}
+
 }  // namespace
 
-TEST_CASE("a 16 MiB get * to a client that does not read stays near the high-water mark",
+TEST_CASE("a 16 MiB get reply to a client that does not read stays near the high-water mark",
           "[tcp_server]") {
     TestLoop loop;
     Store store;
-    // 1,600 keys of 100 points, each line 120 bytes: a reply of 19 MB.
-    const std::string stem(96, 'm');
-    for (int k = 0; k < 1600; ++k)
-        for (int t = 1; t <= 100; ++t)
-            store.put("host-" + std::to_string(1000 + k) + "." + stem, 1'700'000'000 + t, 0.25);
+    // A reply of 19 MB: 1,600 keys of 100 points for get *, one key of 160,000 for get KEY.
+    const bool all = GENERATE(true, false);
+    fill(store, all ? 1600 : 1, all ? 100 : 160'000);
+    store.put("other", 1, 1);
+    const std::string request = all ? "get *" : "get " + kFirstKey;
+    INFO(request.substr(0, 20));
     Executor executor(store);
-    std::string expected;
-    executor.execute(parse_request("get *"), expected);
+    const std::string expected = one_shot(executor, request);
     REQUIRE(expected.size() > (16u << 20));
-    std::string small;
-    executor.execute(parse_request("get host-1000." + stem), small);
+    const std::string small = one_shot(executor, "get other");
 
     TcpServer tcp(loop.get(), Endpoint{"127.0.0.1", 0}, TcpLimits{}, executor);
     const std::uint16_t port = port_of(tcp.bound());
     {
         Client hog(port, 64 * 1024);
-        // A request pipelined after the get *: it is answered after it, in order.
-        hog.send("get *\nget host-1000." + stem + "\n");
+        // A request pipelined after the large one: it is answered after it, in order.
+        hog.send(request + "\nget other\n");
         REQUIRE(receive(loop, hog, 1));  // The reply has begun.
 
         // The hog reads no more; another client is answered meanwhile.
         Client other(port);
-        other.send("get host-1000." + stem + "\n");
+        other.send("get other\n");
         REQUIRE(receive(loop, other, small.size()));
         CHECK(other.received() == small);
         for (int i = 0; i < 1000; ++i)
@@ -119,6 +145,31 @@ TEST_CASE("a 16 MiB get * to a client that does not read stays near the high-wat
         CHECK(hog.received().compare(0, expected.size(), expected) == 0);
         CHECK(hog.received().substr(expected.size()) == small);
         CHECK(tcp.peak_queued() <= StreamServer::kHighWater + StreamServer::kSlice + 1024);
+    }
+    tcp.close();
+    CHECK(loop.closes_with_no_handle_open());
+}
+
+TEST_CASE("a get * being written in slices at shutdown is finished before its connection closes",
+          "[tcp_server]") {
+    TestLoop loop;
+    Store store;
+    fill(store, 1600, 100);  // 19 MB: far more than the socket buffers hold.
+    Executor executor(store);
+    const std::string expected = one_shot(executor, "get *");
+    TcpServer tcp(loop.get(), Endpoint{"127.0.0.1", 0}, TcpLimits{}, executor);
+    {
+        Client hog(port_of(tcp.bound()), 64 * 1024);
+        hog.send("get *\n");
+        REQUIRE(receive(loop, hog, 1));
+        bool idle = false;
+        tcp.shutdown([&] { idle = true; });
+        REQUIRE(receive(loop, hog, expected.size()));
+        CHECK(hog.received() == expected);
+        for (int i = 0; i < 1000 && !idle; ++i)
+            uv_run(loop.get(), UV_RUN_NOWAIT);
+        CHECK(idle);
+        CHECK(closed_by_server(hog));
     }
     tcp.close();
     CHECK(loop.closes_with_no_handle_open());
