@@ -18,6 +18,7 @@ MonitorConfig monitor_config(const ServerConfig& config, const KeyRing& keys) {
     m.detector = config.detector;
     m.forget_after_ms = config.forget_after_ms;
     m.max_hosts = config.max_hosts;
+    m.max_metrics_per_host = config.max_metrics_per_host;
     m.auth = AuthPolicy{config.auth, &keys, config.max_clock_skew_ms};
     return m;
 }

@@ -28,7 +28,7 @@ void check_config(const ServerConfig& cfg) {
     FUZZ_CHECK(cfg.report_interval_ms >= 100 && cfg.forget_after_ms >= 1000);
     FUZZ_CHECK(cfg.tcp_idle_timeout_ms >= 100 && cfg.http_idle_timeout_ms >= 100);
     FUZZ_CHECK(cfg.max_clock_skew_ms >= 1000 && cfg.limits.retention_s >= 1);
-    FUZZ_CHECK(cfg.max_hosts >= 1 && cfg.max_connections >= 1 &&
+    FUZZ_CHECK(cfg.max_hosts >= 1 && cfg.max_metrics_per_host >= 1 && cfg.max_connections >= 1 &&
                cfg.max_connections_per_address >= 1);
     FUZZ_CHECK(cfg.limits.max_keys >= 1 && cfg.limits.max_points_per_key >= 1);
     FUZZ_CHECK(cfg.auth == AuthMode::off || !cfg.key_file.empty());

@@ -50,6 +50,9 @@ struct ServerConfig {
     std::string data_dir = "./beat-data";  // Empty: memory only, as with Durability::off.
     Durability durability = Durability::batch;
     RetentionLimits limits;  // --retention, --max-points-per-key, --max-keys.
+    // Metric names one host may have at once; values under further names are refused. A name
+    // no beat of its host has carried for limits.retention_s is released.
+    std::size_t max_metrics_per_host = 256;
 
     bool persistent() const noexcept { return durability != Durability::off && !data_dir.empty(); }
 };

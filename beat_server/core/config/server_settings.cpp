@@ -248,6 +248,11 @@ std::vector<ServerSetting> make_settings() {
     s.push_back(count(
         "max_hosts", "Hosts tracked; beats from further new hosts are refused",
         [](auto& c) -> auto& { return c.max_hosts; }, 1, 100'000'000));
+    s.push_back(count(
+        "max_metrics_per_host",
+        "Metric names kept per host; values under further names are refused, and a name no "
+        "beat has carried for --retention is released",
+        [](auto& c) -> auto& { return c.max_metrics_per_host; }, 1, 1'000'000));
     // Applied before --auth, whose default it sets.
     s.push_back(then(path(
                          "key_file", "PATH",

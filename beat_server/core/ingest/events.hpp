@@ -112,6 +112,16 @@ struct DatagramRefused {
     std::int64_t at_ms = 0;
 };
 
+// Metric values a host sent under names beyond --max-metrics-per-host were refused: neither
+// stored nor kept as its latest values. Reported at most once every kMetricsRefusedReportMs per
+// host (monitor.hpp), with the count since the previous report.
+struct MetricsRefused {
+    EventHost host;
+    std::uint64_t refused = 0;  // Values refused since the host's previous report.
+    std::size_t limit = 0;      // The names a host may have: --max-metrics-per-host.
+    std::int64_t at_ms = 0;
+};
+
 // One host in the periodic summary.
 struct SilentHost {
     std::string name;
@@ -127,8 +137,9 @@ struct SilentSummary {
 };
 
 // Any one of the events.
-using Event = std::variant<HostNew, HostRestarted, HostSilent, HostBack, HostFlapping, HostSettled,
-                           HostForgotten, InvalidDatagram, DatagramRefused, SilentSummary>;
+using Event =
+    std::variant<HostNew, HostRestarted, HostSilent, HostBack, HostFlapping, HostSettled,
+                 HostForgotten, InvalidDatagram, DatagramRefused, MetricsRefused, SilentSummary>;
 
 class EventSink {
   public:

@@ -52,6 +52,10 @@ struct IngestStats {
     std::uint64_t late = 0;             // Accepted out of order.
     std::uint64_t metrics = 0;          // Metric values stored.
     std::uint64_t metrics_refused = 0;  // Not stored: their key would exceed --max-keys.
+    // Neither stored nor kept as the latest value: their name would exceed
+    // --max-metrics-per-host for their host.
+    std::uint64_t metrics_host_limit = 0;
+    std::uint64_t metric_names_released = 0;  // Host metric slots released after --retention.
 };
 
 }  // namespace beat

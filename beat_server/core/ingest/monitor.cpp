@@ -126,7 +126,8 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
                                 : Arrival::fresh;
     const HostState before =
         liveness_.beat(host.liveness, hb.interval_ms, now_ms, arrival, seen.lost);
-    store_metrics(host, hb, newest);
+    release_stale_metrics(host, now_ms);
+    store_metrics(host, hb, newest, now_ms);
 
     const bool restarted = seen.verdict == SequenceWindow::Verdict::restart;
     if (is_new) {
@@ -140,37 +141,34 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
         events_.on_event(
             HostRestarted{event_host(host), now_ms, host.sequence.incarnation(), host.restarts});
     }
+    report_refused_metrics(host, now_ms);
 }
 
-void Monitor::store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest) {
+void Monitor::store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest,
+                            std::int64_t now_ms) {
     const std::int64_t second = second_of(hb.send_time_ms);
     auto cursor = hb.metrics();
     MetricView m;
     std::size_t hint = 0;
     while (cursor.next(m)) {
-        // Agents send their metrics in the same order every beat, so the slot after the last one
-        // matched is almost always the right one.
-        HostMetric* slot = nullptr;
-        auto& slots = host.metrics;
-        for (std::size_t probe = 0; probe < slots.size(); ++probe) {
-            const std::size_t i = (hint + probe) % slots.size();
-            if (slots[i].name == m.name) {
-                slot = &slots[i];
-                hint = i + 1;
-                break;
-            }
-        }
+        HostMetric* slot = host.metrics.find(m.name, hint);
         if (slot == nullptr) {
+            if (host.metrics.size() >= config_.max_metrics_per_host) {
+                ++stats_.metrics_host_limit;
+                ++host.metrics_refused;
+                ++host.metrics_refused_unreported;
+                continue;
+            }
             key_scratch_.assign(host.name);
             key_scratch_ += '.';
             key_scratch_ += m.name;
             Series* series = store_.open(key_scratch_);
             if (series != nullptr) series->pin();
-            slots.push_back({std::string(m.name), m.value, series});
-            slot = &slots.back();
-            hint = slots.size();
-        } else if (latest) {
-            slot->value = m.value;
+            slot = &host.metrics.add(m.name, m.value, series, now_ms);
+            hint = host.metrics.size();
+        } else {
+            slot->last_carried_ms = now_ms;
+            if (latest) slot->value = m.value;
         }
         if (slot->series == nullptr) {
             // Its key was refused for --max-keys when first seen; the latest value is still kept.
@@ -180,6 +178,23 @@ void Monitor::store_metrics(HostRecord& host, const HeartbeatView& hb, bool late
         store_.put(*slot->series, second, m.value);
         ++stats_.metrics;
     }
+}
+
+void Monitor::release_stale_metrics(HostRecord& host, std::int64_t now_ms) {
+    const std::int64_t retention_s = store_.limits().retention_s;
+    if (retention_s <= 0) return;
+    stats_.metric_names_released +=
+        host.metrics.release_older(now_ms, retention_s * 1000, [](const HostMetric& m) {
+            if (m.series != nullptr) m.series->unpin();
+        });
+}
+
+void Monitor::report_refused_metrics(HostRecord& host, std::int64_t now_ms) {
+    if (host.metrics_refused_unreported == 0 || now_ms < host.metrics_refused_report_due_ms) return;
+    events_.on_event(MetricsRefused{event_host(host),
+                                    std::exchange(host.metrics_refused_unreported, 0),
+                                    config_.max_metrics_per_host, now_ms});
+    host.metrics_refused_report_due_ms = now_ms + kMetricsRefusedReportMs;
 }
 
 void Monitor::restore(const HostSnapshot& snap, std::int64_t now_ms, std::int64_t now_unix_ms) {
@@ -257,12 +272,13 @@ void Monitor::report(std::int64_t now_ms) {
         if (now_ms - h.last_seen_ms >= config_.forget_after_ms) {
             forget.push_back(&h);
         } else {
+            report_refused_metrics(h, now_ms);
             summary.silent.push_back({std::string(h.name), now_ms - h.last_seen_ms});
         }
     });
     for (HostRecord* h : forget) {
         events_.on_event(HostForgotten{event_host(*h), now_ms, now_ms - h->last_seen_ms});
-        for (HostMetric& m : h->metrics) {
+        for (const HostMetric& m : h->metrics) {
             if (m.series != nullptr) m.series->unpin();
         }
         if (track_forgotten_) forgotten_.emplace_back(h->name);

@@ -19,11 +19,17 @@
 
 namespace beat {
 
+// A host's metric values refused for max_metrics_per_host are reported (MetricsRefused) at most
+// once in this many milliseconds.
+inline constexpr std::int64_t kMetricsRefusedReportMs = 60'000;
+
 struct MonitorConfig {
     std::optional<std::int64_t> timeout_ms;  // Unset: 3 x each host's advertised interval.
     DetectorConfig detector;
     std::int64_t forget_after_ms = 86'400'000;
     std::size_t max_hosts = 100'000;  // Datagrams from new hosts beyond this are refused.
+    // Metric names a host may have at once; values under further names are refused.
+    std::size_t max_metrics_per_host = 256;
     AuthPolicy auth;
 };
 
@@ -37,7 +43,16 @@ class Monitor {
     // Applies one datagram received at `now_ms` (monotonic; `now_unix_ms` is the same moment in
     // Unix time, for the clock-skew bound of authenticated beats) from `from`. A datagram that
     // fails to decode, fails authentication, replays an earlier incarnation or would add a host
-    // beyond max_hosts changes nothing but the counters. Cost: O(metrics in the datagram).
+    // beyond max_hosts changes nothing but the counters.
+    //
+    // Each metric is kept in a slot of its host (its latest value, its series pinned in the
+    // store) under the name the agent gives it. A host holds at most max_metrics_per_host names:
+    // a value under a further name is refused and counted, and reported at most once every
+    // kMetricsRefusedReportMs per host. A name no accepted datagram of its host has carried for
+    // the store's retention (none when that is 0) is released when the host is next heard from:
+    // its slot goes and its series is unpinned, so the store's sweep removes the key once its
+    // points have expired. Cost: O(metrics in the datagram), plus O(names of the host) when one
+    // of them may have outlived the retention.
     void on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms,
                      std::int64_t now_unix_ms);
     // As above, for callers whose clock is Unix time already (tests, simulations).
@@ -52,7 +67,7 @@ class Monitor {
     std::optional<std::int64_t> next_deadline() const noexcept { return liveness_.next_deadline(); }
 
     // The periodic pass: drops hosts silent for longer than forget_after, then reports the silent
-    // ones. O(silent hosts).
+    // ones, and the metric values they had refused when that report is due. O(silent hosts).
     void report(std::int64_t now_ms);
 
     // Brings back a host kept across a restart, at monotonic `now_ms` when Unix time is
@@ -75,7 +90,11 @@ class Monitor {
     const IngestStats& stats() const noexcept { return stats_; }
 
   private:
-    void store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest);
+    void store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest, std::int64_t now_ms);
+    // Releases the host's metric names that have outlived the store's retention.
+    void release_stale_metrics(HostRecord& host, std::int64_t now_ms);
+    // Reports the host's refused metric values when there are some and the report is due.
+    void report_refused_metrics(HostRecord& host, std::int64_t now_ms);
     void refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
                 std::int64_t now_ms);
 

@@ -4,26 +4,20 @@
 #include <bitset>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "beat_server/core/detect/liveness.hpp"
+#include "beat_server/core/ingest/metric_slots.hpp"
 #include "beat_server/core/ingest/sequence_window.hpp"
 #include "beat_server/core/ingest/source_address.hpp"
-#include "beat_server/core/store/store.hpp"
+#include "common/string_hash.hpp"
 #include "common/wire.hpp"
 
 namespace beat {
-
-// A host's latest value of one metric, and the series that keeps its history (pinned by this
-// slot; nullptr when the store refused the key for its key limit).
-struct HostMetric {
-    std::string name;
-    double value = 0;
-    Series* series = nullptr;
-};
 
 // Times are in milliseconds of the server's monotonic clock unless named otherwise.
 struct HostRecord {
@@ -39,12 +33,17 @@ struct HostRecord {
     // The send time of the first datagram accepted from the current incarnation (agent clock):
     // a different incarnation must be newer than this to count as a restart.
     std::int64_t incarnation_start_ms = 0;
-    std::uint64_t beats = 0;          // Beats received (a beat split in parts counts once).
-    std::uint64_t lost = 0;           // Beats lost, from sequence gaps.
-    std::uint64_t restarts = 0;       // New incarnations seen after the first.
-    std::uint64_t duplicates = 0;     // Datagrams dropped as already seen or too old.
-    std::vector<HostMetric> metrics;  // Latest values, in the order first received.
-    LivenessNode liveness;            // Its host_id is the record's index in the registry.
+    std::uint64_t beats = 0;       // Beats received (a beat split in parts counts once).
+    std::uint64_t lost = 0;        // Beats lost, from sequence gaps.
+    std::uint64_t restarts = 0;    // New incarnations seen after the first.
+    std::uint64_t duplicates = 0;  // Datagrams dropped as already seen or too old.
+    MetricSlots metrics;           // Latest values, in the order first received.
+    // Metric values refused because their name would exceed --max-metrics-per-host: in all, and
+    // since the last MetricsRefused event, which is due no earlier than the time after.
+    std::uint64_t metrics_refused = 0;
+    std::uint64_t metrics_refused_unreported = 0;
+    std::int64_t metrics_refused_report_due_ms = std::numeric_limits<std::int64_t>::min();
+    LivenessNode liveness;  // Its host_id is the record's index in the registry.
 };
 
 // Records are found by name, or in O(1) by the index each one's liveness.host_id holds (how the

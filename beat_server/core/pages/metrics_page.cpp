@@ -84,6 +84,13 @@ void write_hosts(ExpositionWriter& w, const StatusView& v, const std::vector<Hos
     per_host(w, rows, "beat_host_duplicate_datagrams_total", MetricType::counter,
              "Datagrams from the host dropped as already seen or older than the sequence window.",
              [](const HostRow& r) { return r.host->duplicates; });
+    per_host(w, rows, "beat_host_metric_names", MetricType::gauge,
+             "Metric names the host holds now (at most --max-metrics-per-host).",
+             [](const HostRow& r) { return std::uint64_t{r.host->metrics.size()}; });
+    per_host(w, rows, "beat_host_metric_values_refused_total", MetricType::counter,
+             "Metric values from the host refused because their name would exceed "
+             "--max-metrics-per-host.",
+             [](const HostRow& r) { return r.host->metrics_refused; });
     per_host(w, rows, "beat_host_interval_seconds", MetricType::gauge,
              "The beat interval the host's agent advertises.",
              [](const HostRow& r) { return to_seconds(r.host->interval_ms); });
@@ -129,9 +136,14 @@ void write_ingest(ExpositionWriter& w, const StatusView& v, const std::vector<Ho
         w.sample({{"reason", to_string(static_cast<Refusal>(i))}}, s.refused_by[i]);
     w.begin("beat_metric_values_total", MetricType::counter,
             "Metric values received in accepted datagrams: stored, or refused because their key "
-            "would exceed --max-keys.");
+            "would exceed --max-keys (key_limit) or their name --max-metrics-per-host for their "
+            "host (host_limit).");
     w.sample({{"result", "stored"}}, s.metrics);
     w.sample({{"result", "key_limit"}}, s.metrics_refused);
+    w.sample({{"result", "host_limit"}}, s.metrics_host_limit);
+    counter(w, "beat_metric_names_released_total",
+            "Host metric names released because no beat had carried them for --retention.",
+            s.metric_names_released);
 
     std::uint64_t up = 0;
     std::uint64_t silent = 0;
@@ -232,11 +244,11 @@ void write_process(ExpositionWriter& w, const StatusView& v) {
 std::string render_metrics(const StatusView& view) {
     const std::vector<HostRow> rows = sorted_hosts(view);
     ExpositionWriter w;
-    // About 12 kB of server figures, 12 samples per host and one per metric, ~60 bytes each.
+    // About 12 kB of server figures, 14 samples per host and one per metric, ~60 bytes each.
     std::size_t metrics = 0;
     for (const HostRow& r : rows)
         metrics += r.host->metrics.size();
-    w.reserve(12'000 + 60 * (12 * rows.size() + metrics));
+    w.reserve(12'000 + 60 * (14 * rows.size() + metrics));
     w.begin("beat_build_info", MetricType::gauge,
             "Always 1: the version of beat that serves these metrics, as a label.");
     w.sample({{"version", view.version}}, std::uint64_t{1});

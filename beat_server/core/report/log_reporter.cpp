@@ -125,6 +125,17 @@ void LogReporter::write(const DatagramRefused& e) {
                {"suppressed_since_last", refused_limiter_.take_suppressed(key)}});
 }
 
+void LogReporter::write(const MetricsRefused& e) {
+    if (!log_enabled(LogLevel::warn)) return;
+    log_event(LogLevel::warn, "metrics_refused",
+              {{"host", e.host.name},
+               {"refused", e.refused},
+               {"limit", e.limit},
+               {"address", e.host.address.to_string()},
+               text_note("(values under new names beyond the limit since the host's last such "
+                         "line; at most one a minute)")});
+}
+
 void LogReporter::write(const SilentSummary& e) {
     if (!log_enabled(LogLevel::info)) return;
     // The text line lists "name (silent for)"; json gives the counts and the names shown.

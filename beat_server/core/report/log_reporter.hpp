@@ -14,8 +14,9 @@ class LogReporter final : public EventSink {
     // limit at most once per window in all).
     explicit LogReporter(std::size_t max_names = 20, std::int64_t invalid_log_window_ms = 60'000);
 
-    // Logs `event` as one line: at warn for a silence, a flap and a datagram problem (those last
-    // rate limited as above), at info otherwise.
+    // Logs `event` as one line: at warn for a silence, a flap, a datagram problem (rate limited
+    // as above) and refused metrics (which the monitor reports at most once a minute per host),
+    // at info otherwise.
     void on_event(const Event& event) override;
 
   private:
@@ -28,6 +29,7 @@ class LogReporter final : public EventSink {
     void write(const HostForgotten& e);
     void write(const InvalidDatagram& e);
     void write(const DatagramRefused& e);
+    void write(const MetricsRefused& e);
     void write(const SilentSummary& e);
 
     std::size_t max_names_;

@@ -31,6 +31,7 @@ const std::map<std::string, Sample> kSamples = {
     {"report_interval", {"2.5", "2.5"}},
     {"forget_after", {"1h", "3600"}},
     {"max_hosts", {"7", "7"}},
+    {"max_metrics_per_host", {"16", "16"}},
     {"key_file", {"/etc/beat/beat.key", "\"/etc/beat/beat.key\""}},
     {"auth", {"optional", "\"optional\""}},
     {"max_clock_skew", {"60", "\"1m\""}},
@@ -154,6 +155,24 @@ TEST_CASE("a value out of range names the key in the file and the flag on the co
     CHECK(toml_error("phi_pause = nan") ==
           "phi_pause: expected a number from 0 to 100, got "
           "\"nan\" (server.toml:1)");
+}
+
+TEST_CASE("the metric names a host may have are 256 unless the flag or the file say otherwise",
+          "[settings]") {
+    CHECK(ServerConfig{}.max_metrics_per_host == 256);
+    CHECK(default_text(*find_server_setting("max_metrics_per_host")) == "256");
+    CHECK(from_toml("max_metrics_per_host = 1000\n").max_metrics_per_host == 1000);
+    const auto r = parse({"--config", "s.toml", "--max-metrics-per-host", "1"},
+                         {{"s.toml", "max_metrics_per_host = 1000\n"}});
+    REQUIRE(std::holds_alternative<ServerConfig>(r));
+    CHECK(std::get<ServerConfig>(r).max_metrics_per_host == 1);
+    CHECK(flag_error("max_metrics_per_host", "0") ==
+          "--max-metrics-per-host: expected a whole number from 1 to 1000000, got \"0\"");
+    CHECK(toml_error("max_metrics_per_host = 1000001") ==
+          "max_metrics_per_host: expected a whole number from 1 to 1000000, got \"1000001\" "
+          "(server.toml:1)");
+    CHECK(toml_error("max_metrics_per_host = \"256\"") ==
+          "max_metrics_per_host: expected a whole number, got a string (server.toml:1)");
 }
 
 TEST_CASE("a value of the wrong type in the file names the key and the type expected",

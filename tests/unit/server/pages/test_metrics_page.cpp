@@ -178,6 +178,30 @@ TEST_CASE("every rejection and refusal reason is listed from the start", "[metri
     CHECK(has_line(page, "beat_build_info{version=\"9.8.7\"} 1"));
 }
 
+TEST_CASE("metric values beyond a host's name limit are counted in all and by host",
+          "[metrics_page]") {
+    MonitorConfig config;
+    config.max_metrics_per_host = 2;
+    Server s(config);
+    const std::string fresh = s.page(0);
+    CHECK(has_line(fresh, "beat_metric_values_total{result=\"host_limit\"} 0"));
+    CHECK(has_line(fresh, "beat_metric_names_released_total 0"));
+
+    s.beat("palm", 1, 0, {{"cpu", 1.0}, {"mem", 2.0}, {"new.1", 3.0}});
+    s.beat("palm", 2, 1000, {{"cpu", 1.0}, {"new.2", 3.0}, {"new.3", 3.0}});
+    s.beat("oak", 1, 1000, {{"cpu", 1.0}});
+    const std::string page = s.page(1000);
+    CHECK(has_line(page, "beat_metric_values_total{result=\"host_limit\"} 3"));
+    CHECK(has_line(page, "beat_metric_values_total{result=\"stored\"} 4"));
+    CHECK(has_line(page, "# TYPE beat_host_metric_values_refused_total counter"));
+    CHECK(has_line(page, "beat_host_metric_values_refused_total{host=\"palm\"} 3"));
+    CHECK(has_line(page, "beat_host_metric_values_refused_total{host=\"oak\"} 0"));
+    CHECK(has_line(page, "# TYPE beat_host_metric_names gauge"));
+    CHECK(has_line(page, "beat_host_metric_names{host=\"palm\"} 2"));
+    CHECK(has_line(page, "beat_host_metric_names{host=\"oak\"} 1"));
+    CHECK(page.find("name=\"new.1\"") == std::string::npos);
+}
+
 TEST_CASE("TCP requests are counted by command and result as the executor answered them",
           "[metrics_page]") {
     Server s;  // The store takes 3 keys.

@@ -168,3 +168,30 @@ TEST_CASE("a host's detector figures are the ones its event carries", "[log_repo
     };
     CHECK(capture.lines() == expected);
 }
+
+TEST_CASE("refused metric values are one warn line each time the monitor reports them",
+          "[log_reporter]") {
+    {
+        LogCapture capture(LogFormat::text, true);
+        LogReporter reporter;
+        reporter.on_event(MetricsRefused{palm(), 42, 256, 60'000});
+        reporter.on_event(MetricsRefused{palm(), 7, 256, 120'000});
+        REQUIRE(capture.lines().size() == 2);
+        CHECK(capture.lines()[0] ==
+              "<4>WARN metrics refused host=palm refused=42 limit=256 address=10.0.0.7:4000 "
+              "(values under new names beyond the limit since the host's last such line; at "
+              "most one a minute)\n");
+        CHECK(capture.lines()[1].starts_with("<4>WARN metrics refused host=palm refused=7 "));
+    }
+    LogCapture capture(LogFormat::json, false);
+    LogReporter reporter;
+    reporter.on_event(MetricsRefused{palm(), 42, 256, 60'000});
+    const std::vector<json> events = parsed(capture);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].at("level") == "warn");
+    CHECK(events[0].at("event") == "metrics_refused");
+    CHECK(events[0].at("host") == "palm");
+    CHECK(events[0].at("refused") == 42);
+    CHECK(events[0].at("limit") == 256);
+    CHECK(events[0].at("address") == "10.0.0.7:4000");
+}
