@@ -17,6 +17,14 @@ inline std::int64_t now_ns() noexcept {
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// Nanoseconds of CPU time this thread has used: what a computation costs, without the time it sat
+// waiting for a CPU on a busy machine.
+inline std::int64_t thread_cpu_ns() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 // Unix time in milliseconds, as an agent stamps its beats.
 inline std::int64_t wall_ms() noexcept {
     timespec ts{};
