@@ -119,9 +119,11 @@ Heartbeat big_beat() {
 }
 
 struct Fixture {
+    explicit Fixture(const MonitorConfig& config = {}, const RetentionLimits& limits = {})
+        : store(limits), mon(config, store, rec) {}
     Store store;
     Recorder rec;
-    Monitor mon{MonitorConfig{}, store, rec};
+    Monitor mon;
     SourceAddress from = addr("10.0.0.1", 4000);
 };
 
@@ -625,110 +627,99 @@ TEST_CASE("each refused datagram is its own record, naming the host its datagram
 
 TEST_CASE("a host keeps at most max-metrics-per-host names, and values under others are counted",
           "[monitor][metric_limit]") {
-    Store store;
-    Recorder rec;
-    Monitor mon(metrics_per_host(2), store, rec);
-    const SourceAddress from = addr("10.0.0.1", 1);
-    mon.on_datagram(datagram("web1", 1, {{"a", 1}, {"b", 2}, {"c", 3}}), from, 0);
-    mon.on_datagram(datagram("web1", 2, {{"c", 4}, {"d", 5}, {"a", 6}}, 1, 1'001'000), from, 1000);
-    mon.on_datagram(datagram("web2", 1, {{"x", 1}, {"y", 2}}), from, 1000);
-    const HostRecord* h = mon.registry().find("web1");
+    Fixture f(metrics_per_host(2));
+    f.mon.on_datagram(datagram("web1", 1, {{"a", 1}, {"b", 2}, {"c", 3}}), f.from, 0);
+    f.mon.on_datagram(datagram("web1", 2, {{"c", 4}, {"d", 5}, {"a", 6}}, 1, 1'001'000), f.from,
+                      1000);
+    f.mon.on_datagram(datagram("web2", 1, {{"x", 1}, {"y", 2}}), f.from, 1000);
+    const HostRecord* h = f.mon.registry().find("web1");
     REQUIRE(h != nullptr);
     REQUIRE(h->metrics.size() == 2);
     CHECK(h->metrics[0].name == "a");
     CHECK(h->metrics[0].value == 6);
     CHECK(h->metrics[1].name == "b");
     CHECK(h->metrics_refused == 3);
-    CHECK(mon.registry().find("web2")->metrics_refused == 0);
-    CHECK(mon.registry().find("web2")->metrics.size() == 2);
-    CHECK(mon.stats().metrics_host_limit == 3);
-    CHECK(mon.stats().metrics == 5);  // a twice, b, x, y.
-    CHECK(store.find("web1.c") == nullptr);
-    CHECK(store.find("web1.d") == nullptr);
-    CHECK(store.find("web1.a")->points().size() == 2);
-    CHECK(store.key_count() == 4);
+    CHECK(f.mon.registry().find("web2")->metrics_refused == 0);
+    CHECK(f.mon.registry().find("web2")->metrics.size() == 2);
+    CHECK(f.mon.stats().metrics_host_limit == 3);
+    CHECK(f.mon.stats().metrics == 5);  // a twice, b, x, y.
+    CHECK(f.store.find("web1.c") == nullptr);
+    CHECK(f.store.find("web1.d") == nullptr);
+    CHECK(f.store.find("web1.a")->points().size() == 2);
+    CHECK(f.store.key_count() == 4);
 }
 
 TEST_CASE("a host's refused metric values are reported at most once a minute, with the count since",
           "[monitor][metric_limit][events]") {
-    Store store;
-    Recorder rec;
-    Monitor mon(metrics_per_host(1), store, rec);
-    const SourceAddress from = addr("10.0.0.1", 1);
+    Fixture f(metrics_per_host(1));
     std::uint64_t seq = 0;
     const auto beat = [&](const std::string& host, std::int64_t at, std::vector<Metric> m) {
         ++seq;
-        mon.on_datagram(datagram(host, seq, std::move(m), 1, 1'000'000 + at, 10'000), from, at);
+        f.mon.on_datagram(datagram(host, seq, std::move(m), 1, 1'000'000 + at, 10'000), f.from, at);
     };
     beat("web1", 0, {{"kept", 1}, {"new.0", 1}});
-    CHECK(rec.events == std::vector<std::string>{"new web1", "metrics refused web1 1 limit=1"});
+    CHECK(f.rec.events == std::vector<std::string>{"new web1", "metrics refused web1 1 limit=1"});
     // A refusal every second for the next minute: one report, when the minute is up.
     for (std::int64_t t = 1000; t < kMetricsRefusedReportMs; t += 1000)
         beat("web1", t, {{"kept", 1}, {"new." + std::to_string(t), 1}});
-    CHECK(rec.events.size() == 2);
+    CHECK(f.rec.events.size() == 2);
     beat("web2", 30'000, {{"kept", 1}, {"other", 1}});  // Another host has its own minute.
-    CHECK(rec.events.back() == "metrics refused web2 1 limit=1");
+    CHECK(f.rec.events.back() == "metrics refused web2 1 limit=1");
     beat("web1", kMetricsRefusedReportMs, {{"kept", 1}, {"last", 1}});
-    CHECK(rec.events.back() == "metrics refused web1 60 limit=1");
-    const auto& e = std::get<MetricsRefused>(rec.kept.back());
+    CHECK(f.rec.events.back() == "metrics refused web1 60 limit=1");
+    const auto& e = std::get<MetricsRefused>(f.rec.kept.back());
     CHECK(e.at_ms == kMetricsRefusedReportMs);
     CHECK(e.limit == 1);
-    CHECK(e.host.address.to_string() == "10.0.0.1:1");
+    CHECK(e.host.address.to_string() == "10.0.0.1:4000");
     // A beat with nothing refused reports nothing; what was refused in the last minute is
     // reported by the first beat after it, refused or not.
-    const std::size_t before = rec.events.size();
+    const std::size_t before = f.rec.events.size();
     beat("web1", 70'000, {{"kept", 1}});
     beat("web1", 80'000, {{"kept", 1}, {"again", 1}});
     beat("web1", 110'000, {{"kept", 1}});
-    CHECK(rec.events.size() == before);
+    CHECK(f.rec.events.size() == before);
     beat("web1", 2 * kMetricsRefusedReportMs, {{"kept", 1}});
-    CHECK(rec.events.back() == "metrics refused web1 1 limit=1");
-    CHECK(mon.registry().find("web1")->metrics_refused == 62);
-    CHECK(mon.stats().metrics_host_limit == 63);
+    CHECK(f.rec.events.back() == "metrics refused web1 1 limit=1");
+    CHECK(f.mon.registry().find("web1")->metrics_refused == 62);
+    CHECK(f.mon.stats().metrics_host_limit == 63);
 }
 
 TEST_CASE("a silent host's last refused metric values are reported by the periodic pass",
           "[monitor][metric_limit][events]") {
-    Store store;
-    Recorder rec;
-    Monitor mon(metrics_per_host(1), store, rec);
-    const SourceAddress from = addr("10.0.0.1", 1);
-    mon.on_datagram(datagram("web1", 1, {{"a", 1}, {"b", 1}}), from, 0);
-    mon.on_datagram(datagram("web1", 2, {{"a", 1}, {"c", 1}}, 1, 1'001'000), from, 1000);
-    mon.expire(4000);
-    mon.report(20'000);
-    CHECK(rec.events.back() == "summary up=0 web1");
-    mon.report(kMetricsRefusedReportMs);
-    CHECK(rec.events == std::vector<std::string>{"new web1", "metrics refused web1 1 limit=1",
-                                                 "silent web1 3000", "summary up=0 web1",
-                                                 "metrics refused web1 1 limit=1",
-                                                 "summary up=0 web1"});
-    mon.report(3 * kMetricsRefusedReportMs);
-    CHECK(rec.events.back() == "summary up=0 web1");
-    CHECK(rec.events.size() == 7);
+    Fixture f(metrics_per_host(1));
+    f.mon.on_datagram(datagram("web1", 1, {{"a", 1}, {"b", 1}}), f.from, 0);
+    f.mon.on_datagram(datagram("web1", 2, {{"a", 1}, {"c", 1}}, 1, 1'001'000), f.from, 1000);
+    f.mon.expire(4000);
+    f.mon.report(20'000);
+    CHECK(f.rec.events.back() == "summary up=0 web1");
+    f.mon.report(kMetricsRefusedReportMs);
+    CHECK(f.rec.events == std::vector<std::string>{"new web1", "metrics refused web1 1 limit=1",
+                                                   "silent web1 3000", "summary up=0 web1",
+                                                   "metrics refused web1 1 limit=1",
+                                                   "summary up=0 web1"});
+    f.mon.report(3 * kMetricsRefusedReportMs);
+    CHECK(f.rec.events.back() == "summary up=0 web1");
+    CHECK(f.rec.events.size() == 7);
 }
 
 TEST_CASE("a metric name no beat carried for the retention is released, its series left to expire",
           "[monitor][metric_limit]") {
-    Store store(RetentionLimits{10, 0, 0});  // 10 s.
-    Recorder rec;
-    Monitor mon(metrics_per_host(2), store, rec);
-    const SourceAddress from = addr("10.0.0.1", 1);
+    Fixture f(metrics_per_host(2), RetentionLimits{10, 0, 0});  // 10 s.
     std::uint64_t seq = 0;
     const auto beat = [&](std::int64_t at, std::vector<Metric> m) {
         ++seq;
-        mon.on_datagram(datagram("web1", seq, std::move(m), 1, 1'000'000 + at), from, at);
+        f.mon.on_datagram(datagram("web1", seq, std::move(m), 1, 1'000'000 + at), f.from, at);
     };
     beat(0, {{"a", 1}, {"old", 1}});
     beat(5000, {{"a", 2}});
     beat(9999, {{"a", 3}, {"new", 3}});  // Refused: "old" still holds its slot.
-    const HostRecord* h = mon.registry().find("web1");
+    const HostRecord* h = f.mon.registry().find("web1");
     CHECK(h->metrics.size() == 2);
     CHECK(h->metrics_refused == 1);
-    CHECK(mon.stats().metric_names_released == 0);
+    CHECK(f.mon.stats().metric_names_released == 0);
 
     beat(10'000, {{"new", 4}, {"a", 4}});  // 10 s after "old" was last carried.
-    CHECK(mon.stats().metric_names_released == 1);
+    CHECK(f.mon.stats().metric_names_released == 1);
     REQUIRE(h->metrics.size() == 2);
     CHECK(h->metrics[0].name == "a");
     CHECK(h->metrics[0].value == 4);
@@ -737,41 +728,34 @@ TEST_CASE("a metric name no beat carried for the retention is released, its seri
     CHECK(h->metrics_refused == 1);
     // Once its points are past the retention the sweep removes "old", while the names the host
     // still holds keep their series, however old their points.
-    store.sweep(1'000'000, 100);
-    CHECK(store.find("web1.old") == nullptr);
-    CHECK(store.find("web1.a") != nullptr);
-    CHECK(store.find("web1.new") != nullptr);
+    f.store.sweep(1'000'000, 100);
+    CHECK(f.store.find("web1.old") == nullptr);
+    CHECK(f.store.find("web1.a") != nullptr);
+    CHECK(f.store.find("web1.new") != nullptr);
 }
 
 TEST_CASE("names carried now and then are kept, and a store without retention releases none",
           "[monitor][metric_limit]") {
-    Store store(RetentionLimits{0, 0, 0});
-    Recorder rec;
-    Monitor mon(metrics_per_host(2), store, rec);
-    const SourceAddress from = addr("10.0.0.1", 1);
-    mon.on_datagram(datagram("web1", 1, {{"a", 1}, {"b", 1}}), from, 0);
-    mon.on_datagram(datagram("web1", 2, {{"a", 1}}, 1, 1'001'000), from, 100'000'000);
-    CHECK(mon.registry().find("web1")->metrics.size() == 2);
+    Fixture f(metrics_per_host(2), RetentionLimits{0, 0, 0});
+    f.mon.on_datagram(datagram("web1", 1, {{"a", 1}, {"b", 1}}), f.from, 0);
+    f.mon.on_datagram(datagram("web1", 2, {{"a", 1}}, 1, 1'001'000), f.from, 100'000'000);
+    CHECK(f.mon.registry().find("web1")->metrics.size() == 2);
 
-    Store kept(RetentionLimits{10, 0, 0});
-    Monitor other(metrics_per_host(2), kept, rec);
+    Fixture g(metrics_per_host(2), RetentionLimits{10, 0, 0});
     for (std::uint64_t i = 0; i < 10; ++i) {
         // "a" every 4 s, "b" every 8 s: both stay, at any moment.
         const std::int64_t at = static_cast<std::int64_t>(i) * 4000;
         std::vector<Metric> m{{"a", 1}};
         if (i % 2 == 0) m.push_back({"b", 1});
-        other.on_datagram(datagram("web1", i + 1, m, 1, 1'000'000 + at), from, at);
-        CHECK(other.registry().find("web1")->metrics.size() == 2);
+        g.mon.on_datagram(datagram("web1", i + 1, m, 1, 1'000'000 + at), g.from, at);
+        CHECK(g.mon.registry().find("web1")->metrics.size() == 2);
     }
-    CHECK(other.stats().metric_names_released == 0);
+    CHECK(g.mon.stats().metric_names_released == 0);
 }
 
 TEST_CASE("each metric lands in its own slot and series whatever order the names come in",
           "[monitor][metric_limit]") {
-    Store store;
-    Recorder rec;
-    Monitor mon(metrics_per_host(300), store, rec);
-    const SourceAddress from = addr("10.0.0.1", 1);
+    Fixture f(metrics_per_host(300));
     std::vector<Metric> m;
     for (int i = 0; i < 300; ++i)
         m.push_back({"metric." + std::to_string(i), double(i)});
@@ -783,7 +767,7 @@ TEST_CASE("each metric lands in its own slot and series whatever order the names
         for (Metric& x : hb.metrics)
             x.value += offset;
         for (const std::string& d : pack_beat(hb))
-            mon.on_datagram(d, from, static_cast<std::int64_t>(seq) * 1000);
+            f.mon.on_datagram(d, f.from, static_cast<std::int64_t>(seq) * 1000);
     };
     send(1, 0);
     std::reverse(m.begin(), m.end());
@@ -792,15 +776,15 @@ TEST_CASE("each metric lands in its own slot and series whatever order the names
     std::stable_partition(m.begin(), m.end(),
                           [](const Metric& x) { return std::stoi(x.name.substr(7)) % 3 == 0; });
     send(3, 2000);
-    const HostRecord* h = mon.registry().find("big");
+    const HostRecord* h = f.mon.registry().find("big");
     REQUIRE(h->metrics.size() == 300);
     CHECK(h->metrics_refused == 0);
-    CHECK(store.key_count() == 300);
+    CHECK(f.store.key_count() == 300);
     for (int i = 0; i < 300; ++i) {
         INFO(i);
         CHECK(h->metrics[static_cast<std::size_t>(i)].name == "metric." + std::to_string(i));
         CHECK(h->metrics[static_cast<std::size_t>(i)].value == i + 2000);
-        const Series* s = store.find("big.metric." + std::to_string(i));
+        const Series* s = f.store.find("big.metric." + std::to_string(i));
         REQUIRE(s != nullptr);
         REQUIRE(s->points().size() == 3);
         CHECK(s->points()[0].value == i);
