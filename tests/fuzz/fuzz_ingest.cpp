@@ -27,8 +27,8 @@
 //
 // Invariants, after every op (the driver keeps its own account of what was accepted):
 // - stats add up: datagrams = rejected + refused + duplicates + accepted, each by-reason array
-//   sums to its total, late <= accepted, metrics + metrics_refused = the metric records of the
-//   accepted datagrams;
+//   sums to its total, late <= accepted, metrics + metrics_refused + metrics_host_limit = the
+//   metric records of the accepted datagrams;
 // - a datagram not accepted changes no host (beats, lost, last_seen, state, address, metrics...;
 //   only its duplicate count) and reports at most one InvalidDatagram or DatagramRefused; an
 //   accepted one reports at most one HostNew (iff the host was unknown), HostBack (only if it
@@ -76,11 +76,10 @@ constexpr std::size_t kMaxOps = 256;
 constexpr std::int64_t kUnixAtZero = 1'700'000'000'000;  // Unix ms when the fake clock reads 0.
 constexpr std::size_t kNamesPerAgent = 64;
 
-// The most metric slots one host may hold. MonitorConfig has no such cap yet, so this is no
-// bound today; once it has one, this returns config.max_metrics_per_host (and make_config() sets
-// it low enough for the agents' 64 names to reach it).
-std::size_t max_metrics_per_host(const MonitorConfig& /*config*/) {
-    return std::numeric_limits<std::size_t>::max();
+// The most metric slots one host may hold: the monitor's cap, which make_config() sets below the
+// agents' 64 names so that it is reached.
+std::size_t max_metrics_per_host(const MonitorConfig& config) {
+    return config.max_metrics_per_host;
 }
 
 const KeyRing& key_ring() {
@@ -241,6 +240,7 @@ MonitorConfig make_config(std::uint8_t b) {
     c.max_hosts = 2 + ((b >> 4) & 3);
     if (b & 0x80) c.detector.flap.silences = 2;
     c.forget_after_ms = 60'000;
+    c.max_metrics_per_host = 40;
     return c;
 }
 
@@ -419,7 +419,8 @@ class Driver {
                            std::holds_alternative<DatagramRefused>(e));
             FUZZ_CHECK(view(monitor_.registry()) == before);
             FUZZ_CHECK(stats.metrics == stats_before.metrics &&
-                       stats.metrics_refused == stats_before.metrics_refused);
+                       stats.metrics_refused == stats_before.metrics_refused &&
+                       stats.metrics_host_limit == stats_before.metrics_host_limit);
             return;
         }
         FUZZ_CHECK(decoded);
@@ -438,9 +439,17 @@ class Driver {
         const auto was = before.find(hb.host);
         const HostRecord* host = monitor_.registry().find(hb.host);
         FUZZ_CHECK(host != nullptr);
-        FUZZ_CHECK(sink_.events.size() <= 1);
+        // At most one change of state, and a report of the host's refused metric values.
+        FUZZ_CHECK(sink_.events.size() <= 2);
+        std::size_t changes = 0;
         for (const Event& e : sink_.events) {
             FUZZ_CHECK(host_of(e) == hb.host);
+            if (const auto* r = std::get_if<MetricsRefused>(&e)) {
+                FUZZ_CHECK(r->refused > 0 && r->limit == config_.max_metrics_per_host);
+                FUZZ_CHECK(&e == &sink_.events.back());
+                continue;
+            }
+            ++changes;
             if (std::holds_alternative<HostNew>(e)) {
                 FUZZ_CHECK(was == before.end());
             } else if (std::holds_alternative<HostBack>(e)) {
@@ -449,14 +458,16 @@ class Driver {
                 FUZZ_CHECK(std::holds_alternative<HostRestarted>(e));
             }
         }
-        if (was == before.end()) FUZZ_CHECK(sink_.events.size() == 1);
+        FUZZ_CHECK(changes <= 1);
+        if (was == before.end()) FUZZ_CHECK(changes == 1);
 
         std::size_t records = 0;
         auto cursor = hb.metrics();
         for (MetricView m; cursor.next(m);)
             ++records;
-        FUZZ_CHECK(stats.metrics + stats.metrics_refused ==
-                   stats_before.metrics + stats_before.metrics_refused + records);
+        FUZZ_CHECK(stats.metrics + stats.metrics_refused + stats.metrics_host_limit ==
+                   stats_before.metrics + stats_before.metrics_refused +
+                       stats_before.metrics_host_limit + records);
 
         account(b, hb, *host, was == before.end(), was != before.end() ? &was->second : nullptr);
     }
