@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
                 for (auto& m : hb.metrics)
                     m.value = static_cast<double>(seq % 100);
                 for (const std::string& d : beat::pack_beat(hb))
-                    monitor.on_datagram(d, source, (now - start_s) * 1000);
+                    monitor.on_datagram(d, source, (now - start_s) * 1000, now * 1000);
             }
         }
         store.sweep(now, 100'000);

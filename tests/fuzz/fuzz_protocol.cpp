@@ -74,7 +74,7 @@ class Connection {
             FUZZ_CHECK(f.line.size() <= max_line_);
             const Request req = parse_request(f.line);
             check_request(f.line, req);
-            executor_.execute(req, out_);
+            executor_.execute(req, out_, kNow);
             sweep();
             pos += f.consumed;
         }

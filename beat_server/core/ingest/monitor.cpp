@@ -127,7 +127,7 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     const HostState before =
         liveness_.beat(host.liveness, hb.interval_ms, now_ms, arrival, seen.lost);
     release_stale_metrics(host, now_ms);
-    store_metrics(host, hb, newest, now_ms);
+    store_metrics(host, hb, newest, now_ms, now_unix_ms / 1000);
 
     const bool restarted = seen.verdict == SequenceWindow::Verdict::restart;
     if (is_new) {
@@ -145,7 +145,7 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
 }
 
 void Monitor::store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest,
-                            std::int64_t now_ms) {
+                            std::int64_t now_ms, std::int64_t accepted_s) {
     const std::int64_t second = second_of(hb.send_time_ms);
     auto cursor = hb.metrics();
     MetricView m;
@@ -175,7 +175,7 @@ void Monitor::store_metrics(HostRecord& host, const HeartbeatView& hb, bool late
             ++stats_.metrics_refused;
             continue;
         }
-        store_.put(*slot->series, second, m.value);
+        store_.put(*slot->series, second, m.value, accepted_s);
         ++stats_.metrics;
     }
 }

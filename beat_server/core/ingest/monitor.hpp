@@ -90,7 +90,10 @@ class Monitor {
     const IngestStats& stats() const noexcept { return stats_; }
 
   private:
-    void store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest, std::int64_t now_ms);
+    // Stores the beat's metrics, received at `now_ms` and accepted at `accepted_s` (Unix
+    // seconds), under host.metric.
+    void store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest, std::int64_t now_ms,
+                       std::int64_t accepted_s);
     // Releases the host's metric names that have outlived the store's retention.
     void release_stale_metrics(HostRecord& host, std::int64_t now_ms);
     // Reports the host's refused metric values when there are some and the report is due.

@@ -2,10 +2,12 @@
 
 namespace beat {
 
-ReplyCursor Executor::execute(const Request& req, std::string& out, std::size_t budget) {
+ReplyCursor Executor::execute(const Request& req, std::string& out, std::int64_t now_unix_s,
+                              std::size_t budget) {
     switch (req.kind) {
         case Request::Kind::put:
-            if (store_.put(req.key, req.timestamp, req.value) == Store::PutResult::key_limit) {
+            if (store_.put(req.key, req.timestamp, req.value, now_unix_s) ==
+                Store::PutResult::key_limit) {
                 ++stats_.key_limit;
                 append_error(out, key_limit_reason_);
                 return {};

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -27,7 +28,8 @@ class Executor {
     // A get's reply is written up to about `budget` bytes (see ReplyCursor::write); the cursor
     // returned writes the rest, and is done() when the reply is complete, as it always is with
     // the default budget and for every other request.
-    ReplyCursor execute(const Request& request, std::string& out,
+    // `now_unix_s`: when the request is executed, a put's acceptance time for the retention.
+    ReplyCursor execute(const Request& request, std::string& out, std::int64_t now_unix_s,
                         std::size_t budget = std::numeric_limits<std::size_t>::max());
 
     // Appends the reply to a line longer than the limit and counts it.

@@ -23,14 +23,28 @@ struct Point {
     double value;
 };
 
-// One key's points, sorted by timestamp, at most one per timestamp.
+// One key's points, sorted by timestamp, at most one per timestamp, kept in blocks: runs of up to
+// kBlockPoints points contiguous in timestamp order, each with the acceptance time of the newest
+// write into it. The retention drops whole blocks once that time is older than the retention, so
+// a point is kept at least that long after it was accepted, whatever its timestamp.
 class Series {
   public:
-    // Adds (timestamp, value), replacing the value of an existing point with the same timestamp.
-    // Returns true when a point was added, false when one was replaced. Amortised O(1) for
-    // timestamps at or after the newest point, O(n) for an insertion in the middle.
-    bool put(std::int64_t timestamp, double value);
+    static constexpr std::size_t kBlockPoints = 128;
+    struct Block {
+        std::size_t end;          // One past the block's last point in points().
+        std::int64_t accepted_s;  // Unix seconds: the newest write of a point of the block.
+    };
+
+    // Adds (timestamp, value), replacing the value of an existing point with the same timestamp,
+    // and makes `accepted_s` (Unix seconds, when the server accepted the write) the acceptance
+    // time of the point's block if it is newer. Returns true when a point was added, false when
+    // one was replaced. Amortised O(1) for timestamps after the newest point, O(log n) for a
+    // replacement, O(n) for an insertion in the middle.
+    bool put(std::int64_t timestamp, double value, std::int64_t accepted_s);
     const std::vector<Point>& points() const noexcept { return points_; }
+    // The blocks partitioning points() in order: block i holds the points from the end of block
+    // i - 1 (0 for the first) to its own end; none is empty.
+    const std::vector<Block>& blocks() const noexcept { return blocks_; }
 
     // The key's number, stable for the key's life in the store and on disk. Numbers increase along
     // the first-insertion order (Store::entries) and are never handed out twice.
@@ -43,14 +57,24 @@ class Series {
 
   private:
     friend class Store;
+    // The block that receives a point inserted at index `pos` of points_ (not yet inserted),
+    // splitting a full block first.
+    std::size_t block_for_insert(std::size_t pos);
+    // Drops the blocks accepted before `cutoff`, then the `oldest` first points of those left.
+    void drop(std::int64_t cutoff, std::size_t oldest);
+
     std::vector<Point> points_;
+    std::vector<Block> blocks_;
     std::uint64_t id_ = 0;
     std::uint32_t pins_ = 0;
 };
 
 // How much the store keeps. A zero means "no limit".
 struct RetentionLimits {
-    std::int64_t retention_s = 7 * 86'400;  // Points older than now - retention are dropped.
+    // A point is kept at least this long after it was accepted: its block goes once the newest
+    // write into it is older than now - retention.
+    std::int64_t retention_s = 7 * 86'400;
+    // Beyond this many points a key loses its oldest by timestamp (rotation).
     std::size_t max_points_per_key = 100'000;
     std::size_t max_keys = 1'000'000;  // Puts for a new key beyond this are refused.
 };
@@ -85,10 +109,13 @@ class Store {
     // The series for `key`, or nullptr.
     const Series* find(std::string_view key) const;
 
-    // Stores one point; see Series::put. A new key beyond max_keys is refused (key_limit).
-    PutResult put(std::string_view key, std::int64_t timestamp, double value);
-    // Stores one point in `s`, a series of this store; returns true when a point was added.
-    bool put(Series& s, std::int64_t timestamp, double value);
+    // Stores one point accepted at `accepted_s` (Unix seconds); see Series::put. A new key
+    // beyond max_keys is refused (key_limit).
+    PutResult put(std::string_view key, std::int64_t timestamp, double value,
+                  std::int64_t accepted_s);
+    // Stores one point accepted at `accepted_s` in `s`, a series of this store; returns true when
+    // a point was added.
+    bool put(Series& s, std::int64_t timestamp, double value, std::int64_t accepted_s);
 
     // Recreates a key read back from disk with its old number, without journalling it (loading).
     // Keys are restored in increasing order of their numbers, before any other key is created, so
@@ -96,17 +123,19 @@ class Store {
     Series& restore(std::uint64_t id, std::string_view key);
     // Numbers from `next` on are free (none below is ever handed out again).
     void reserve_ids(std::uint64_t next) noexcept { next_id_ = std::max(next_id_, next); }
-    // Adds a point read back from disk to `s`, without journalling it.
-    void restore_point(Series& s, std::int64_t timestamp, double value) {
-        points_ += s.put(timestamp, value) ? 1 : 0;
+    // Adds a point read back from disk, accepted at `accepted_s`, to `s`, without journalling it.
+    void restore_point(Series& s, std::int64_t timestamp, double value, std::int64_t accepted_s) {
+        points_ += s.put(timestamp, value, accepted_s) ? 1 : 0;
     }
 
     // Applies the retention limits to at most `max_keys_visited` keys, continuing where the last
-    // call stopped: drops points older than now_s - retention and the oldest beyond
+    // call stopped: drops every block of a key accepted before now_s - retention (wherever it
+    // lies in timestamp order), then the key's oldest points by timestamp beyond
     // max_points_per_key, in batches of at least 1/16 of the key's points (so a key may hold up
     // to 1/16 more than the limits until then), and removes keys left empty that nobody pins.
-    // Journals a Trim per key trimmed and each key removed. O(keys visited + points dropped), plus
-    // one O(keys) compaction of the insertion order when a key was removed.
+    // Journals a Trim per key rotated by max_points_per_key and each key removed. O(blocks of the
+    // keys visited + points they hold when some are dropped), plus one O(keys) compaction of the
+    // insertion order when a key was removed.
     SweepResult sweep(std::int64_t now_s, std::size_t max_keys_visited);
 
     // Every key with its series, in first-insertion order, which is the order of their numbers: a

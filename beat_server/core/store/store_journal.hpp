@@ -21,10 +21,13 @@ struct StoreJournal {
         std::int64_t timestamp;
         double value;
     };
-    // Points of a key older than `keep_from` were dropped by the retention.
+    // Points of a key with a timestamp before `keep_from` were dropped by max_points_per_key:
+    // those written before the trim, that is the first `points_before` records of `points` and
+    // every earlier journal's, never a point written after it.
     struct Trim {
         std::uint64_t key_id;
         std::int64_t keep_from;
+        std::size_t points_before;
     };
 
     // Applied in this order: keys, points, trims, removed keys (with all their points). Records
@@ -38,6 +41,12 @@ struct StoreJournal {
         return keys.size() + points.size() + trims.size() + removed.size();
     }
     bool empty() const noexcept { return size() == 0; }
+    // Forgets the points recorded (they will not reach the disk): the trims then cover none.
+    void drop_points() noexcept {
+        points.clear();
+        for (Trim& t : trims)
+            t.points_before = 0;
+    }
     // Empties every vector, keeping their capacity for the next batch.
     void clear() noexcept {
         keys.clear();

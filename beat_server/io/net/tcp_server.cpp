@@ -7,6 +7,7 @@
 #include "common/line_framer.hpp"
 #include "common/log.hpp"
 #include "common/protocol.hpp"
+#include "common/uv/unix_clock.hpp"
 
 namespace beat {
 
@@ -90,7 +91,7 @@ StreamServer::Handled TcpServer::handle(Connection& base, std::string_view data,
     if (req.kind == Request::Kind::put && c.first_put == std::string::npos) {
         c.first_put = out.size();
     }
-    c.get = executor_.execute(req, out, kSlice);
+    c.get = executor_.execute(req, out, unix_now_ms() / 1000, kSlice);
     c.streaming = !c.get.done();
     return {f.consumed, true};
 }

@@ -9,27 +9,38 @@
 #include <system_error>
 #include <type_traits>
 #include <unordered_map>
+#include <vector>
+
+#include "common/log.hpp"
 
 namespace beat {
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 static_assert(sizeof(StoreJournal::PointRecord) == 24 &&
               std::is_trivially_copyable_v<StoreJournal::PointRecord>);
 
-// Each batch's points are appended as one row: a blob of StoreJournal::PointRecord in the
-// machine's byte order, the cheapest write SQLite has (a memcpy per point). A replaced value is
-// a later record for the same (key, ts), and loading lets the later one win. What the retention
-// drops is recorded instead of searched for: a removed key's row goes from `keys` (its points are
-// skipped), a trimmed key's cut-off goes to `trims`, and whole segments whose newest point is
-// older than the retention are deleted.
+// Each batch's points are appended as one row, a segment: a blob of StoreJournal::PointRecord in
+// the machine's byte order, the cheapest write SQLite has (a memcpy per point), with the time the
+// batch was accepted. Segments are numbered in the order they are written, never reusing a
+// number, and their acceptance times never decrease with the number. A replaced value is a later
+// record for the same (key, ts), and loading lets the later one win. What the retention drops is
+// recorded instead of searched for: a removed key's row goes from `keys` (its points are
+// skipped), segments accepted longer than the retention ago are deleted whole (the oldest first),
+// and a key rotated by --max-points-per-key gets a row in `trims`: its points with a timestamp
+// before keep_from are dropped from the segments numbered below `segment` and from the first
+// `points` points of segment `segment`, the points written before the trim, never from a point
+// written after it. A trim that another of the same key covers entirely is deleted.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS keys(id INTEGER PRIMARY KEY, name TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS segments(id INTEGER PRIMARY KEY, max_ts INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS segments(id INTEGER PRIMARY KEY, accepted_s INTEGER NOT NULL,
                                     points BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS trims(key_id INTEGER PRIMARY KEY, keep_from INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS trims(key_id INTEGER NOT NULL, segment INTEGER NOT NULL,
+                                 points INTEGER NOT NULL, keep_from INTEGER NOT NULL,
+                                 PRIMARY KEY(key_id, segment, points)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS trims_by_segment ON trims(segment);
 CREATE TABLE IF NOT EXISTS hosts(
   name TEXT PRIMARY KEY, address BLOB, incarnation INTEGER, sequence INTEGER,
   interval_ms INTEGER, first_seen_unix_ms INTEGER, last_seen_unix_ms INTEGER,
@@ -54,9 +65,21 @@ struct Reset {
     }
 };
 
+// A row of `trims` read back: it covers the points of its key before (segment, points).
+struct TrimRow {
+    std::int64_t segment;
+    std::int64_t points;
+    std::int64_t keep_from;  // After loading: the largest keep_from of this row and the later.
+
+    // Whether the trim was made after the point `index` of segment `s` was written.
+    bool covers(std::int64_t s, std::int64_t index) const noexcept {
+        return s < segment || (s == segment && index < points);
+    }
+};
+
 }  // namespace
 
-Database::Database(const std::string& dir, bool sync) {
+Database::Database(const std::string& dir, bool sync, std::int64_t now_unix_s) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
@@ -79,30 +102,50 @@ Database::Database(const std::string& dir, bool sync) {
     // Writing the schema (or, when it exists, the open time) proves the file is writable and
     // takes the exclusive lock now rather than at the first batch.
     exec("BEGIN IMMEDIATE");
-    exec(kSchema);
+    exec("CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value) WITHOUT ROWID");
     sqlite3_stmt* version = prepare("SELECT value FROM meta WHERE name='schema'");
     int found = 0;
     if (sqlite3_step(version) == SQLITE_ROW) found = sqlite3_column_int(version, 0);
     sqlite3_reset(version);
-    if (found != 0 && found != kSchemaVersion) {
+    if (found == 3) {
+        migrate_from_v3(now_unix_s);
+    } else if (found != 0 && found != kSchemaVersion) {
         exec("ROLLBACK");
         throw StorageError(path_ + " has schema version " + std::to_string(found) + ", expected " +
                                std::to_string(kSchemaVersion),
                            SQLITE_MISMATCH);
     }
+    exec(kSchema);
     exec(("INSERT OR REPLACE INTO meta VALUES('schema', " + std::to_string(kSchemaVersion) +
           "), ('opened_unix_s', strftime('%s','now'))")
              .c_str());
+    {
+        sqlite3_stmt* q = prepare(
+            "SELECT max((SELECT coalesce(max(id), 0) + 1 FROM segments), "
+            "coalesce((SELECT value FROM meta WHERE name = 'next_segment_id'), 1)), "
+            "(SELECT accepted_s FROM segments ORDER BY id DESC LIMIT 1)");
+        Reset reset{q};
+        if (sqlite3_step(q) != SQLITE_ROW) fail("cannot read the segments", sqlite3_errcode(db_));
+        next_segment_ = sqlite3_column_int64(q, 0);
+        if (sqlite3_column_type(q, 1) != SQLITE_NULL) last_accepted_s_ = sqlite3_column_int64(q, 1);
+    }
     exec("COMMIT");
 
     insert_key_ = prepare("INSERT OR REPLACE INTO keys(id, name) VALUES(?, ?)");
     next_key_id_ = prepare("INSERT OR REPLACE INTO meta VALUES('next_key_id', ?)");
-    insert_segment_ = prepare("INSERT INTO segments(max_ts, points) VALUES(?, ?)");
-    trim_ = prepare("INSERT OR REPLACE INTO trims VALUES(?, ?)");
+    insert_segment_ = prepare("INSERT INTO segments(id, accepted_s, points) VALUES(?, ?, ?)");
+    next_segment_id_ = prepare("INSERT OR REPLACE INTO meta VALUES('next_segment_id', ?)");
+    trim_ = prepare(
+        "INSERT OR REPLACE INTO trims(key_id, segment, points, keep_from) "
+        "VALUES(?1, ?2, ?3, ?4)");
+    subsumed_trims_ = prepare(
+        "DELETE FROM trims WHERE key_id = ?1 AND keep_from <= ?4 AND "
+        "(segment < ?2 OR (segment = ?2 AND points <= ?3))");
     delete_trim_ = prepare("DELETE FROM trims WHERE key_id = ?");
     delete_key_ = prepare("DELETE FROM keys WHERE id = ?");
-    oldest_segments_ = prepare("SELECT id, max_ts FROM segments ORDER BY id LIMIT 64");
+    oldest_segments_ = prepare("SELECT id, accepted_s FROM segments ORDER BY id LIMIT 64");
     drop_segments_ = prepare("DELETE FROM segments WHERE id <= ?");
+    drop_trims_ = prepare("DELETE FROM trims WHERE segment <= ?");
     upsert_host_ = prepare("INSERT OR REPLACE INTO hosts VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     delete_host_ = prepare("DELETE FROM hosts WHERE name = ?");
 }
@@ -130,6 +173,27 @@ void Database::exec(const char* sql) {
     if (rc != SQLITE_OK) fail(std::string("cannot run ") + std::string(sql).substr(0, 40), rc);
 }
 
+void Database::migrate_from_v3(std::int64_t now_unix_s) {
+    // Version 3 kept the newest timestamp of each segment instead of its acceptance time, and a
+    // trim per key that applied to every segment, even to those written after it.
+    exec("ALTER TABLE segments RENAME COLUMN max_ts TO accepted_s");
+    exec(("UPDATE segments SET accepted_s = " + std::to_string(now_unix_s)).c_str());
+    const auto segments = sqlite3_changes64(db_);
+    exec("ALTER TABLE trims RENAME TO trims_v3");
+    exec(kSchema);
+    exec(R"sql(
+INSERT OR REPLACE INTO meta VALUES('next_segment_id', (SELECT coalesce(max(id), 0) + 1 FROM segments));
+INSERT INTO trims(key_id, segment, points, keep_from)
+  SELECT key_id, (SELECT value FROM meta WHERE name = 'next_segment_id'), 0, keep_from
+  FROM trims_v3;
+DROP TABLE trims_v3;
+)sql");
+    log_info(
+        "storage: {} migrated from schema version 3 to {}: its {} segments are kept at least "
+        "one retention from now",
+        path_, kSchemaVersion, segments);
+}
+
 sqlite3_stmt* Database::prepare(const char* sql) {
     sqlite3_stmt* s = nullptr;
     const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
@@ -138,47 +202,75 @@ sqlite3_stmt* Database::prepare(const char* sql) {
     return s;
 }
 
-std::size_t Database::load_points(Store& store, std::int64_t min_timestamp) {
-    std::unordered_map<std::uint64_t, Series*> by_id;
-    std::unordered_map<std::uint64_t, std::int64_t> keep_from;
+std::size_t Database::load_points(Store& store, std::int64_t cutoff) {
     int rc;
+    if (cutoff != INT64_MIN) {
+        sqlite3_stmt* q = prepare("SELECT max(id) FROM segments WHERE accepted_s < ?");
+        std::int64_t last = -1;
+        {
+            Reset reset{q};
+            sqlite3_bind_int64(q, 1, cutoff);
+            if ((rc = sqlite3_step(q)) != SQLITE_ROW) fail("cannot read the segments", rc);
+            if (sqlite3_column_type(q, 0) != SQLITE_NULL) last = sqlite3_column_int64(q, 0);
+        }
+        if (last >= 0) drop_segments_through(last);
+    }
     {
         sqlite3_stmt* q = prepare("SELECT value FROM meta WHERE name = 'next_key_id'");
         Reset reset{q};
         if (sqlite3_step(q) == SQLITE_ROW) store.reserve_ids(as_uint(sqlite3_column_int64(q, 0)));
     }
+    // Each key's trims in the order they were made, each holding the largest keep_from of those
+    // that cover at least what it covers.
+    std::unordered_map<std::uint64_t, std::vector<TrimRow>> trims;
     {
-        sqlite3_stmt* q = prepare("SELECT key_id, keep_from FROM trims");
+        sqlite3_stmt* q = prepare(
+            "SELECT key_id, segment, points, keep_from FROM trims ORDER BY key_id, segment, "
+            "points");
         Reset reset{q};
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-            keep_from[as_uint(sqlite3_column_int64(q, 0))] = sqlite3_column_int64(q, 1);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            trims[as_uint(sqlite3_column_int64(q, 0))].push_back({sqlite3_column_int64(q, 1),
+                                                                  sqlite3_column_int64(q, 2),
+                                                                  sqlite3_column_int64(q, 3)});
+        }
         if (rc != SQLITE_DONE) fail("cannot read the stored trims", rc);
+        for (auto& [key, rows] : trims) {
+            for (std::size_t i = rows.size() - 1; i-- > 0;)
+                rows[i].keep_from = std::max(rows[i].keep_from, rows[i + 1].keep_from);
+        }
     }
-    auto kept = [&](const StoreJournal::PointRecord& p) {
-        if (p.timestamp < min_timestamp) return false;
-        const auto trim = keep_from.find(p.key_id);
-        return trim == keep_from.end() || p.timestamp >= trim->second;
+    // Whether the point `index` of segment `segment` survived the trims made after it.
+    auto kept = [&](const StoreJournal::PointRecord& p, std::int64_t segment, std::int64_t index) {
+        const auto key = trims.find(p.key_id);
+        if (key == trims.end()) return true;
+        const auto& rows = key->second;
+        const auto first = std::find_if(rows.begin(), rows.end(),
+                                        [&](const TrimRow& t) { return t.covers(segment, index); });
+        return first == rows.end() || p.timestamp >= first->keep_from;
     };
-    // Calls f(PointRecord) for every point of the segments that may hold some to keep.
-    sqlite3_stmt* q = prepare("SELECT points FROM segments WHERE max_ts >= ? ORDER BY id");
+    // Calls f(PointRecord, accepted_s) for every point kept, in the order they were written.
+    sqlite3_stmt* q = prepare("SELECT id, accepted_s, points FROM segments ORDER BY id");
     auto each_point = [&](auto&& f) {
         Reset reset{q};
-        sqlite3_bind_int64(q, 1, min_timestamp);
         while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(q, 0));
-            const auto size = static_cast<std::size_t>(sqlite3_column_bytes(q, 0));
+            const std::int64_t segment = sqlite3_column_int64(q, 0);
+            const std::int64_t accepted_s = sqlite3_column_int64(q, 1);
+            const auto* bytes = static_cast<const char*>(sqlite3_column_blob(q, 2));
+            const auto size = static_cast<std::size_t>(sqlite3_column_bytes(q, 2));
             StoreJournal::PointRecord p;
-            for (std::size_t off = 0; off + sizeof p <= size; off += sizeof p) {
+            std::int64_t index = 0;
+            for (std::size_t off = 0; off + sizeof p <= size; off += sizeof p, ++index) {
                 std::memcpy(&p, bytes + off, sizeof p);
-                f(p);
+                if (kept(p, segment, index)) f(p, accepted_s);
             }
         }
         if (rc != SQLITE_DONE) fail("cannot read the stored points", rc);
     };
     // First pass: which keys have points to keep. The keys are then created in their
     // first-insertion order (their numbers), the points added in a second pass.
-    each_point([&](const StoreJournal::PointRecord& p) {
-        if (kept(p)) by_id.emplace(p.key_id, nullptr);
+    std::unordered_map<std::uint64_t, Series*> by_id;
+    each_point([&](const StoreJournal::PointRecord& p, std::int64_t) {
+        by_id.emplace(p.key_id, nullptr);
     });
     {
         sqlite3_stmt* k = prepare("SELECT id, name FROM keys ORDER BY id");
@@ -193,11 +285,11 @@ std::size_t Database::load_points(Store& store, std::int64_t min_timestamp) {
         if (rc != SQLITE_DONE) fail("cannot read the stored keys", rc);
     }
     std::size_t n = 0;
-    each_point([&](const StoreJournal::PointRecord& p) {
+    each_point([&](const StoreJournal::PointRecord& p, std::int64_t accepted_s) {
         const auto series = by_id.find(p.key_id);
-        // A removed key (its row is gone from `keys`) or a trimmed point.
-        if (series == by_id.end() || series->second == nullptr || !kept(p)) return;
-        store.restore_point(*series->second, p.timestamp, p.value);
+        // A removed key: its row is gone from `keys`.
+        if (series == by_id.end() || series->second == nullptr) return;
+        store.restore_point(*series->second, p.timestamp, p.value, accepted_s);
         ++n;
     });
     return n;
@@ -254,19 +346,32 @@ void Database::write(const StorageBatch& batch) {
             sqlite3_bind_int64(next_key_id_, 1, as_int(j.keys.back().id + 1));
             step(next_key_id_);
         }
+        // The segment's number, and the one of the segment after it. The members change only
+        // once the transaction has committed.
+        const std::int64_t segment = next_segment_;
+        std::int64_t next_segment = next_segment_;
+        std::int64_t last_accepted_s = last_accepted_s_;
         if (!j.points.empty()) {
-            std::int64_t max_ts = INT64_MIN;
-            for (const auto& p : j.points)
-                max_ts = std::max(max_ts, p.timestamp);
-            sqlite3_bind_int64(insert_segment_, 1, max_ts);
-            sqlite3_bind_blob64(insert_segment_, 2, j.points.data(),
+            last_accepted_s = std::max(batch.accepted_s, last_accepted_s_);
+            next_segment = segment + 1;
+            sqlite3_bind_int64(insert_segment_, 1, segment);
+            sqlite3_bind_int64(insert_segment_, 2, last_accepted_s);
+            sqlite3_bind_blob64(insert_segment_, 3, j.points.data(),
                                 j.points.size() * sizeof(StoreJournal::PointRecord), SQLITE_STATIC);
             step(insert_segment_);
+            sqlite3_bind_int64(next_segment_id_, 1, next_segment);
+            step(next_segment_id_);
         }
         for (const auto& t : j.trims) {
-            sqlite3_bind_int64(trim_, 1, as_int(t.key_id));
-            sqlite3_bind_int64(trim_, 2, t.keep_from);
-            step(trim_);
+            const auto points =
+                static_cast<std::int64_t>(std::min(t.points_before, j.points.size()));
+            for (sqlite3_stmt* s : {subsumed_trims_, trim_}) {
+                sqlite3_bind_int64(s, 1, as_int(t.key_id));
+                sqlite3_bind_int64(s, 2, segment);
+                sqlite3_bind_int64(s, 3, points);
+                sqlite3_bind_int64(s, 4, t.keep_from);
+                step(s);
+            }
         }
         for (const std::uint64_t id : j.removed) {
             sqlite3_bind_int64(delete_key_, 1, as_int(id));
@@ -298,6 +403,8 @@ void Database::write(const StorageBatch& batch) {
             step(delete_host_);
         }
         exec("COMMIT");
+        next_segment_ = next_segment;
+        last_accepted_s_ = last_accepted_s;
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
@@ -305,7 +412,7 @@ void Database::write(const StorageBatch& batch) {
 }
 
 void Database::drop_segments_before(std::int64_t cutoff) {
-    // The oldest segments whose every point is older than the cutoff, in commit order.
+    // Acceptance times grow with the segments' numbers: the expired ones come first.
     std::int64_t last = -1;
     {
         Reset reset{oldest_segments_};
@@ -314,11 +421,14 @@ void Database::drop_segments_before(std::int64_t cutoff) {
             last = sqlite3_column_int64(oldest_segments_, 0);
         }
     }
-    if (last < 0) return;
-    Reset reset{drop_segments_};
-    sqlite3_bind_int64(drop_segments_, 1, last);
-    if (const int rc = sqlite3_step(drop_segments_); rc != SQLITE_DONE) {
-        fail("cannot drop old points", rc);
+    if (last >= 0) drop_segments_through(last);
+}
+
+void Database::drop_segments_through(std::int64_t last) {
+    for (sqlite3_stmt* s : {drop_segments_, drop_trims_}) {
+        Reset reset{s};
+        sqlite3_bind_int64(s, 1, last);
+        if (const int rc = sqlite3_step(s); rc != SQLITE_DONE) fail("cannot drop old points", rc);
     }
 }
 

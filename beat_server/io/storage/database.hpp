@@ -35,7 +35,10 @@ struct StorageBatch {
     std::vector<HostSnapshot> hosts;     // Hosts to record (insert or replace).
     std::vector<std::string> forgotten;  // Hosts to delete.
     std::uint64_t generation = 0;        // Set by the writer: the batch's number.
-    // Points older than this may be deleted from the disk (INT64_MIN: none).
+    // When the batch was handed to the writer, Unix seconds: the acceptance time of its points on
+    // disk (none of them was accepted later).
+    std::int64_t accepted_s = 0;
+    // Segments accepted before this are deleted from the disk (INT64_MIN: none).
     std::int64_t retention_cutoff = INT64_MIN;
 
     bool empty() const noexcept { return journal.empty() && hosts.empty() && forgotten.empty(); }
@@ -52,34 +55,43 @@ class Database {
     // Opens (creating when missing) `dir`/beat.db in WAL mode, locked for this process alone.
     // `sync`: every commit reaches the disk before it returns (synchronous=FULL); otherwise a
     // commit survives a crash of the process but not necessarily of the machine.
+    // A database of schema version 3, which kept no acceptance time, is migrated: its points get
+    // `now_unix_s` as theirs, so each is kept at least one retention from now.
     // Throws StorageError with a message naming the file and the cause when the directory cannot
     // be created, the file cannot be opened for writing, is not a beat database, is corrupt, or
     // is in use by another process.
-    Database(const std::string& dir, bool sync);
+    Database(const std::string& dir, bool sync, std::int64_t now_unix_s);
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
     ~Database();
 
     const std::string& path() const noexcept { return path_; }
 
-    // Reads every key and its points with a timestamp at or after `min_timestamp` (and not
-    // trimmed) into `store`: keys in their first-insertion order, keeping their numbers, the
+    // Deletes the segments accepted before `cutoff` (INT64_MIN: none), then reads every key and
+    // the points of the segments left (but those a later trim covers) into `store`, each with its
+    // segment's acceptance time: keys in their first-insertion order, keeping their numbers, the
     // latest value written for a (key, timestamp). Returns the rows read.
-    std::size_t load_points(Store& store, std::int64_t min_timestamp);
+    std::size_t load_points(Store& store, std::int64_t cutoff);
     // Reads every host kept.
     std::vector<HostSnapshot> load_hosts();
 
-    // Applies `batch` in one transaction: new keys, points (one segment), trims, removed keys,
-    // hosts, and drops the segments older than its retention cutoff. On failure rolls back and
-    // throws StorageError; the batch can be written again.
+    // Applies `batch` in one transaction: new keys, points (one segment, accepted at
+    // batch.accepted_s or at the previous segment's time if the clock went back), trims, removed
+    // keys, hosts, and deletes up to 64 of the oldest segments accepted before
+    // batch.retention_cutoff. On failure rolls back and throws StorageError; the batch can be
+    // written again.
     void write(const StorageBatch& batch);
 
   private:
     sqlite3_stmt* prepare(const char* sql);
     void exec(const char* sql);
     [[noreturn]] void fail(const std::string& what, int rc);
-    // Deletes the oldest segments whose points are all older than `cutoff`.
+    // Rewrites a database of schema version 3 as the current version (see the constructor).
+    void migrate_from_v3(std::int64_t now_unix_s);
+    // Deletes up to 64 of the oldest segments accepted before `cutoff`.
     void drop_segments_before(std::int64_t cutoff);
+    // Deletes the segments numbered up to `last` and the trims that covered only them.
+    void drop_segments_through(std::int64_t last);
 
     std::string path_;
     sqlite3* db_ = nullptr;
@@ -87,13 +99,20 @@ class Database {
     sqlite3_stmt* insert_key_ = nullptr;
     sqlite3_stmt* next_key_id_ = nullptr;
     sqlite3_stmt* insert_segment_ = nullptr;
+    sqlite3_stmt* next_segment_id_ = nullptr;
     sqlite3_stmt* trim_ = nullptr;
+    sqlite3_stmt* subsumed_trims_ = nullptr;
     sqlite3_stmt* delete_trim_ = nullptr;
     sqlite3_stmt* delete_key_ = nullptr;
     sqlite3_stmt* oldest_segments_ = nullptr;
     sqlite3_stmt* drop_segments_ = nullptr;
+    sqlite3_stmt* drop_trims_ = nullptr;
     sqlite3_stmt* upsert_host_ = nullptr;
     sqlite3_stmt* delete_host_ = nullptr;
+    // The number of the next segment (never reused, so a trim cannot cover a later segment) and
+    // the acceptance time of the last one (segments are accepted in the order of their numbers).
+    std::int64_t next_segment_ = 1;
+    std::int64_t last_accepted_s_ = INT64_MIN;
 };
 
 }  // namespace beat

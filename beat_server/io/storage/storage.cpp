@@ -14,11 +14,12 @@ Storage::Storage(uv_loop_t* loop, const ServerConfig& config, Store& store, Moni
       monitor_(monitor),
       sync_(config.durability == Durability::sync),
       on_commit_(std::move(on_commit)) {
-    auto db = std::make_unique<Database>(config.data_dir, sync_);
+    const std::int64_t now_s = unix_now_ms() / 1000;
+    auto db = std::make_unique<Database>(config.data_dir, sync_, now_s);
     const auto started = std::chrono::steady_clock::now();
     const std::int64_t retention = config.limits.retention_s;
-    const std::int64_t min_ts = retention > 0 ? unix_now_ms() / 1000 - retention : INT64_MIN;
-    const std::size_t points = db->load_points(store, min_ts);
+    const std::size_t points =
+        db->load_points(store, retention > 0 ? now_s - retention : INT64_MIN);
     loaded_hosts_ = db->load_hosts();
     const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started)
@@ -76,7 +77,7 @@ void Storage::on_flush_timer(uv_timer_t* t) noexcept {
         self->batch_.journal.points.size() > kMaxWaitingPoints) {
         // The writer has fallen far behind (a full disk): keep memory bounded.
         self->dropped_points_ += self->batch_.journal.points.size();
-        self->batch_.journal.points.clear();
+        self->batch_.journal.drop_points();
         if (self->now_ms() - self->last_drop_log_ms_ >= 60'000) {
             self->last_drop_log_ms_ = self->now_ms();
             log_error("storage: the writer cannot keep up, dropped_points={} (kept in memory only)",
@@ -92,7 +93,7 @@ void Storage::on_check(uv_check_t* c) noexcept {
 
 void Storage::submit_if_idle() noexcept {
     if (closed_ || !writer_->idle() || batch_.empty()) return;
-    set_cutoff();
+    stamp();
     writer_->submit(batch_);
     in_flight_since_ms_ = gathering_since_ms_;
     gathering_since_ms_ = now_ms();
@@ -104,9 +105,11 @@ std::uint64_t Storage::ack_generation() const noexcept {
     return now_ms() - oldest > kMaxUncommittedMs ? writer_->next_generation() : 0;
 }
 
-void Storage::set_cutoff() noexcept {
+void Storage::stamp() noexcept {
+    const std::int64_t now_s = unix_now_ms() / 1000;
     const std::int64_t retention = store_.limits().retention_s;
-    batch_.retention_cutoff = retention > 0 ? unix_now_ms() / 1000 - retention : INT64_MIN;
+    batch_.accepted_s = now_s;
+    batch_.retention_cutoff = retention > 0 ? now_s - retention : INT64_MIN;
 }
 
 void Storage::committed(std::uint64_t generation) noexcept {
@@ -141,7 +144,7 @@ void Storage::close() noexcept {
         log_error("storage: host snapshot: {}", e.what());
     }
     const std::size_t points = batch_.journal.points.size();
-    set_cutoff();
+    stamp();
     writer_->close(batch_);
     log_info("storage: closed after {} commits, last batch {} points, failures={}",
              writer_->committed(), points, writer_->failures());

@@ -68,8 +68,9 @@ class Storage {
     void committed(std::uint64_t generation) noexcept;
     // Hands the batch to the writer when it is idle and there is something to write.
     void submit_if_idle() noexcept;
-    // Lets the batch drop from disk what the retention no longer keeps.
-    void set_cutoff() noexcept;
+    // Stamps the batch with its acceptance time, now, and lets it drop from disk the segments
+    // the retention no longer keeps.
+    void stamp() noexcept;
     // Adds the state of the hosts heard since the last call (every host when `all`).
     void snapshot_hosts(bool all);
     std::int64_t now_ms() const noexcept { return static_cast<std::int64_t>(uv_now(loop_)); }

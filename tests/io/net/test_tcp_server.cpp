@@ -89,7 +89,8 @@ void fill(Store& store, int keys, int points) {
     const std::string stem(96, 'm');
     for (int k = 0; k < keys; ++k)
         for (int t = 1; t <= points; ++t)
-            store.put("host-" + std::to_string(1000 + k) + "." + stem, 1'700'000'000 + t, 0.25);
+            store.put("host-" + std::to_string(1000 + k) + "." + stem, 1'700'000'000 + t, 0.25,
+                      1'700'000'000);
 }
 
 // The first key fill() makes.
@@ -98,7 +99,7 @@ const std::string kFirstKey = "host-1000." + std::string(96, 'm');
 // The reply to `line` in one piece.
 std::string one_shot(Executor& executor, const std::string& line) {
     std::string out;
-    executor.execute(parse_request(line), out);
+    executor.execute(parse_request(line), out, 1'700'000'000);
     return out;
 }
 
@@ -111,7 +112,7 @@ TEST_CASE("a 16 MiB get reply to a client that does not read stays near the high
     // A reply of 19 MB: 1,600 keys of 100 points for get *, one key of 160,000 for get KEY.
     const bool all = GENERATE(true, false);
     fill(store, all ? 1600 : 1, all ? 100 : 160'000);
-    store.put("other", 1, 1);
+    store.put("other", 1, 1, 1'700'000'000);
     const std::string request = all ? "get *" : "get " + kFirstKey;
     INFO(request.substr(0, 20));
     Executor executor(store);

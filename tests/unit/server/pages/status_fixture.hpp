@@ -65,7 +65,7 @@ struct StatusFixture {
     // Runs one put/get request line through the executor; its reply is dropped.
     void request(std::string_view line) {
         std::string reply;
-        executor.execute(parse_request(line), reply);
+        executor.execute(parse_request(line), reply, kUnixAtZero / 1000);
     }
 
     // The status view at monitor time `now_ms`, reporting kStatusVersion and no process figures.

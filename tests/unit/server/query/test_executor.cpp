@@ -7,7 +7,7 @@ using namespace beat;
 namespace {
 std::string run(Executor& ex, std::string_view line) {
     std::string out;
-    ex.execute(parse_request(line), out);
+    ex.execute(parse_request(line), out, 0);
     return out;
 }
 }  // namespace

@@ -20,7 +20,7 @@ constexpr std::size_t kLongestLine = 64;
 std::string one_shot(Store& store, std::string_view line) {
     Executor ex(store);
     std::string out;
-    ex.execute(parse_request(line), out);
+    ex.execute(parse_request(line), out, 0);
     return out;
 }
 
@@ -75,10 +75,11 @@ std::string write_points(ReplyCursor& reply, std::size_t points) {
     return out;
 }
 
-// Puts into `key` a point at each timestamp from `first` to `last`, of value half the timestamp.
+// Puts into `key` a point at each timestamp from `first` to `last`, of value half the timestamp,
+// each accepted at the second of its timestamp.
 void put_run(Store& store, const std::string& key, std::int64_t first, std::int64_t last) {
     for (std::int64_t t = first; t <= last; ++t)
-        store.put(key, t, static_cast<double>(t) * 0.5);
+        store.put(key, t, static_cast<double>(t) * 0.5, t);
 }
 
 // Fills `store` with `keys` keys of `points` points each, timestamps 1..points.
@@ -93,7 +94,7 @@ TEST_CASE("get * written in slices of any budget is the one-shot reply, byte for
           "[reply_cursor]") {
     Store store;
     fill(store, 20, 50);
-    store.put("empty.then.refilled", 7, 1e16);
+    store.put("empty.then.refilled", 7, 1e16, 7);
     const std::string whole = one_shot(store, "get *");
     for (std::size_t budget : {0, 1, 30, 100, 4096, 1 << 20}) {
         INFO("budget " << budget);
@@ -118,14 +119,14 @@ TEST_CASE("the executor writes a get up to its budget and the cursor it returns 
     fill(store, 4, 100);
     Executor ex(store);
     std::string out;
-    ReplyCursor rest = ex.execute(parse_request("get *"), out, 1000);
+    ReplyCursor rest = ex.execute(parse_request("get *"), out, 0, 1000);
     CHECK(!rest.done());
     CHECK(out.size() >= 1000);
     CHECK(out.size() < 1000 + kLongestLine);
     CHECK(ex.stats().get_alls == 1);
     CHECK(out + in_slices(rest, 1000) == one_shot(store, "get *"));
     // Other requests are complete at once.
-    CHECK(ex.execute(parse_request("put k 1 1"), out, 1).done());
+    CHECK(ex.execute(parse_request("put k 1 1"), out, 0, 1).done());
 }
 
 TEST_CASE("keys created after get * started are not listed, points put behind the cursor are not",
@@ -135,10 +136,10 @@ TEST_CASE("keys created after get * started are not listed, points put behind th
     ReplyCursor reply = ReplyCursor::all(store);
     std::string out = write_points(reply, 5);
     // The cursor is at key.0's timestamp 5.
-    store.put("key.0", 3, 9);     // Behind the cursor: not listed.
-    store.put("key.0", 11, 9);    // After key.0's newest when its listing began: not listed.
-    store.put("key.1", 11, 9);    // key.1 has not begun: its newest is now 11, listed.
-    store.put("late.key", 1, 9);  // Created after the reply started: not listed.
+    store.put("key.0", 3, 9, 12);     // Behind the cursor: not listed.
+    store.put("key.0", 11, 9, 12);    // After key.0's newest when its listing began: not listed.
+    store.put("key.1", 11, 9, 12);    // key.1 has not begun: its newest is now 11, listed.
+    store.put("late.key", 1, 9, 12);  // Created after the reply started: not listed.
     out += in_slices(std::move(reply), 1);
     Listing expected;
     add_run(expected, "key.0", 1, 10);
@@ -172,13 +173,15 @@ TEST_CASE("points dropped from the front of the key being listed shift nothing i
     Store store(RetentionLimits{100, 0, 0});
     put_run(store, "k", 1, 200);
     ReplyCursor reply = ReplyCursor::one(store, "k");
-    std::string out = write_points(reply, 150);
-    store.sweep(260, 100);  // Drops timestamps 1..159: the listing continues at 151 with 160.
-    REQUIRE(store.find("k")->points().size() == 41);
+    std::string out = write_points(reply, 100);
+    // Drops the block of timestamps 1..128, last written at 128: the listing continues at 101
+    // with 129.
+    store.sweep(260, 100);
+    REQUIRE(store.find("k")->points().size() == 72);
     out += in_slices(std::move(reply), 1);
     Listing expected;
-    add_run(expected, "k", 1, 150);
-    add_run(expected, "k", 160, 200);
+    add_run(expected, "k", 1, 100);
+    add_run(expected, "k", 129, 200);
     CHECK(listed(out) == expected);
 }
 
@@ -190,7 +193,7 @@ TEST_CASE("a get KEY whose key is removed and created again ends without the new
     std::string out = write_points(reply, 1);
     store.sweep(1000, 100);
     REQUIRE(store.find("k") == nullptr);
-    store.put("k", 1000, 1);  // A new key under the same name.
+    store.put("k", 1000, 1, 1000);  // A new key under the same name.
     out += in_slices(std::move(reply), 1);
     CHECK(out == "ok\nk 0.5 1\n\n");
 }
@@ -202,7 +205,8 @@ TEST_CASE("a get * under random puts and sweeps between slices lists nothing twi
         Store store(RetentionLimits{50, 64, 0});
         auto random_put = [&] {
             const int key = static_cast<int>(rng() % 30);
-            store.put("key." + std::to_string(key), static_cast<std::int64_t>(rng() % 200), 1);
+            const auto ts = static_cast<std::int64_t>(rng() % 200);
+            store.put("key." + std::to_string(key), ts, 1, ts);
         };
         for (int i = 0; i < 500; ++i)
             random_put();
