@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 
 #include "common/protocol.hpp"
 
@@ -21,7 +22,9 @@ ReplyCursor ReplyCursor::one(const Store& store, std::string_view key) {
 
 bool ReplyCursor::write(std::string& out, std::size_t budget) {
     if (done()) return true;
-    const std::size_t limit = out.size() + std::max<std::size_t>(budget, 1);
+    // Saturated: an unlimited budget (SIZE_MAX) after bytes already in `out` must not wrap round.
+    const std::size_t room = std::numeric_limits<std::size_t>::max() - out.size();
+    const std::size_t limit = out.size() + std::min(std::max<std::size_t>(budget, 1), room);
     if (!started_) {
         append_ok(out);
         started_ = true;

@@ -113,6 +113,17 @@ TEST_CASE("get KEY written in slices is the one-shot reply, and a missing key is
     CHECK(in_slices(ReplyCursor::all(Store()), 100) == "ok\n\n");
 }
 
+TEST_CASE("a get with no budget is written whole after replies already in the buffer",
+          "[reply_cursor]") {
+    Store store;
+    fill(store, 4, 100);
+    const std::string whole = one_shot(store, "get *");
+    Executor ex(store);
+    std::string out = "ok\n\n";  // A reply written before, still in the buffer.
+    CHECK(ex.execute(parse_request("get *"), out, 0).done());
+    CHECK(out == "ok\n\n" + whole);
+}
+
 TEST_CASE("the executor writes a get up to its budget and the cursor it returns the rest",
           "[reply_cursor]") {
     Store store;
