@@ -212,7 +212,6 @@ Server start_server(std::vector<std::string> extra) {
         s.data_dir = std::make_shared<TempDir>();
         argv.insert(argv.end(), {"--data-dir", s.data_dir->path()});
     }
-    if (!names("--retention")) argv.insert(argv.end(), {"--retention", "36500d"});
     if (!names("--http")) argv.insert(argv.end(), {"--http", "127.0.0.1:0"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     s.proc = std::make_unique<Process>(argv);

@@ -84,8 +84,9 @@ struct Server {
 
 // Starts beat_server with "--udp 127.0.0.1:0 --tcp 127.0.0.1:0" (and "--http 127.0.0.1:0" unless
 // `extra` names --http) plus `extra`, and waits for its "listening" line to learn the ports. Fails
-// the test (throws) when it does not start. Unless `extra` names them, the server gets a fresh
-// --data-dir of its own and a --retention of 100 years (tests use fixed timestamps from 2023).
+// the test (throws) when it does not start. Unless `extra` names one, the server gets a fresh
+// --data-dir of its own. Every other setting is the default: the retention of 7 days too, which
+// keeps the tests' fixed timestamps from 2023 since it counts from when a point was put.
 Server start_server(std::vector<std::string> extra = {});
 
 // Starts beat_client with `args` (an agent, or a put/get command).

@@ -92,9 +92,9 @@ void fill(std::uint16_t tcp_port, std::size_t n) {
 }
 
 std::unique_ptr<Process> start(const TempDir& dir, const std::string& udp) {
-    return std::make_unique<Process>(
-        std::vector<std::string>{server_bin(), "--udp", udp, "--tcp", "127.0.0.1:0", "--http",
-                                 "off", "--data-dir", dir.path(), "--retention", "36500d"});
+    return std::make_unique<Process>(std::vector<std::string>{server_bin(), "--udp", udp, "--tcp",
+                                                              "127.0.0.1:0", "--http", "off",
+                                                              "--data-dir", dir.path()});
 }
 
 }  // namespace

@@ -109,15 +109,14 @@ void check_kept(std::uint16_t port, const Exchange& gets) {
     } while (Clock::now() < until);
 }
 
-// Under the default settings (the harness would lengthen the retention from its 7 days), runs
+// Under the default settings (the retention of 7 days among them), runs
 // `puts`, checks `gets` while the server runs and again after a restart on the same data
 // directory: once stopped by SIGTERM, once killed with SIGKILL in sync mode.
 void check_across_restarts(const Exchange& puts, const Exchange& gets) {
     for (const bool killed : {false, true}) {
         INFO((killed ? "kill -9 in sync mode" : "SIGTERM"));
         TempDir dir;
-        const std::vector<std::string> args = {"--retention", "7d", "--durability",
-                                               killed ? "sync" : "batch"};
+        const std::vector<std::string> args = {"--durability", killed ? "sync" : "batch"};
         {
             Server s = start_in(dir, args);
             check(s.tcp_port, puts);
