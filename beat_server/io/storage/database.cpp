@@ -79,7 +79,13 @@ struct TrimRow {
 
 }  // namespace
 
-Database::Database(const std::string& dir, bool sync, std::int64_t now_unix_s) {
+// Delegating to the default constructor makes the object complete before open() runs, so when
+// open() throws the destructor still closes what it opened (the connection, its statements).
+Database::Database(const std::string& dir, bool sync, std::int64_t now_unix_s) : Database() {
+    open(dir, sync, now_unix_s);
+}
+
+void Database::open(const std::string& dir, bool sync, std::int64_t now_unix_s) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {

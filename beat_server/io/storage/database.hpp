@@ -83,6 +83,9 @@ class Database {
     void write(const StorageBatch& batch);
 
   private:
+    Database() = default;
+    // The constructor's work: opens the file, checks or migrates its schema, prepares statements.
+    void open(const std::string& dir, bool sync, std::int64_t now_unix_s);
     sqlite3_stmt* prepare(const char* sql);
     void exec(const char* sql);
     [[noreturn]] void fail(const std::string& what, int rc);
