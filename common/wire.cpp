@@ -92,6 +92,8 @@ std::string_view to_string(DecodeError e) noexcept {
             return "bad_value";
         case DecodeError::bad_time:
             return "bad_time";
+        case DecodeError::bad_type:
+            return "bad_type";
     }
     return "unknown";
 }

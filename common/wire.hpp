@@ -30,7 +30,7 @@ enum class DecodeError : std::uint8_t {
     ok = 0,
     truncated,        // The buffer ends inside a field.
     oversized,        // More than kMaxDatagram bytes.
-    bad_magic,        // Does not start with "BEAT".
+    bad_magic,        // Does not start with "BEAT" (or "BCTL" for a control datagram).
     bad_version,      // A version this build does not speak.
     bad_flags,        // A reserved flag bit is set.
     bad_part,         // parts == 0 or part >= parts.
@@ -40,8 +40,9 @@ enum class DecodeError : std::uint8_t {
     bad_metric_name,  // Not UTF-8, or holds a control character or a space.
     bad_value,        // A metric value that is NaN or infinite.
     bad_time,         // A send time outside [0, kMaxSendTimeMs).
+    bad_type,         // A control datagram (common/control.hpp) of a type this build does not know.
 };
-inline constexpr std::size_t kDecodeErrorCount = 13;
+inline constexpr std::size_t kDecodeErrorCount = 14;
 
 // A stable lower-case name for each error ("truncated", "bad_magic", ...), used in logs and stats.
 std::string_view to_string(DecodeError e) noexcept;

@@ -26,6 +26,18 @@ void NodeList::unlink(LivenessNode& n) noexcept {
     l.list = nullptr;
 }
 
+std::string_view to_string(JudgedBy j) noexcept {
+    switch (j) {
+        case JudgedBy::fixed:
+            return "fixed";
+        case JudgedBy::phi:
+            return "phi";
+        case JudgedBy::probe:
+            return "probe";
+    }
+    return "unknown";
+}
+
 DetectorReading read_detector(const LivenessNode& n, std::int64_t now_ms) noexcept {
     DetectorReading r;
     r.loss = n.loss.rate();

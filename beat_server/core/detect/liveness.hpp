@@ -14,11 +14,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "beat_server/core/detect/deadline_queue.hpp"
 #include "beat_server/core/detect/flap_damper.hpp"
 #include "beat_server/core/detect/loss_rate.hpp"
 #include "beat_server/core/detect/phi_estimator.hpp"
+#include "beat_server/core/detect/probe_settings.hpp"
 
 namespace beat {
 
@@ -58,13 +60,19 @@ class NodeList {
 
 enum class HostState : std::uint8_t { unknown, up, silent };
 
-enum class DetectorKind : std::uint8_t { fixed, phi };
+enum class DetectorKind : std::uint8_t { fixed, phi, probe };
+
+// How a host is judged right now: the probe detector judges a host whose agent does not answer
+// probes (yet) by phi.
+enum class JudgedBy : std::uint8_t { fixed, phi, probe };
+std::string_view to_string(JudgedBy j) noexcept;
 
 // The detector's settings, apart from a fixed timeout (see Liveness).
 struct DetectorConfig {
     DetectorKind kind = DetectorKind::fixed;  // The server's default is in ServerConfig.
     int multiplier = 3;  // The fixed timeout is multiplier x the advertised interval.
     PhiSettings phi;
+    ProbeSettings probe;
     FlapSettings flap;
 };
 
@@ -114,7 +122,8 @@ struct LivenessNode {
 
 // What the detector can say about a host at a given moment, for logs and queries.
 struct DetectorReading {
-    std::optional<double> phi;     // With the phi detector.
+    JudgedBy judged_by = JudgedBy::fixed;
+    std::optional<double> phi;     // With the phi detector, and the probe detector's fallback.
     double loss = 0;               // Recent share of beats lost.
     std::int64_t expected_ms = 0;  // When its next beat is (or was) expected.
 };

@@ -122,6 +122,31 @@ struct MetricsRefused {
     std::int64_t at_ms = 0;
 };
 
+// The server's own event loop stalled (a timer ran stalled_ms late): no host is declared silent
+// before held_until_ms, since its beats may be waiting unread.
+struct ServerStalled {
+    std::int64_t at_ms = 0;
+    std::int64_t stalled_ms = 0;
+    std::int64_t held_until_ms = 0;
+};
+
+// So many hosts were suspected at once (at least ProbeSettings::mass_share of those up) that the
+// server's own network is the likelier cause: their verdicts are held for a few intervals.
+// Reported when it starts, at most once a minute.
+struct VerdictsHeld {
+    std::int64_t at_ms = 0;
+    std::size_t suspected = 0;
+    std::size_t up = 0;
+};
+
+// Probes were not sent because the server-wide budget (ProbeSettings::budget_per_s) was spent.
+// Reported at most once a minute, with the count since the previous report.
+struct ProbeBudgetSpent {
+    std::int64_t at_ms = 0;
+    std::uint64_t skipped = 0;
+    double budget_per_s = 0;
+};
+
 // One host in the periodic summary.
 struct SilentHost {
     std::string name;
@@ -137,9 +162,9 @@ struct SilentSummary {
 };
 
 // Any one of the events.
-using Event =
-    std::variant<HostNew, HostRestarted, HostSilent, HostBack, HostFlapping, HostSettled,
-                 HostForgotten, InvalidDatagram, DatagramRefused, MetricsRefused, SilentSummary>;
+using Event = std::variant<HostNew, HostRestarted, HostSilent, HostBack, HostFlapping, HostSettled,
+                           HostForgotten, InvalidDatagram, DatagramRefused, MetricsRefused,
+                           ServerStalled, VerdictsHeld, ProbeBudgetSpent, SilentSummary>;
 
 class EventSink {
   public:

@@ -56,6 +56,15 @@ struct IngestStats {
     // --max-metrics-per-host for their host.
     std::uint64_t metrics_host_limit = 0;
     std::uint64_t metric_names_released = 0;  // Host metric slots released after --retention.
+
+    // The two-way channel (common/control.hpp).
+    std::uint64_t acks = 0;                // Acknowledgements sent.
+    std::uint64_t probes = 0;              // Probes sent (suspicions and discovery).
+    std::uint64_t probes_over_budget = 0;  // Probes not sent: the budget per second was spent.
+    std::uint64_t answers = 0;             // Answers matched to a probe still open.
+    std::uint64_t answers_stale = 0;       // Answers to no open probe (late, or forged).
+    std::uint64_t answers_refused = 0;     // Answers failing --auth, or for an unknown host.
+    std::uint64_t stalls = 0;              // Stalls of the server's own loop (ServerStalled).
 };
 
 }  // namespace beat

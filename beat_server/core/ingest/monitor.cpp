@@ -21,10 +21,11 @@ std::int64_t second_of(std::int64_t ms) {
 
 }  // namespace
 
-Monitor::Monitor(const MonitorConfig& config, Store& store, EventSink& events)
+Monitor::Monitor(const MonitorConfig& config, Store& store, EventSink& events, DatagramOut* out)
     : config_(config),
       store_(store),
       events_(events),
+      out_(out),
       liveness_(config.detector, config.timeout_ms) {}
 
 void Monitor::refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
@@ -261,6 +262,11 @@ void Monitor::expire(std::int64_t now_ms) {
                 break;
         }
     });
+}
+
+void Monitor::server_stalled(std::int64_t now_ms, std::int64_t stalled_ms) {
+    ++stats_.stalls;
+    events_.on_event(ServerStalled{now_ms, stalled_ms, now_ms + stalled_ms});
 }
 
 void Monitor::report(std::int64_t now_ms) {

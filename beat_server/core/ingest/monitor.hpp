@@ -2,6 +2,7 @@
 // failure detector. Pure: the caller passes the bytes, their source and the time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "beat_server/core/detect/liveness.hpp"
 #include "beat_server/core/ingest/auth_policy.hpp"
+#include "beat_server/core/ingest/datagram_out.hpp"
 #include "beat_server/core/ingest/events.hpp"
 #include "beat_server/core/ingest/host_snapshot.hpp"
 #include "beat_server/core/ingest/ingest_stats.hpp"
@@ -31,14 +33,23 @@ struct MonitorConfig {
     // Metric names a host may have at once; values under further names are refused.
     std::size_t max_metrics_per_host = 256;
     AuthPolicy auth;
+    // An accepted beat is acknowledged when its sequence is a multiple of this, and when it is
+    // the first of its agent run or ends a silence; 0: never.
+    std::uint32_t ack_every = 4;
+    // The key of the probes' nonces (SipHash of a counter): random in the server, so that nobody
+    // who does not see a probe can answer it.
+    std::array<unsigned char, 16> nonce_key{};
 };
 
 class Monitor {
   public:
     // `store` holds the metric series (shared with the put/get protocol); `events` receives the
     // reports (events.hpp), built only when something is to be reported: an accepted beat of a
-    // known host that changes no state builds none. Both must outlive the monitor.
-    Monitor(const MonitorConfig& config, Store& store, EventSink& events);
+    // known host that changes no state builds none. `out`, when given, carries acknowledgements
+    // and probes to the agents; without it nothing is sent and the probe detector judges every
+    // host by phi. All three must outlive the monitor.
+    Monitor(const MonitorConfig& config, Store& store, EventSink& events,
+            DatagramOut* out = nullptr);
 
     // Applies one datagram received at `now_ms` (monotonic; `now_unix_ms` is the same moment in
     // Unix time, for the clock-skew bound of authenticated beats) from `from`. A datagram that
@@ -61,8 +72,12 @@ class Monitor {
     }
 
     // Reports every host whose deadline has passed as silent (or flapping), and every flapping
-    // host that has settled. O(log hosts) for each of them.
+    // host that has settled; sends the probes that are due. O(log hosts) for each of them.
     void expire(std::int64_t now_ms);
+    // The server's own loop ran `stalled_ms` late at `now_ms` (a timer fired that late): its
+    // beats may be waiting unread, so no host is declared silent before now + stalled_ms, and
+    // beats read until then measure no interval. Reported (ServerStalled).
+    void server_stalled(std::int64_t now_ms, std::int64_t stalled_ms);
     // When expire() next has something to do, or nullopt when nothing is due.
     std::optional<std::int64_t> next_deadline() const noexcept { return liveness_.next_deadline(); }
 
@@ -104,6 +119,7 @@ class Monitor {
     MonitorConfig config_;
     Store& store_;
     EventSink& events_;
+    DatagramOut* out_;
     Event refused_{DatagramRefused{}};  // Reused for every refusal (see refuse()).
     Registry registry_;
     Liveness liveness_;

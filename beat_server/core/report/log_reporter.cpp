@@ -136,6 +136,33 @@ void LogReporter::write(const MetricsRefused& e) {
                          "line; at most one a minute)")});
 }
 
+void LogReporter::write(const ServerStalled& e) {
+    if (!log_enabled(LogLevel::warn)) return;
+    log_event(LogLevel::warn, {"server_stalled", "server stalled"},
+              {{"stalled_for", LogValue::duration(e.stalled_ms)},
+               {"verdicts_held_for", LogValue::duration(e.held_until_ms - e.at_ms)},
+               text_note("(the server itself was not listening: no host is declared silent "
+                         "until its beats have been read)")});
+}
+
+void LogReporter::write(const VerdictsHeld& e) {
+    if (!log_enabled(LogLevel::warn)) return;
+    log_event(LogLevel::warn, {"verdicts_held", "verdicts held"},
+              {{"suspected", e.suspected},
+               {"up", e.up},
+               text_note("(so many hosts went quiet at once that the server's own network is "
+                         "the likelier cause; they are declared silent only if it lasts)")});
+}
+
+void LogReporter::write(const ProbeBudgetSpent& e) {
+    if (!log_enabled(LogLevel::warn)) return;
+    log_event(LogLevel::warn, {"probe_budget_spent", "probe budget spent"},
+              {{"skipped", e.skipped},
+               {"budget_per_s", e.budget_per_s},
+               text_note("(probes not sent; their hosts are judged by their beats alone, more "
+                         "slowly; at most one line a minute)")});
+}
+
 void LogReporter::write(const SilentSummary& e) {
     if (!log_enabled(LogLevel::info)) return;
     // The text line lists "name (silent for)"; json gives the counts and the names shown.

@@ -30,6 +30,9 @@ class LogReporter final : public EventSink {
     void write(const InvalidDatagram& e);
     void write(const DatagramRefused& e);
     void write(const MetricsRefused& e);
+    void write(const ServerStalled& e);
+    void write(const VerdictsHeld& e);
+    void write(const ProbeBudgetSpent& e);
     void write(const SilentSummary& e);
 
     std::size_t max_names_;

@@ -1,0 +1,92 @@
+#include "common/control.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+
+#include "common/sodium_init.hpp"
+
+namespace beat {
+namespace {
+
+std::uint64_t load_be64(const char* p) noexcept {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+        v = (v << 8) | static_cast<unsigned char>(p[i]);
+    return v;
+}
+
+void put_be64(std::string& out, std::uint64_t v) {
+    for (int i = 7; i >= 0; --i)
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void full_tag(std::string_view bytes, const Key& key,
+              unsigned char (&out)[crypto_auth_hmacsha256_BYTES]) noexcept {
+    crypto_auth_hmacsha256(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                           key.bytes.data());
+}
+
+}  // namespace
+
+bool is_control(std::string_view d) noexcept {
+    return d.size() >= kControlMagic.size() && d.substr(0, kControlMagic.size()) == kControlMagic;
+}
+
+DecodeError decode_control(std::string_view d, ControlView& out) noexcept {
+    if (d.size() > kMaxControl) return DecodeError::oversized;
+    if (d.size() < kControlMagic.size()) return DecodeError::truncated;
+    if (!is_control(d)) return DecodeError::bad_magic;
+    if (d.size() < 5) return DecodeError::truncated;
+    if (static_cast<std::uint8_t>(d[4]) != kControlVersion) return DecodeError::bad_version;
+    if (d.size() < kControlFixed) return DecodeError::truncated;
+    const auto type = static_cast<std::uint8_t>(d[5]);
+    if (type < 1 || type > 3) return DecodeError::bad_type;
+    out.type = static_cast<ControlType>(type);
+    out.flags = static_cast<std::uint8_t>(d[6]);
+    if ((out.flags & ~kFlagAuth) != 0) return DecodeError::bad_flags;
+    const std::size_t host_len = static_cast<unsigned char>(d[7]);
+    out.incarnation = load_be64(d.data() + 8);
+    out.number = load_be64(d.data() + 16);
+    const std::uint64_t time = load_be64(d.data() + 24);
+    if (time >= static_cast<std::uint64_t>(kMaxSendTimeMs)) return DecodeError::bad_time;
+    out.time_ms = static_cast<std::int64_t>(time);
+    if (host_len == 0) return DecodeError::bad_length;
+    const std::size_t tag_len = (out.flags & kFlagAuth) ? kAuthTagLength : 0;
+    if (d.size() < kControlFixed + host_len + tag_len) return DecodeError::truncated;
+    if (d.size() > kControlFixed + host_len + tag_len) return DecodeError::bad_length;
+    out.host = d.substr(kControlFixed, host_len);
+    if (!valid_name(out.host)) return DecodeError::bad_host_name;
+    out.signed_bytes = d.substr(0, kControlFixed + host_len);
+    out.auth_tag = d.substr(kControlFixed + host_len, tag_len);
+    return DecodeError::ok;
+}
+
+void encode_control(const Control& c, const Key* key, std::string& out) {
+    out.clear();
+    out.reserve(kControlFixed + c.host.size() + (key ? kAuthTagLength : 0));
+    out.append(kControlMagic);
+    out.push_back(static_cast<char>(kControlVersion));
+    out.push_back(static_cast<char>(c.type));
+    out.push_back(static_cast<char>(key ? kFlagAuth : 0));
+    out.push_back(static_cast<char>(c.host.size()));
+    put_be64(out, c.incarnation);
+    put_be64(out, c.number);
+    put_be64(out, static_cast<std::uint64_t>(c.time_ms));
+    out.append(c.host);
+    if (key) {
+        ensure_sodium();
+        unsigned char tag[crypto_auth_hmacsha256_BYTES];
+        full_tag(out, *key, tag);
+        out.append(reinterpret_cast<const char*>(tag), kAuthTagLength);
+    }
+}
+
+bool verify_control(const ControlView& c, const Key& key) noexcept {
+    if ((c.flags & kFlagAuth) == 0 || c.auth_tag.size() != kAuthTagLength) return false;
+    unsigned char tag[crypto_auth_hmacsha256_BYTES];
+    full_tag(c.signed_bytes, key, tag);
+    return sodium_memcmp(tag, c.auth_tag.data(), kAuthTagLength) == 0;
+}
+
+}  // namespace beat
