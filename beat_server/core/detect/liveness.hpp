@@ -10,6 +10,7 @@
 // always a parameter.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -177,6 +178,10 @@ class Liveness {
     std::size_t up_count() const noexcept { return up_; }
     std::size_t silent_count() const noexcept { return silent_.size(); }
     std::size_t flapping_count() const noexcept { return flapping_; }  // Up or silent.
+    // Hosts (up or silent) judged by `j` now.
+    std::size_t judged_count(JudgedBy j) const noexcept {
+        return judged_[static_cast<std::size_t>(j)];
+    }
     const DetectorConfig& config() const noexcept { return config_; }
 
   private:
@@ -194,6 +199,7 @@ class Liveness {
     NodeList silent_;
     std::size_t up_ = 0;
     std::size_t flapping_ = 0;
+    std::array<std::size_t, 3> judged_{};
 };
 
 template <typename F>
