@@ -40,6 +40,7 @@ std::string_view to_string(JudgedBy j) noexcept {
 
 DetectorReading read_detector(const LivenessNode& n, std::int64_t now_ms) noexcept {
     DetectorReading r;
+    r.judged_by = n.judged;
     r.loss = n.loss.rate();
     double interval = n.interval_ms;
     if (n.phi) {
@@ -77,6 +78,11 @@ std::int64_t Liveness::timeout_of(LivenessNode& n, Arrival arrival) const noexce
                                           n.loss.cautious_burst(), config_.phi);
     track->grace = arrival == Arrival::restored;
     if (track->grace) return timeout_for(n.interval_ms);
+    if (n.probe && n.probe->answers) {
+        // Judged by probes: looked at again once the next beat is late.
+        return std::max<std::int64_t>(
+            1, std::llround(std::ceil(suspect_after_ms(track->model, config_.probe))));
+    }
     // Computing the crossing is the costly part of a beat; a crossing for a model a little off
     // is reused, and a deadline that proves early is caught when it comes (advance()).
     if (track->crossing_ms < 0 || !close_enough(track->model, track->solved)) {
@@ -99,9 +105,14 @@ void Liveness::measure(LivenessNode& n, std::int64_t now_ms, Arrival arrival, st
             static_cast<std::uint64_t>(static_cast<double>(n.timeout_ms) / std::max(interval, 1.0));
         n.loss.record(std::min(lost, waited));
     }
-    if (config_.kind != DetectorKind::phi) return;
+    if (config_.kind == DetectorKind::fixed) return;
     if (!n.phi) n.phi = std::make_unique<PhiTrack>();
     PhiTrack& t = *n.phi;
+    if (now_ms < hold_until_ms_) {
+        // Read after a stall of the server: when it really arrived is unknown.
+        t.sample_from_ms = -1;
+        return;
+    }
     // Intervals are measured only while the host stays up.
     if (arrival == Arrival::next && before == HostState::up && t.sample_from_ms >= 0) {
         t.intervals.record(static_cast<double>(now_ms - t.sample_from_ms), lost);
@@ -117,6 +128,18 @@ HostState Liveness::beat(LivenessNode& n, std::uint32_t interval_ms, std::int64_
         n.phi->intervals.clear();
         n.phi->sample_from_ms = -1;
     }
+    if (config_.kind == DetectorKind::probe) {
+        if (!n.probe) n.probe = std::make_unique<ProbeTrack>();
+        ProbeTrack& p = *n.probe;
+        if (p.suspecting) close_suspicion(n, now_ms, std::nullopt);
+        if (arrival == Arrival::fresh || arrival == Arrival::restored) {
+            // A new agent run (or one not seen since the server restarted): it may not answer.
+            p.answers = false;
+            p.discovering = false;
+            p.discovery_tries = 0;
+            p.beats_to_discovery = 0;
+        }
+    }
     measure(n, now_ms, arrival, lost, before);
     if (before == HostState::silent) {
         NodeList::unlink(n);
@@ -126,14 +149,95 @@ HostState Liveness::beat(LivenessNode& n, std::uint32_t interval_ms, std::int64_
     n.state = HostState::up;
     n.interval_ms = interval_ms;
     n.heard_ms = now_ms;
+    n.wake_ms = 0;
     n.timeout_ms = timeout_of(n, arrival);
+    rejudge(n);
     requeue(n);
     return before;
 }
 
+void Liveness::rejudge(LivenessNode& n) noexcept {
+    JudgedBy j = JudgedBy::fixed;
+    if (config_.kind == DetectorKind::phi) j = JudgedBy::phi;
+    if (config_.kind == DetectorKind::probe) {
+        const bool grace = n.phi && n.phi->grace;
+        j = n.probe && n.probe->answers && !grace ? JudgedBy::probe : JudgedBy::phi;
+    }
+    if (n.counted) --judged_[static_cast<std::size_t>(n.judged)];
+    n.judged = j;
+    n.counted = n.state != HostState::unknown;
+    if (n.counted) ++judged_[static_cast<std::size_t>(j)];
+}
+
+bool Liveness::discover(LivenessNode& n, std::int64_t now_ms) {
+    if (!n.probe || n.state != HostState::up) return false;
+    ProbeTrack& p = *n.probe;
+    if (p.answers || p.suspecting || p.discovery_tries >= config_.probe.discovery_tries) {
+        return false;
+    }
+    if (p.beats_to_discovery > 0) {
+        --p.beats_to_discovery;
+        return false;
+    }
+    if (!budget_.take(now_ms)) return false;
+    p.beats_to_discovery =
+        config_.probe.discovery_every > 0 ? config_.probe.discovery_every - 1 : 0;
+    ++p.discovery_tries;
+    p.discovering = true;
+    p.sent = 1;
+    p.first_ms = now_ms;
+    return true;
+}
+
+bool Liveness::answered(LivenessNode& n, std::uint64_t index, std::int64_t now_ms) {
+    if (!n.probe || !n.phi || n.state != HostState::up) return false;
+    ProbeTrack& p = *n.probe;
+    if ((!p.discovering && !p.suspecting) || index >= p.sent) return false;
+    const std::int64_t sent_at =
+        p.suspecting ? p.first_ms + static_cast<std::int64_t>(index) * p.spacing_ms : p.first_ms;
+    const auto rtt = static_cast<double>(std::max<std::int64_t>(0, now_ms - sent_at));
+    // The largest recent round trip, forgetting a tenth of the old one at each answer.
+    p.rtt_ms = std::max(rtt, 0.9 * p.rtt_ms + 0.1 * rtt);
+    if (p.suspecting) {
+        close_suspicion(n, now_ms, index);
+    } else {
+        p.outcomes.record(0);
+        p.discovering = false;
+    }
+    p.answers = true;
+    n.phi->grace = false;
+    // A sign of life: the host is looked at again once a beat is late from now.
+    n.heard_ms = now_ms;
+    n.wake_ms = 0;
+    n.timeout_ms = std::max<std::int64_t>(
+        1, std::llround(std::ceil(suspect_after_ms(n.phi->model, config_.probe))));
+    rejudge(n);
+    requeue(n);
+    return true;
+}
+
+void Liveness::close_suspicion(LivenessNode& n, std::int64_t now_ms,
+                               std::optional<std::uint64_t> answered) {
+    ProbeTrack& p = *n.probe;
+    std::uint32_t failed = unanswered(p, now_ms, config_.probe);
+    if (answered && *answered < failed) --failed;
+    if (answered) {
+        p.outcomes.record(failed);
+    } else {
+        p.outcomes.record_lost(failed);
+    }
+    p.suspecting = false;
+    p.held_ms = 0;
+    --suspects_;
+}
+
+void Liveness::hold_until(std::int64_t until_ms) noexcept {
+    hold_until_ms_ = std::max(hold_until_ms_, until_ms);
+}
+
 void Liveness::requeue(LivenessNode& n) {
     std::int64_t due = std::numeric_limits<std::int64_t>::max();
-    if (n.state == HostState::up) due = n.heard_ms + n.timeout_ms;
+    if (n.state == HostState::up) due = std::max(n.heard_ms + n.timeout_ms, n.wake_ms);
     if (n.flap.flapping()) due = std::min(due, n.flap.settle_at_ms());
     if (due == std::numeric_limits<std::int64_t>::max()) {
         queue_.cancel(n);
@@ -143,10 +247,25 @@ void Liveness::requeue(LivenessNode& n) {
 }
 
 std::optional<Change> Liveness::advance(LivenessNode& n, std::int64_t now_ms) {
-    Change change = Change::settled;
     const std::int64_t elapsed = now_ms - n.heard_ms;
+    const bool silence_due =
+        n.state == HostState::up && elapsed >= n.timeout_ms && now_ms >= n.wake_ms;
+    if (!silence_due) {
+        // Nothing else is queued for: the host has stayed in one state long enough.
+        if (n.flap.flapping()) --flapping_;
+        n.flap.settle();
+        requeue(n);
+        return Change::settled;
+    }
+    if (now_ms < hold_until_ms_) {
+        // The server itself was not listening: look again once its backlog has been read.
+        n.wake_ms = hold_until_ms_;
+        requeue(n);
+        return std::nullopt;
+    }
+    if (n.judged == JudgedBy::probe) return advance_probe(n, now_ms);
     PhiTrack* track = n.phi.get();
-    if (n.state == HostState::up && elapsed >= n.timeout_ms && track != nullptr && !track->grace &&
+    if (track != nullptr && !track->grace &&
         phi(track->model, static_cast<double>(elapsed)) < config_.phi.threshold) {
         // The deadline came from a crossing reused for a slightly hastier model: solve for the
         // host's own model and wait for that.
@@ -157,28 +276,107 @@ std::optional<Change> Liveness::advance(LivenessNode& n, std::int64_t now_ms) {
         requeue(n);
         return std::nullopt;
     }
-    if (n.state == HostState::up && elapsed >= n.timeout_ms) {
-        n.state = HostState::silent;
-        n.silent_since_ms = now_ms;
-        --up_;
-        silent_.push_back(n);
-        switch (n.flap.silent(now_ms, n.timeout_ms, config_.flap)) {
-            case FlapDamper::Verdict::report:
-                change = Change::silent;
-                break;
-            case FlapDamper::Verdict::flapping:
-                change = Change::flapping;
-                ++flapping_;
-                break;
-            case FlapDamper::Verdict::quiet:
-                change = Change::silent_damped;
-                break;
-        }
-    } else {
-        // Nothing else is queued for: the host has stayed in one state long enough.
-        if (n.flap.flapping()) --flapping_;
-        n.flap.settle();
+    return declare_silent(n, now_ms);
+}
+
+std::optional<Change> Liveness::declare_silent(LivenessNode& n, std::int64_t now_ms) {
+    Change change = Change::silent;
+    if (n.probe && n.probe->suspecting) {
+        // Its unanswered probes say nothing of the link if it is dead: not recorded.
+        n.probe->suspecting = false;
+        n.probe->held_ms = 0;
+        --suspects_;
     }
+    n.timeout_ms = now_ms - n.heard_ms;
+    n.wake_ms = 0;
+    n.state = HostState::silent;
+    n.silent_since_ms = now_ms;
+    --up_;
+    silent_.push_back(n);
+    switch (n.flap.silent(now_ms, n.timeout_ms, config_.flap)) {
+        case FlapDamper::Verdict::report:
+            change = Change::silent;
+            break;
+        case FlapDamper::Verdict::flapping:
+            change = Change::flapping;
+            ++flapping_;
+            break;
+        case FlapDamper::Verdict::quiet:
+            change = Change::silent_damped;
+            break;
+    }
+    requeue(n);
+    return change;
+}
+
+std::optional<Change> Liveness::advance_probe(LivenessNode& n, std::int64_t now_ms) {
+    const ProbeSettings& s = config_.probe;
+    ProbeTrack& p = *n.probe;
+    const PhiModel& model = n.phi->model;
+    const auto since = static_cast<double>(now_ms - n.heard_ms);
+    if (!p.suspecting) {
+        p.suspecting = true;
+        ++suspects_;
+        p.discovering = false;
+        p.sent = 0;
+        p.held_ms = 0;
+        p.first_ms = now_ms;
+        p.evidence_per_probe =
+            -std::log10(probe_failure(p, n.loss.cautious_rate(), n.loss.cautious_burst()));
+        p.spacing_ms =
+            probe_spacing_ms(model, since, p.evidence_per_probe, answer_wait_ms(p, s), s);
+    }
+    PhiModel beats = model;
+    beats.pause_ms = 0;
+    const std::uint32_t failed = unanswered(p, now_ms, s);
+    const double evidence = phi(beats, since) + failed * p.evidence_per_probe;
+    if (evidence >= s.threshold) {
+        const auto up = static_cast<double>(up_);
+        const double step = std::max(1.0, model.mean_ms);
+        if (suspects_ >= s.mass_min && static_cast<double>(suspects_) >= s.mass_share * up &&
+            static_cast<double>(p.held_ms) < s.hold_intervals * step) {
+            // Too many at once to blame the hosts: wait an interval and look again.
+            const bool first = p.held_ms == 0;
+            p.held_ms += std::llround(step);
+            n.wake_ms = now_ms + std::llround(step);
+            requeue(n);
+            return first ? std::optional<Change>(Change::held) : std::nullopt;
+        }
+        return declare_silent(n, now_ms);
+    }
+    std::optional<Change> change;
+    const std::int64_t next_probe = p.first_ms + static_cast<std::int64_t>(p.sent) * p.spacing_ms;
+    if (p.sent < s.max_probes && now_ms >= next_probe) {
+        if (now_ms - next_probe >= p.spacing_ms) {
+            // Late (the server was busy): the probes so far count from where this one goes.
+            p.first_ms = now_ms - static_cast<std::int64_t>(p.sent) * p.spacing_ms;
+        }
+        if (budget_.take(now_ms)) {
+            ++p.sent;
+            change = Change::probe;
+        } else {
+            // Not sent: the schedule slides, so that the slot adds no evidence.
+            p.first_ms += p.spacing_ms;
+        }
+    }
+    // Look again at the next probe, or when the next one sent counts as unanswered, or when
+    // the missing beats alone would reach the threshold.
+    std::int64_t wake = std::numeric_limits<std::int64_t>::max();
+    if (p.sent < s.max_probes) {
+        wake = p.first_ms + static_cast<std::int64_t>(p.sent) * p.spacing_ms;
+    }
+    const std::uint32_t counted = unanswered(p, now_ms, s);
+    if (counted < p.sent) {
+        wake = std::min(wake, p.first_ms + static_cast<std::int64_t>(counted) * p.spacing_ms +
+                                  answer_wait_ms(p, s));
+    }
+    const double left = s.threshold - counted * p.evidence_per_probe;
+    if (left > 0 && beats.mean_ms > 0) {
+        const double crossing = phi_crossing_ms(beats, std::clamp(left, 0.1, 16.0));
+        wake = std::min(wake, n.heard_ms + static_cast<std::int64_t>(std::ceil(crossing)));
+    }
+    n.wake_ms =
+        std::max(now_ms + 1, wake == std::numeric_limits<std::int64_t>::max() ? now_ms + 1 : wake);
     requeue(n);
     return change;
 }
@@ -190,6 +388,12 @@ std::optional<std::int64_t> Liveness::next_deadline() const noexcept {
 
 void Liveness::remove(LivenessNode& n) noexcept {
     if (n.state == HostState::up) --up_;
+    if (n.probe && n.probe->suspecting) {
+        n.probe->suspecting = false;
+        --suspects_;
+    }
+    if (n.counted) --judged_[static_cast<std::size_t>(n.judged)];
+    n.counted = false;
     if (n.flap.flapping()) {
         --flapping_;
         n.flap.settle();

@@ -21,7 +21,9 @@
 #include "beat_server/core/detect/flap_damper.hpp"
 #include "beat_server/core/detect/loss_rate.hpp"
 #include "beat_server/core/detect/phi_estimator.hpp"
+#include "beat_server/core/detect/probe_budget.hpp"
 #include "beat_server/core/detect/probe_settings.hpp"
+#include "beat_server/core/detect/probe_track.hpp"
 
 namespace beat {
 
@@ -114,19 +116,25 @@ struct LivenessNode {
     std::int64_t heard_ms = 0;         // When the latest beat arrived.
     std::int64_t timeout_ms = 0;       // Silent once this long has passed since heard_ms.
     std::int64_t silent_since_ms = 0;  // While silent: when that was detected.
+    // While up, the detector looks at the host again no earlier than this (a probe due, a
+    // verdict held), even when heard_ms + timeout_ms has passed.
+    std::int64_t wake_ms = 0;
     LossRate loss;
     FlapDamper flap;
-    std::unique_ptr<PhiTrack> phi;
+    std::unique_ptr<PhiTrack> phi;      // phi and probe detectors.
+    std::unique_ptr<ProbeTrack> probe;  // Probe detector.
+    JudgedBy judged = JudgedBy::fixed;
+    bool counted = false;  // Counted in Liveness::judged_count().
 
     bool flapping() const noexcept { return flap.flapping(); }
 };
 
 // What the detector can say about a host at a given moment, for logs and queries.
 struct DetectorReading {
-    JudgedBy judged_by = JudgedBy::fixed;
     std::optional<double> phi;     // With the phi detector, and the probe detector's fallback.
     double loss = 0;               // Recent share of beats lost.
     std::int64_t expected_ms = 0;  // When its next beat is (or was) expected.
+    JudgedBy judged_by = JudgedBy::fixed;  // How the host is judged now.
 };
 DetectorReading read_detector(const LivenessNode& n, std::int64_t now_ms) noexcept;
 
@@ -136,6 +144,9 @@ enum class Change : std::uint8_t {
     flapping,       // It went silent once too often: it flaps (report this instead).
     silent_damped,  // It went silent while flapping (not to be reported).
     settled,        // It stopped flapping; its state is up or silent.
+    probe,          // Send it a probe with nonce probe->nonce + probe->sent - 1 (the first of a
+                    // suspicion: choose probe->nonce first).
+    held,           // Its verdict is held: too many hosts are suspected at once (VerdictsHeld).
 };
 
 class Liveness {
@@ -144,7 +155,9 @@ class Liveness {
     // host's advertised interval.
     explicit Liveness(const DetectorConfig& config = {},
                       std::optional<std::int64_t> fixed_timeout_ms = {}) noexcept
-        : config_(config), fixed_timeout_ms_(fixed_timeout_ms) {}
+        : config_(config),
+          fixed_timeout_ms_(fixed_timeout_ms),
+          budget_(config.probe.budget_per_s) {}
 
     // The fixed timeout of a host advertising `interval_ms`.
     std::int64_t timeout_for(std::uint32_t interval_ms) const noexcept;
@@ -166,6 +179,19 @@ class Liveness {
     // The earliest moment expire() has something to do, or nullopt when nothing is queued.
     std::optional<std::int64_t> next_deadline() const noexcept;
 
+    // Probe detector: after beat(), true when a discovery probe is to be sent to the host now
+    // (its agent has not answered one in this run yet); the caller sets n.probe->nonce and sends
+    // it. Takes from the probe budget.
+    bool discover(LivenessNode& n, std::int64_t now_ms);
+    // Probe detector: the host answered probe `index` (its nonce less n.probe->nonce) of the
+    // probing open now (the caller checked index < n.probe->sent). A sign of life, not an
+    // interval: the host is up until a new suspicion, judged by probes from now on. False when
+    // nothing was open or the host is not up (the answer is stale).
+    bool answered(LivenessNode& n, std::uint64_t index, std::int64_t now_ms);
+    // No host is declared silent before `until_ms`, and beats until then measure no interval
+    // (the server's own loop stalled; they may have waited unread).
+    void hold_until(std::int64_t until_ms) noexcept;
+
     // Forgets `n` (e.g. before its host record is dropped).
     void remove(LivenessNode& n) noexcept;
 
@@ -177,7 +203,9 @@ class Liveness {
 
     std::size_t up_count() const noexcept { return up_; }
     std::size_t silent_count() const noexcept { return silent_.size(); }
-    std::size_t flapping_count() const noexcept { return flapping_; }  // Up or silent.
+    std::size_t flapping_count() const noexcept { return flapping_; }   // Up or silent.
+    std::size_t suspected_count() const noexcept { return suspects_; }  // Being probed.
+    std::uint64_t probes_over_budget() const noexcept { return budget_.refused(); }
     // Hosts (up or silent) judged by `j` now.
     std::size_t judged_count(JudgedBy j) const noexcept {
         return judged_[static_cast<std::size_t>(j)];
@@ -192,6 +220,13 @@ class Liveness {
     // phi deadline turns out early (see timeout_of) and the host is requeued for later.
     std::optional<Change> advance(LivenessNode& n, std::int64_t now_ms);
     void requeue(LivenessNode& n);
+    std::optional<Change> advance_probe(LivenessNode& n, std::int64_t now_ms);
+    std::optional<Change> declare_silent(LivenessNode& n, std::int64_t now_ms);
+    // Closes the open suspicion of `n`: the probes counted unanswered by now, less the one
+    // `answered` (its index), are recorded as failures.
+    void close_suspicion(LivenessNode& n, std::int64_t now_ms,
+                         std::optional<std::uint64_t> answered);
+    void rejudge(LivenessNode& n) noexcept;
 
     DetectorConfig config_;
     std::optional<std::int64_t> fixed_timeout_ms_;
@@ -199,7 +234,10 @@ class Liveness {
     NodeList silent_;
     std::size_t up_ = 0;
     std::size_t flapping_ = 0;
+    std::size_t suspects_ = 0;
     std::array<std::size_t, 3> judged_{};
+    ProbeBudget budget_;
+    std::int64_t hold_until_ms_ = 0;
 };
 
 template <typename F>

@@ -24,6 +24,16 @@ class LossRate {
         runs_ = runs_ * keep + (lost > 0 ? 1 : 0);
     }
 
+    // Records `lost` losses that no arrival has ended (yet): a run of unanswered probes that a
+    // beat, not an answer, ended.
+    void record_lost(std::uint64_t lost) noexcept {
+        if (lost == 0) return;
+        const double keep = std::exp(-static_cast<double>(lost) / kHorizon);
+        lost_ = lost_ * keep + static_cast<double>(lost);
+        expected_ = expected_ * keep + static_cast<double>(lost);
+        runs_ = runs_ * keep + 1;
+    }
+
     // The share of beats lost, 0 before anything was recorded.
     double rate() const noexcept { return expected_ > 0 ? lost_ / expected_ : 0; }
 

@@ -1,5 +1,7 @@
 #include "beat_server/core/ingest/monitor.hpp"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -45,6 +47,8 @@ void Monitor::refuse(Refusal reason, const HeartbeatView& hb, const SourceAddres
 void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms,
                           std::int64_t now_unix_ms) {
     ++stats_.datagrams;
+    unix_offset_ms_ = now_unix_ms - now_ms;
+    if (is_control(datagram)) return on_control(datagram, from, now_ms);
     HeartbeatView hb;
     if (const DecodeError e = decode_heartbeat(datagram, hb); e != DecodeError::ok) {
         ++stats_.rejected;
@@ -131,6 +135,20 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     store_metrics(host, hb, newest, now_ms, now_unix_ms / 1000);
 
     const bool restarted = seen.verdict == SequenceWindow::Verdict::restart;
+    if (out_ != nullptr && new_beat) {
+        const bool first = seen.verdict != SequenceWindow::Verdict::next &&
+                           seen.verdict != SequenceWindow::Verdict::late;
+        if (config_.ack_every > 0 &&
+            (first || before == HostState::silent || hb.sequence % config_.ack_every == 0)) {
+            send_control(ControlType::ack, host, hb.sequence, now_unix_ms);
+            ++stats_.acks;
+        }
+        if (liveness_.discover(host.liveness, now_ms)) {
+            host.liveness.probe->nonce = next_nonce();
+            send_control(ControlType::probe, host, host.liveness.probe->nonce, now_unix_ms);
+            ++stats_.probes;
+        }
+    }
     if (is_new) {
         events_.on_event(
             HostNew{event_host(host), now_ms, host.interval_ms, host.sequence.incarnation()});
@@ -143,6 +161,68 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
             HostRestarted{event_host(host), now_ms, host.sequence.incarnation(), host.restarts});
     }
     report_refused_metrics(host, now_ms);
+}
+
+std::uint64_t Monitor::next_nonce() noexcept {
+    unsigned char counter[8];
+    for (int i = 0; i < 8; ++i)
+        counter[i] = static_cast<unsigned char>(nonce_counter_ >> (8 * i));
+    ++nonce_counter_;
+    unsigned char out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, counter, sizeof counter, config_.nonce_key.data());
+    std::uint64_t v = 0;
+    for (unsigned char b : out)
+        v = (v << 8) | b;
+    return v;
+}
+
+void Monitor::send_control(ControlType type, const HostRecord& host, std::uint64_t number,
+                           std::int64_t now_unix_ms) {
+    if (out_ == nullptr) return;
+    const Key* key = nullptr;
+    if (config_.auth.mode != AuthMode::off && config_.auth.keys != nullptr) {
+        key = config_.auth.keys->key_for(host.name);
+    }
+    encode_control({type, host.name, host.sequence.incarnation(), number,
+                    std::clamp<std::int64_t>(now_unix_ms, 0, kMaxSendTimeMs - 1)},
+                   key, control_scratch_);
+    out_->send(control_scratch_, host.address);
+}
+
+void Monitor::on_control(std::string_view datagram, const SourceAddress& from,
+                         std::int64_t now_ms) {
+    ControlView c;
+    if (const DecodeError e = decode_control(datagram, c); e != DecodeError::ok) {
+        ++stats_.rejected;
+        ++stats_.rejected_by[static_cast<std::size_t>(e)];
+        events_.on_event(InvalidDatagram{e, from, now_ms});
+        return;
+    }
+    HostRecord* host = registry_.find(c.host);
+    // Only answers of the agent run the server knows, authenticated as its beats must be.
+    bool ok = c.type == ControlType::answer && host != nullptr &&
+              c.incarnation == host->sequence.incarnation();
+    if (ok && config_.auth.mode != AuthMode::off) {
+        const Key* key = config_.auth.keys ? config_.auth.keys->key_for(c.host) : nullptr;
+        const bool tagged = (c.flags & kFlagAuth) != 0;
+        if (tagged) {
+            ok = key != nullptr && verify_control(c, *key);
+        } else {
+            ok = config_.auth.mode == AuthMode::optional;
+        }
+    }
+    if (!ok) {
+        ++stats_.answers_refused;
+        return;
+    }
+    const ProbeTrack* p = host->liveness.probe.get();
+    const std::uint64_t index = p != nullptr ? c.number - p->nonce : ~std::uint64_t{0};
+    if (p == nullptr || !liveness_.answered(host->liveness, index, now_ms)) {
+        ++stats_.answers_stale;
+        return;
+    }
+    ++stats_.answers;
+    host->last_seen_ms = now_ms;
 }
 
 void Monitor::store_metrics(HostRecord& host, const HeartbeatView& hb, bool latest,
@@ -242,7 +322,7 @@ HostSnapshot Monitor::snapshot(const HostRecord& host, std::int64_t now_ms,
 
 void Monitor::expire(std::int64_t now_ms) {
     liveness_.expire(now_ms, [&](LivenessNode& n, Change change) {
-        const HostRecord& h = registry_.at(n.host_id);
+        HostRecord& h = registry_.at(n.host_id);
         const std::int64_t silent_for_ms = now_ms - h.last_seen_ms;
         switch (change) {
             case Change::silent:
@@ -260,12 +340,33 @@ void Monitor::expire(std::int64_t now_ms) {
                 events_.on_event(HostSettled{event_host(h), now_ms, n.state, silent_for_ms,
                                              read_detector(n, now_ms)});
                 break;
+            case Change::probe:
+                if (n.probe->sent == 1) n.probe->nonce = next_nonce();
+                send_control(ControlType::probe, h, n.probe->nonce + n.probe->sent - 1,
+                             now_ms + unix_offset_ms_);
+                ++stats_.probes;
+                break;
+            case Change::held:
+                if (now_ms >= held_report_due_ms_) {
+                    events_.on_event(
+                        VerdictsHeld{now_ms, liveness_.suspected_count(), liveness_.up_count()});
+                    held_report_due_ms_ = now_ms + kMetricsRefusedReportMs;
+                }
+                break;
         }
     });
+    stats_.probes_over_budget = liveness_.probes_over_budget();
+    if (stats_.probes_over_budget != budget_reported_ && now_ms >= budget_report_due_ms_) {
+        events_.on_event(ProbeBudgetSpent{now_ms, stats_.probes_over_budget - budget_reported_,
+                                          liveness_.config().probe.budget_per_s});
+        budget_reported_ = stats_.probes_over_budget;
+        budget_report_due_ms_ = now_ms + kMetricsRefusedReportMs;
+    }
 }
 
 void Monitor::server_stalled(std::int64_t now_ms, std::int64_t stalled_ms) {
     ++stats_.stalls;
+    liveness_.hold_until(now_ms + stalled_ms);
     events_.on_event(ServerStalled{now_ms, stalled_ms, now_ms + stalled_ms});
 }
 

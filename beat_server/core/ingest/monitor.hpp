@@ -18,6 +18,7 @@
 #include "beat_server/core/ingest/ingest_stats.hpp"
 #include "beat_server/core/ingest/registry.hpp"
 #include "beat_server/core/store/store.hpp"
+#include "common/control.hpp"
 
 namespace beat {
 
@@ -115,6 +116,14 @@ class Monitor {
     void report_refused_metrics(HostRecord& host, std::int64_t now_ms);
     void refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
                 std::int64_t now_ms);
+    // An answer to a probe (or anything else in the control format, which is refused).
+    void on_control(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms);
+    // Sends `host` a control datagram of `type` carrying `number`, signed with its key when the
+    // server checks keys.
+    void send_control(ControlType type, const HostRecord& host, std::uint64_t number,
+                      std::int64_t now_unix_ms);
+    // A fresh probe nonce: SipHash of a counter under nonce_key.
+    std::uint64_t next_nonce() noexcept;
 
     MonitorConfig config_;
     Store& store_;
@@ -125,6 +134,13 @@ class Monitor {
     Liveness liveness_;
     IngestStats stats_;
     std::string key_scratch_;
+    std::string control_scratch_;
+    std::uint64_t nonce_counter_ = 0;
+    // Unix time less monotonic time, as of the latest datagram (for the probes' time field).
+    std::int64_t unix_offset_ms_ = 0;
+    std::int64_t held_report_due_ms_ = 0;
+    std::uint64_t budget_reported_ = 0;
+    std::int64_t budget_report_due_ms_ = 0;
     std::vector<std::string> forgotten_;
     bool track_forgotten_ = false;
 };

@@ -356,3 +356,185 @@ TEST_CASE(
     CHECK(n.state == HostState::silent);
     CHECK(*read_detector(n, deadline).phi >= 8);
 }
+
+namespace {
+
+DetectorConfig probe_config() {
+    DetectorConfig c;
+    c.kind = DetectorKind::probe;
+    return c;
+}
+
+struct Seen {
+    std::vector<Change> changes;
+};
+
+Seen expire_probe(Liveness& l, std::int64_t now) {
+    Seen s;
+    l.expire(now, [&](LivenessNode&, Change c) { s.changes.push_back(c); });
+    return s;
+}
+
+// Beats `n` every `interval` ms from 0 to `until` (excluded); returns the last beat's time.
+std::int64_t beat_steadily(Liveness& l, LivenessNode& n, std::int64_t until,
+                           std::uint32_t interval = 1000) {
+    std::int64_t t = 0;
+    for (; t < until; t += interval) {
+        l.beat(n, interval, t, t == 0 ? Arrival::fresh : Arrival::next);
+        expire_probe(l, t);
+    }
+    return t - interval;
+}
+
+}  // namespace
+
+TEST_CASE("the probe detector judges a host by phi until its agent answers a probe",
+          "[liveness][probe]") {
+    Liveness l(probe_config());
+    LivenessNode n;
+    l.beat(n, 1000, 0, Arrival::fresh);
+    CHECK(n.judged == JudgedBy::phi);
+    CHECK(l.judged_count(JudgedBy::phi) == 1);
+    REQUIRE(l.discover(n, 0));  // at the first beat of a run
+    n.probe->nonce = 77;
+    CHECK_FALSE(l.discover(n, 0));
+    CHECK_FALSE(l.answered(n, 1, 3));  // no such probe
+    CHECK(l.answered(n, 0, 2));
+    CHECK(n.judged == JudgedBy::probe);
+    CHECK(l.judged_count(JudgedBy::probe) == 1);
+    CHECK(l.judged_count(JudgedBy::phi) == 0);
+    CHECK_FALSE(l.answered(n, 0, 3));  // answered already: stale
+    // A new run of the agent may not answer: phi again until it does.
+    l.beat(n, 1000, 1000, Arrival::fresh);
+    CHECK(n.judged == JudgedBy::phi);
+}
+
+TEST_CASE("a host whose agent never answers is asked a bounded number of times",
+          "[liveness][probe]") {
+    DetectorConfig c = probe_config();
+    Liveness l(c);
+    LivenessNode n;
+    int asked = 0;
+    for (std::int64_t i = 0; i < 1000; ++i) {
+        l.beat(n, 1000, i * 1000, i == 0 ? Arrival::fresh : Arrival::next);
+        asked += l.discover(n, i * 1000);
+    }
+    CHECK(asked == static_cast<int>(c.probe.discovery_tries));
+    CHECK(n.judged == JudgedBy::phi);
+}
+
+TEST_CASE(
+    "a host judged by probes that goes quiet is probed, then declared silent by two "
+    "intervals",
+    "[liveness][probe]") {
+    Liveness l(probe_config());
+    LivenessNode n;
+    const std::int64_t last = beat_steadily(l, n, 5000);
+    REQUIRE(l.discover(n, last));
+    REQUIRE(l.answered(n, 0, last + 1));
+    std::int64_t silent_at = -1;
+    int probes = 0;
+    for (std::int64_t t = last; t < last + 10'000 && silent_at < 0; ++t) {
+        l.expire(t, [&](LivenessNode&, Change c) {
+            if (c == Change::probe) ++probes;
+            if (c == Change::silent) silent_at = t;
+        });
+    }
+    CHECK(probes >= 3);
+    CHECK(probes <= static_cast<int>(ProbeSettings{}.max_probes));
+    REQUIRE(silent_at > 0);
+    CHECK(silent_at - (last + 1) <= 2000);  // from the last sign of life, the answer
+    CHECK(silent_at - (last + 1) > 1000);
+    CHECK(n.timeout_ms == silent_at - n.heard_ms);
+    CHECK(l.suspected_count() == 0);
+}
+
+TEST_CASE(
+    "an answer during a suspicion ends it, and the host is looked at again an interval "
+    "on",
+    "[liveness][probe]") {
+    Liveness l(probe_config());
+    LivenessNode n;
+    const std::int64_t last = beat_steadily(l, n, 5000);
+    REQUIRE(l.discover(n, last));
+    REQUIRE(l.answered(n, 0, last));
+    std::int64_t first_probe = -1;
+    for (std::int64_t t = last; first_probe < 0 && t < last + 3000; ++t) {
+        l.expire(t, [&](LivenessNode&, Change c) {
+            if (c == Change::probe) first_probe = t;
+        });
+    }
+    REQUIRE(first_probe > last + 1000);
+    CHECK(l.suspected_count() == 1);
+    n.probe->nonce = 5;
+    CHECK(l.answered(n, 0, first_probe + 1));
+    CHECK(l.suspected_count() == 0);
+    CHECK(n.state == HostState::up);
+    CHECK(l.next_deadline() > first_probe + 1000);
+}
+
+TEST_CASE("a beat ends a suspicion, and the probes it left unanswered count as failures",
+          "[liveness][probe]") {
+    Liveness l(probe_config());
+    LivenessNode n;
+    const std::int64_t last = beat_steadily(l, n, 5000);
+    REQUIRE(l.discover(n, last));
+    REQUIRE(l.answered(n, 0, last));
+    const double before = n.probe->outcomes.rate();
+    int probes = 0;
+    std::int64_t t = last;
+    for (; probes < 3 && t < last + 3000; ++t) {
+        l.expire(t, [&](LivenessNode&, Change c) { probes += c == Change::probe; });
+    }
+    REQUIRE(probes == 3);
+    l.beat(n, 1000, t + 50, Arrival::next, 1);
+    CHECK(l.suspected_count() == 0);
+    CHECK(n.probe->outcomes.rate() > before);
+}
+
+TEST_CASE("no host is declared silent while the server's stall is held", "[liveness][probe]") {
+    Liveness l(probe_config());
+    LivenessNode n;
+    const std::int64_t last = beat_steadily(l, n, 5000);
+    // The loop stalled 5 s: when it runs again, the deadline is long past.
+    l.hold_until(last + 5000 + 5000);
+    CHECK(expire_probe(l, last + 5000).changes.empty());
+    CHECK(n.state == HostState::up);
+    // Its beats were waiting: read now, no interval measured from them.
+    const double mean = n.phi->intervals.mean_ms();
+    l.beat(n, 1000, last + 5001, Arrival::next, 0);
+    l.beat(n, 1000, last + 5002, Arrival::next, 0);
+    CHECK(n.phi->intervals.mean_ms() == mean);
+    CHECK(n.state == HostState::up);
+}
+
+TEST_CASE("when a quarter of the hosts are suspected at once, their verdicts are held",
+          "[liveness][probe]") {
+    Liveness l(probe_config());
+    std::vector<LivenessNode> nodes(40);
+    for (std::int64_t t = 0; t < 5000; t += 1000) {
+        for (auto& n : nodes)
+            l.beat(n, 1000, t, t == 0 ? Arrival::fresh : Arrival::next);
+    }
+    for (auto& n : nodes) {
+        REQUIRE(l.discover(n, 4000));
+        REQUIRE(l.answered(n, 0, 4000));
+    }
+    // Every host goes quiet at once (the server's network, most likely).
+    int held = 0;
+    int silent = 0;
+    std::int64_t t = 4000;
+    for (; t < 4000 + 2500; ++t) {
+        l.expire(t, [&](LivenessNode&, Change c) {
+            held += c == Change::held;
+            silent += c == Change::silent;
+        });
+    }
+    CHECK(held == 40);
+    CHECK(silent == 0);
+    // If it lasts, they are declared silent after all.
+    for (; t < 4000 + 20'000; t += 10) {
+        l.expire(t, [&](LivenessNode&, Change c) { silent += c == Change::silent; });
+    }
+    CHECK(silent == 40);
+}

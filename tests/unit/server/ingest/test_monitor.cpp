@@ -68,6 +68,15 @@ std::string describe(const MetricsRefused& e) {
     return "metrics refused " + e.host.name + " " + std::to_string(e.refused) +
            " limit=" + std::to_string(e.limit);
 }
+std::string describe(const ServerStalled& e) {
+    return "stalled " + std::to_string(e.stalled_ms);
+}
+std::string describe(const VerdictsHeld& e) {
+    return "held " + std::to_string(e.suspected);
+}
+std::string describe(const ProbeBudgetSpent& e) {
+    return "budget spent " + std::to_string(e.skipped);
+}
 std::string describe(const SilentSummary& e) {
     std::string s = "summary up=" + std::to_string(e.up);
     if (e.flapping) s += " flapping=" + std::to_string(e.flapping);
