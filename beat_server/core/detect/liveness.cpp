@@ -219,7 +219,7 @@ bool Liveness::answered(LivenessNode& n, std::uint64_t index, std::int64_t now_m
 void Liveness::close_suspicion(LivenessNode& n, std::int64_t now_ms,
                                std::optional<std::uint64_t> answered) {
     ProbeTrack& p = *n.probe;
-    std::uint32_t failed = unanswered(p, now_ms, config_.probe);
+    std::uint32_t failed = unanswered(p, now_ms, config_.probe, n.phi->model.mean_ms);
     if (answered && *answered < failed) --failed;
     if (answered) {
         p.outcomes.record(failed);
@@ -323,14 +323,15 @@ std::optional<Change> Liveness::advance_probe(LivenessNode& n, std::int64_t now_
         p.first_ms = now_ms;
         p.evidence_per_probe =
             -std::log10(probe_failure(p, n.loss.cautious_rate(), n.loss.cautious_burst()));
-        p.spacing_ms =
-            probe_spacing_ms(model, since, p.evidence_per_probe, answer_wait_ms(p, s), s);
+        p.spacing_ms = probe_spacing_ms(model, since, p.evidence_per_probe,
+                                        answer_wait_ms(p, s, model.mean_ms), s);
     }
     PhiModel beats = model;
     beats.pause_ms = 0;
-    const std::uint32_t failed = unanswered(p, now_ms, s);
-    const double evidence = phi(beats, since) + failed * p.evidence_per_probe;
-    if (evidence >= s.threshold) {
+    const std::uint32_t failed = unanswered(p, now_ms, s, model.mean_ms);
+    const double from_beats = phi(beats, since);
+    const double evidence = from_beats + failed * p.evidence_per_probe;
+    if (evidence >= s.threshold && (failed >= s.min_probes || from_beats >= s.threshold)) {
         const auto up = static_cast<double>(up_);
         const double step = std::max(1.0, model.mean_ms);
         if (suspects_ >= s.mass_min && static_cast<double>(suspects_) >= s.mass_share * up &&
@@ -365,10 +366,10 @@ std::optional<Change> Liveness::advance_probe(LivenessNode& n, std::int64_t now_
     if (p.sent < s.max_probes) {
         wake = p.first_ms + static_cast<std::int64_t>(p.sent) * p.spacing_ms;
     }
-    const std::uint32_t counted = unanswered(p, now_ms, s);
+    const std::uint32_t counted = unanswered(p, now_ms, s, model.mean_ms);
     if (counted < p.sent) {
         wake = std::min(wake, p.first_ms + static_cast<std::int64_t>(counted) * p.spacing_ms +
-                                  answer_wait_ms(p, s));
+                                  answer_wait_ms(p, s, model.mean_ms));
     }
     const double left = s.threshold - counted * p.evidence_per_probe;
     if (left > 0 && beats.mean_ms > 0) {

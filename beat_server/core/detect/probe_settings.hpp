@@ -24,6 +24,10 @@ struct ProbeSettings {
     double min_spacing_intervals = 0.03;
     std::int64_t min_spacing_ms = 5;
     std::uint32_t max_probes = 64;  // Per suspicion (k); after them only missing beats count.
+    // However strong the missing beats alone, a host is declared silent only once this many
+    // probes went unanswered (or the beats alone reach the threshold): one lost probe or answer,
+    // or an agent busy for a moment, is not a death.
+    std::uint32_t min_probes = 3;
     // Probes per second for the whole server (suspicions and discovery); a probe over the budget
     // is not sent and adds no evidence, so its host is judged more slowly, never more hastily.
     double budget_per_s = 10'000;

@@ -50,15 +50,19 @@ double probe_failure(const ProbeTrack& t, double loss, double burst) noexcept;
 // How long after its last sign of life a host with model `m` (mean and deviation) is suspected.
 double suspect_after_ms(const PhiModel& m, const ProbeSettings& s) noexcept;
 
-// How long after sending a probe its answer is waited for before it counts as unanswered.
-std::int64_t answer_wait_ms(const ProbeTrack& t, const ProbeSettings& s) noexcept;
+// How long after sending a probe its answer is waited for before it counts as unanswered: three
+// of the host's recent round trips, and no less than the minimum spacing (of a host whose mean
+// interval is `mean_ms`).
+std::int64_t answer_wait_ms(const ProbeTrack& t, const ProbeSettings& s, double mean_ms) noexcept;
 
 // Probes of the open suspicion counted unanswered at `now_ms`.
-std::uint32_t unanswered(const ProbeTrack& t, std::int64_t now_ms, const ProbeSettings& s) noexcept;
+std::uint32_t unanswered(const ProbeTrack& t, std::int64_t now_ms, const ProbeSettings& s,
+                         double mean_ms) noexcept;
 
 // The spacing of a suspicion opened `since_heard_ms` after the last sign of life: the probes
-// needed for the evidence to reach the threshold by target_intervals, spread over the time left
-// until then, never closer than the minimum spacing nor than the answer wait.
+// needed for the evidence to reach the threshold by target_intervals (at least min_probes),
+// spread over the time left until then less the last one's answer wait, never closer than the
+// minimum spacing.
 std::int64_t probe_spacing_ms(const PhiModel& m, double since_heard_ms, double evidence_per_probe,
                               std::int64_t answer_wait, const ProbeSettings& s) noexcept;
 

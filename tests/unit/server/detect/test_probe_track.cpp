@@ -64,9 +64,9 @@ TEST_CASE("a probe counts as unanswered once the answer wait has passed since it
     t.spacing_ms = 100;
     t.sent = 3;
     t.rtt_ms = 10;  // wait 30 ms
-    CHECK(unanswered(t, 1029, s) == 0);
-    CHECK(unanswered(t, 1030, s) == 1);
-    CHECK(unanswered(t, 1129, s) == 1);
-    CHECK(unanswered(t, 1130, s) == 2);
-    CHECK(unanswered(t, 5000, s) == 3);  // never more than were sent
+    CHECK(unanswered(t, 1029, s, 1000) == 0);
+    CHECK(unanswered(t, 1030, s, 1000) == 1);
+    CHECK(unanswered(t, 1129, s, 1000) == 1);
+    CHECK(unanswered(t, 1130, s, 1000) == 2);
+    CHECK(unanswered(t, 5000, s, 1000) == 3);  // never more than were sent
 }
