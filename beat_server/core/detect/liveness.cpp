@@ -133,8 +133,10 @@ HostState Liveness::beat(LivenessNode& n, std::uint32_t interval_ms, std::int64_
         ProbeTrack& p = *n.probe;
         if (p.suspecting) close_suspicion(n, now_ms, std::nullopt);
         if (arrival == Arrival::fresh || arrival == Arrival::restored) {
-            // A new agent run (or one not seen since the server restarted): it may not answer.
-            p.answers = false;
+            // A new agent run is taken to answer as the previous one did until its discovery
+            // probes go unanswered; a host not seen since the server restarted, not at all.
+            if (arrival == Arrival::restored) p.answers = false;
+            p.confirmed = false;
             p.discovering = false;
             p.discovery_tries = 0;
             p.beats_to_discovery = 0;
@@ -172,11 +174,19 @@ void Liveness::rejudge(LivenessNode& n) noexcept {
 bool Liveness::discover(LivenessNode& n, std::int64_t now_ms) {
     if (!n.probe || n.state != HostState::up) return false;
     ProbeTrack& p = *n.probe;
-    if (p.answers || p.suspecting || p.discovery_tries >= config_.probe.discovery_tries) {
-        return false;
-    }
+    if (p.suspecting || (p.answers && p.confirmed)) return false;
     if (p.beats_to_discovery > 0) {
         --p.beats_to_discovery;
+        return false;
+    }
+    if (p.discovery_tries >= config_.probe.discovery_tries) {
+        if (p.answers) {
+            // This run does not answer (an older agent, a path that lost its way back): phi.
+            p.answers = false;
+            rejudge(n);
+            n.timeout_ms = timeout_of(n, Arrival::next);
+            requeue(n);
+        }
         return false;
     }
     if (!budget_.take(now_ms)) return false;
@@ -205,6 +215,7 @@ bool Liveness::answered(LivenessNode& n, std::uint64_t index, std::int64_t now_m
         p.discovering = false;
     }
     p.answers = true;
+    p.confirmed = true;
     n.phi->grace = false;
     // A sign of life: the host is looked at again once a beat is late from now.
     n.heard_ms = now_ms;
@@ -321,8 +332,7 @@ std::optional<Change> Liveness::advance_probe(LivenessNode& n, std::int64_t now_
         p.sent = 0;
         p.held_ms = 0;
         p.first_ms = now_ms;
-        p.evidence_per_probe =
-            -std::log10(probe_failure(p, n.loss.cautious_rate(), n.loss.cautious_burst()));
+        p.evidence_per_probe = -std::log10(probe_failure(p, n.loss));
         p.spacing_ms = probe_spacing_ms(model, since, p.evidence_per_probe,
                                         answer_wait_ms(p, s, model.mean_ms), s);
     }

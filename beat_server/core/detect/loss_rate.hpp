@@ -59,7 +59,19 @@ class LossRate {
         return (lost - runs + kBurstPrior * cautious_rate()) / (lost + kBurstPrior);
     }
 
+    // As cautious_burst(), but drawn towards kMaxWary (a link that loses half of what follows a
+    // loss) rather than towards the loss rate: what the probe detector reckons with, since a
+    // link's bursts are not known until it has had some, and taking them for independent losses
+    // would make a run of unanswered probes look like a death.
+    double wary_burst() const noexcept {
+        const double prior = std::max(0.0, 1 - expected_ / kSaturation);
+        const double lost = lost_ + prior * kPriorLost;
+        const double runs = runs_ + prior * kPriorLost;
+        return (lost - runs + kBurstPrior * kMaxWary) / (lost + kBurstPrior);
+    }
+
     static constexpr double kBurstPrior = 20;
+    static constexpr double kMaxWary = 0.5;
     static constexpr double kPriorLost = 0.5;
     static constexpr double kPriorExpected = 10;
 

@@ -33,8 +33,8 @@ struct ProbeSettings {
     double budget_per_s = 10'000;
     // Until a host's agent has answered a probe it is judged by phi. Its agent is asked at its
     // first beat and then every discovery_every beats, at most discovery_tries times per agent
-    // run.
-    std::uint32_t discovery_every = 16;
+    // run (so that a lost probe or answer does not leave it judged by phi for long).
+    std::uint32_t discovery_every = 4;
     std::uint32_t discovery_tries = 8;
     // Verdicts are held (at most hold_intervals of the host's intervals) while at least
     // mass_share of the hosts up, and at least mass_min hosts, are suspected at once: more

@@ -5,9 +5,10 @@
 
 namespace beat {
 
-double probe_failure(const ProbeTrack& t, double loss, double burst) noexcept {
-    const double f =
-        std::max({t.outcomes.cautious_rate(), t.outcomes.cautious_burst(), loss, burst});
+double probe_failure(const ProbeTrack& t, const LossRate& beats) noexcept {
+    const double q = beats.cautious_rate();
+    const double f = std::max({t.outcomes.cautious_rate(), t.outcomes.wary_burst(),
+                               1 - (1 - q) * (1 - q), beats.wary_burst()});
     // Never certain either way: a link that answers nothing gives no evidence per probe.
     return std::clamp(f, 1e-6, 0.99);
 }

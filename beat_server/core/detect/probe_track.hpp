@@ -25,9 +25,12 @@
 namespace beat {
 
 struct ProbeTrack {
-    LossRate outcomes;                  // Probes answered (received) and unanswered (lost).
-    bool answers = false;               // The agent answered a probe in this run: judged by probes.
-    std::uint32_t discovery_tries = 0;  // Discovery probes sent in this run.
+    LossRate outcomes;  // Probes answered (received) and unanswered (lost).
+    // Judged by probes: the agent answered a probe in this run, or in the previous one and this
+    // one's discovery probes have not all gone unanswered yet.
+    bool answers = false;
+    bool confirmed = false;                // The agent answered a probe in this run.
+    std::uint32_t discovery_tries = 0;     // Discovery probes sent in this run.
     std::uint32_t beats_to_discovery = 0;  // Beats until the next discovery probe.
     double rtt_ms = 0;                     // Largest recent round trip, decaying.
 
@@ -44,8 +47,10 @@ struct ProbeTrack {
 };
 
 // The chance that a probe of a live host goes unanswered, as the detector reckons it from the
-// probes' outcomes and the beats' loss (`loss`, `burst`: the host's cautious rates).
-double probe_failure(const ProbeTrack& t, double loss, double burst) noexcept;
+// probes' outcomes and the beats' loss: the largest of the probes' failure rate, their wary
+// burst rate, a round trip over two links each losing as the beats' link does (1 - (1 - q)^2),
+// and the beats' wary burst rate (LossRate::wary_burst()).
+double probe_failure(const ProbeTrack& t, const LossRate& beats) noexcept;
 
 // How long after its last sign of life a host with model `m` (mean and deviation) is suspected.
 double suspect_after_ms(const PhiModel& m, const ProbeSettings& s) noexcept;
