@@ -17,6 +17,7 @@ build=${BEAT_FUZZ_BUILD_DIR:-build-fuzz}
 declare -A max_len=(
   [fuzz_datagram]=1500
   [fuzz_datagram_auth]=1500
+  [fuzz_control]=400
   [fuzz_protocol]=4096
   [fuzz_proc]=4096
   [fuzz_config]=4096
@@ -25,7 +26,7 @@ declare -A max_len=(
   [fuzz_process_stat]=4096
   [fuzz_ingest]=2048
 )
-targets=(fuzz_datagram fuzz_datagram_auth fuzz_protocol fuzz_proc fuzz_config fuzz_server_config
+targets=(fuzz_datagram fuzz_datagram_auth fuzz_control fuzz_protocol fuzz_proc fuzz_config fuzz_server_config
   fuzz_http fuzz_process_stat fuzz_ingest)
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
