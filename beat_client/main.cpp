@@ -1,5 +1,6 @@
 // beat_client: the node agent (`run`, `once`) and the put/get client (`put`, `get`).
 // Command line and config -> agent -> run -> orderly shutdown.
+#include <fmt/core.h>
 #include <malloc.h>
 #include <uv.h>
 
@@ -20,6 +21,7 @@
 #include "beat_client/io/sender.hpp"
 #include "beat_client/io/system.hpp"
 #include "common/log.hpp"
+#include "common/uv/handle.hpp"
 #include "common/uv/uv_error.hpp"
 
 #if __has_include("beat_client/io/putget_cli.hpp")
@@ -113,9 +115,36 @@ int run_agent(const AgentConfig& cfg) {
 
 // The period over which `once` measures the rates (cpu, net.*).
 constexpr long kOnceRatePeriodMs = 500;
+// How long `once --print` waits for the servers' acknowledgements.
+constexpr std::uint64_t kOnceAckWaitMs = 1000;
+
+// Runs `loop` until every server of `sender` has acknowledged `sequence` or kOnceAckWaitMs have
+// passed, then prints on stdout, per server, whether it acknowledged and the round trip.
+void print_acks(uv_loop_t* loop, const Sender& sender, std::uint64_t sequence) {
+    UvHandle<uv_timer_t> timer(uv_timer_init, loop, "uv_timer_init");
+    uv_check(uv_timer_start(
+                 timer.get(), [](uv_timer_t*) noexcept {}, kOnceAckWaitMs, 0),
+             "uv_timer_start");
+    while (!sender.all_acknowledged(sequence) && uv_is_active(timer.base()))
+        uv_run(loop, UV_RUN_ONCE);
+    timer.close();
+    std::string text;
+    for (const ServerAcks& s : sender.acks()) {
+        if (s.last_acked >= sequence && s.round_trip_us) {
+            text += fmt::format("server {} acknowledged sequence {} rtt={:.3f}ms\n", s.server,
+                                s.last_acked, static_cast<double>(*s.round_trip_us) / 1000);
+        } else {
+            text += fmt::format("server {} did not acknowledge within {}ms\n", s.server,
+                                kOnceAckWaitMs);
+        }
+    }
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
 
 int run_once(const AgentConfig& cfg, const CommandLine& cl) {
-    BeatSource source(cfg, random_u64());
+    const std::uint64_t incarnation = random_u64();
+    BeatSource source(cfg, incarnation);
     source.prime(monotonic_ms());
     if (cfg.collectors[Collector::cpu].enabled || cfg.collectors[Collector::net].enabled) {
         timespec period{0, kOnceRatePeriodMs * 1'000'000};
@@ -135,14 +164,18 @@ int run_once(const AgentConfig& cfg, const CommandLine& cl) {
     if (uv_loop_init(&loop) != 0) return 1;
     int rc = 0;
     try {
-        Sender sender(&loop, cfg.servers, cfg.resolve_interval_ms);
+        Sender sender(&loop, cfg.servers, cfg.resolve_interval_ms,
+                      {cfg.host, incarnation, cfg.key});
         sender.start(false);
         while (sender.resolving())
             uv_run(&loop, UV_RUN_ONCE);
-        const std::size_t delivered = sender.send(datagrams);
+        const std::size_t delivered = sender.send(datagrams, source.sequence());
         log_info("beat sent to {} of {} server{} datagrams={}", delivered, cfg.servers.size(),
                  cfg.servers.size() == 1 ? "" : "s", datagrams.size());
         if (delivered != cfg.servers.size()) rc = 1;
+        // An older server acknowledges nothing: the wait then says so, and the exit code does
+        // not change.
+        if (cl.print) print_acks(&loop, sender, source.sequence());
         sender.close();
         uv_run(&loop, UV_RUN_DEFAULT);
     } catch (const std::exception& e) {

@@ -40,6 +40,7 @@ void Sample::clear() noexcept {
     disks_read = false;
     net_read = false;
     rss_bytes.reset();
+    servers_unacked.reset();
 }
 
 void append_name_part(std::string_view raw, std::string& out) {
@@ -83,6 +84,9 @@ void BeatBuilder::build(const Sample& s, CollectorSet due, std::int64_t now_ms, 
     if (due.has(Collector::net) && s.net_read) add_net(s.net, now_ms, w);
     if (due.has(Collector::agent) && s.rss_bytes) {
         w.add(static_cast<double>(*s.rss_bytes), "agent.rss_bytes");
+    }
+    if (due.has(Collector::agent) && s.servers_unacked) {
+        w.add(static_cast<double>(*s.servers_unacked), "agent.servers_unacked");
     }
 }
 

@@ -2,6 +2,7 @@
 // rates need. Pure: the time of each sample is passed in.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct Sample {
     bool net_read = false;
     std::vector<NetCounters> net;
     std::optional<std::uint64_t> rss_bytes;
+    // Servers not acknowledging the agent's beats (from its sender, not from /proc); the agent
+    // collector sends it when set.
+    std::optional<std::size_t> servers_unacked;
 
     // Empties every part but keeps the vectors' storage for the next beat.
     void clear() noexcept;

@@ -19,7 +19,7 @@ enum class Collector : std::uint8_t {
     uptime,  // uptime (from /proc/uptime)
     disk,    // disk.<mount point>.used_pct (from /proc/self/mounts and statvfs)
     net,     // net.<interface>.rx_bps, tx_bps (from /proc/net/dev)
-    agent,   // agent.rss_bytes (from /proc/self/statm)
+    agent,   // agent.rss_bytes (from /proc/self/statm), agent.servers_unacked (from the sender)
 };
 inline constexpr std::size_t kCollectorCount = 8;
 inline constexpr std::array<Collector, kCollectorCount> kAllCollectors = {

@@ -47,7 +47,7 @@ Agent::Agent(uv_loop_t* loop, const AgentConfig& cfg, std::uint64_t incarnation,
       cfg_(cfg),
       rng_(seed),
       source_(cfg, incarnation),
-      sender_(loop, cfg.servers, cfg.resolve_interval_ms),
+      sender_(loop, cfg.servers, cfg.resolve_interval_ms, {cfg.host, incarnation, cfg.key}),
       signals_(
           loop,
           [this](int signum) {
@@ -83,8 +83,9 @@ void Agent::on_beat(uv_timer_t* t) noexcept {
 }
 
 void Agent::beat() noexcept {
+    source_.set_servers_unacknowledging(sender_.servers_unacknowledging());
     const auto& datagrams = source_.next(monotonic_ms(), unix_time_ms());
-    const std::size_t delivered = sender_.send(datagrams);
+    const std::size_t delivered = sender_.send(datagrams, source_.sequence());
     ++beats_;
     log_debug("beat sequence={} datagrams={} servers={}", source_.sequence(), datagrams.size(),
               delivered);
@@ -110,7 +111,12 @@ void Agent::stop() noexcept {
             on_stuck_lookup(nullptr);
         }
     }
-    log_info("stopped beats={} last_sequence={}", beats_, source_.sequence());
+    const ControlResponder& control = sender_.control();
+    std::uint64_t ignored = 0;
+    for (std::size_t r = 0; r < kControlIgnoredCount; ++r)
+        ignored += control.ignored(static_cast<ControlIgnored>(r));
+    log_info("stopped beats={} last_sequence={} acks={} answers={} control_ignored={}", beats_,
+             source_.sequence(), control.acks(), control.answers(), ignored);
 }
 
 void Agent::on_stuck_lookup(uv_timer_t*) noexcept {

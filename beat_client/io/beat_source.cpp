@@ -36,6 +36,7 @@ const std::vector<std::string>& BeatSource::next(std::int64_t monotonic_ms,
     try {
         const CollectorSet due = cfg_.collectors.due(beat_index_++);
         sampler_.sample(due, sample_);
+        sample_.servers_unacked = servers_unacked_;
         MetricWriter w(hb_.metrics);
         builder_.build(sample_, due, monotonic_ms, w);
         for (const Metric& m : cfg_.metrics)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ class BeatSource {
     // the next call. Never throws: a beat that cannot be encoded is logged and comes out empty.
     const std::vector<std::string>& next(std::int64_t monotonic_ms, std::int64_t unix_ms) noexcept;
 
+    // The number of servers not acknowledging, sent as agent.servers_unacked from the next beat
+    // on (with the agent collector). Never set in `once`, whose beats leave it out.
+    void set_servers_unacknowledging(std::size_t servers) noexcept { servers_unacked_ = servers; }
+
     // Reads the metrics file now and logs what it found (SIGHUP).
     void reload_metrics_file() noexcept;
 
@@ -50,6 +55,7 @@ class BeatSource {
     FailureLatch file_latch_;
     std::string file_problem_;  // The last problem logged, to log a different one again.
     std::vector<std::string> datagrams_;
+    std::optional<std::size_t> servers_unacked_;
 };
 
 }  // namespace beat

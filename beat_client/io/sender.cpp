@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 #include "beat_client/core/failure_latch.hpp"
+#include "beat_client/io/system.hpp"
 #include "common/log.hpp"
 #include "common/uv/handle.hpp"
 #include "common/uv/resolve.hpp"
@@ -18,11 +20,17 @@ namespace {
 
 struct Lookup;
 
-// Receives nothing but the errors the kernel reports on a connected socket (an ICMP "port
-// unreachable" becomes ECONNREFUSED), so a buffer of a few bytes is enough.
-void alloc_small(uv_handle_t*, std::size_t, uv_buf_t* buf) noexcept {
-    static char scratch[64];
+// Receives the server's control datagrams and the errors the kernel reports on a connected socket
+// (an ICMP "port unreachable" becomes ECONNREFUSED). The connected socket takes datagrams from its
+// server's address only. One buffer serves every socket: a datagram is handled within its read
+// callback. A longer datagram is cut off (UV_UDP_PARTIAL) and ignored as undecodable.
+void alloc_control(uv_handle_t*, std::size_t, uv_buf_t* buf) noexcept {
+    static char scratch[kMaxControl];
     *buf = uv_buf_init(scratch, sizeof scratch);
+}
+
+std::int64_t monotonic_us() noexcept {
+    return static_cast<std::int64_t>(uv_hrtime() / 1000);
 }
 
 std::size_t address_size(const sockaddr* sa) noexcept {
@@ -33,6 +41,8 @@ std::size_t address_size(const sockaddr* sa) noexcept {
 
 struct Sender::Link {
     uv_loop_t* loop;
+    Sender* sender = nullptr;
+    std::size_t index = 0;  // In the configured order: the responder's server number.
     Endpoint server;
     std::string name;      // "host:port" as configured.
     bool numeric = false;  // An address literal: never looked up.
@@ -44,6 +54,7 @@ struct Sender::Link {
     FailureLatch delivery, resolution;
     bool sent_since_beat = false;
     bool error_since_beat = false;
+    AckTracker acks;
 
     void delivery_error(std::string_view what) noexcept;
     void connect(const sockaddr* sa) noexcept;
@@ -54,9 +65,47 @@ struct Sender::Link {
 
 namespace {
 
-void on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t*, const sockaddr*, unsigned) noexcept {
+void on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
+             unsigned flags) noexcept {
     auto* link = static_cast<Sender::Link*>(h->data);
-    if (nread < 0 && link) link->delivery_error(uv_strerror(static_cast<int>(nread)));
+    if (!link) return;
+    if (nread < 0) {
+        link->delivery_error(uv_strerror(static_cast<int>(nread)));
+        return;
+    }
+    // Nothing more to read (nread 0 without an address), as libuv reports it.
+    if (from == nullptr) return;
+    link->sender->on_control(*link, std::string_view(buf->base, static_cast<std::size_t>(nread)),
+                             (flags & UV_UDP_PARTIAL) != 0);
+}
+
+// Logs a change in whether `server` acknowledges; `unacked` beats went out since its last one.
+void log_ack_change(AckChange change, std::string_view server, std::uint32_t unacked,
+                    std::optional<std::int64_t> round_trip_us) noexcept {
+    switch (change) {
+        case AckChange::none:
+            return;
+        case AckChange::first_heard:
+            log_debug("server acknowledging server={} rtt={}us", server,
+                      round_trip_us.value_or(-1));
+            return;
+        case AckChange::never_heard:
+            log_info(
+                "server never acknowledged server={} unacked={} (an older server, or its "
+                "datagrams cannot reach this host; beats go on; logged again when it "
+                "acknowledges)",
+                server, unacked);
+            return;
+        case AckChange::lost:
+            log_warn(
+                "server not acknowledging server={} unacked={} (beats go on; logged again when "
+                "it acknowledges)",
+                server, unacked);
+            return;
+        case AckChange::regained:
+            log_info("server acknowledging again server={}", server);
+            return;
+    }
 }
 
 struct Lookup {
@@ -103,7 +152,7 @@ void Sender::Link::connect(const sockaddr* sa) noexcept {
     }
     socket->data = this;
     int rc = uv_udp_connect(socket, sa);
-    if (rc == 0) rc = uv_udp_recv_start(socket, alloc_small, on_recv);
+    if (rc == 0) rc = uv_udp_recv_start(socket, alloc_control, on_recv);
     if (rc < 0) {
         delivery_error(uv_strerror(rc));
         close_socket();
@@ -154,11 +203,16 @@ void Sender::Link::lookup_done(int status, const addrinfo* res) noexcept {
 }
 
 Sender::Sender(uv_loop_t* loop, const std::vector<Endpoint>& servers,
-               std::int64_t resolve_interval_ms)
-    : loop_(loop), resolve_interval_ms_(resolve_interval_ms) {
+               std::int64_t resolve_interval_ms, AgentIdentity identity)
+    : loop_(loop),
+      responder_(std::move(identity.host), identity.incarnation, std::move(identity.key),
+                 servers.size()),
+      resolve_interval_ms_(resolve_interval_ms) {
     for (const Endpoint& e : servers) {
         auto link = std::make_unique<Link>();
         link->loop = loop;
+        link->sender = this;
+        link->index = links_.size();
         link->server = e;
         link->name = to_string(e);
         sockaddr_in in4{};
@@ -197,8 +251,57 @@ void Sender::on_resolve_timer(uv_timer_t* t) noexcept {
         link->start_lookup();
 }
 
-std::size_t Sender::send(const std::vector<std::string>& datagrams) noexcept {
+void Sender::on_control(Link& link, std::string_view datagram, bool partial) noexcept {
+    // A datagram cut off by the buffer is longer than any control datagram: handed on as it is,
+    // it does not decode.
+    if (partial) datagram = datagram.substr(0, 0);
+    const ControlAction a = responder_.on_datagram(
+        link.index, datagram, static_cast<std::int64_t>(uv_now(loop_)), unix_time_ms());
+    switch (a.kind) {
+        case ControlAction::Kind::ignore:
+            log_debug("control datagram ignored server={} reason={} bytes={}", link.name,
+                      to_string(a.reason), datagram.size());
+            return;
+        case ControlAction::Kind::ack: {
+            const AckChange change = link.acks.on_ack(a.sequence, monotonic_us());
+            log_ack_change(change, link.name, 0, link.acks.round_trip_us());
+            return;
+        }
+        case ControlAction::Kind::answer: {
+            uv_buf_t buf = uv_buf_init(const_cast<char*>(a.answer.data()),
+                                       static_cast<unsigned>(a.answer.size()));
+            if (!link.socket || uv_udp_try_send(link.socket, &buf, 1, nullptr) < 0) {
+                ++answers_unsent_;
+            }
+            return;
+        }
+    }
+}
+
+std::vector<ServerAcks> Sender::acks() const {
+    std::vector<ServerAcks> out;
+    for (const auto& link : links_) {
+        out.push_back(
+            {link->name, link->acks.state(), link->acks.last_acked(), link->acks.round_trip_us()});
+    }
+    return out;
+}
+
+bool Sender::all_acknowledged(std::uint64_t sequence) const noexcept {
+    return std::all_of(links_.begin(), links_.end(),
+                       [&](const auto& l) { return l->acks.last_acked() >= sequence; });
+}
+
+std::size_t Sender::servers_unacknowledging() const noexcept {
+    return static_cast<std::size_t>(std::count_if(links_.begin(), links_.end(), [](const auto& l) {
+        return l->acks.state() == AckState::unheard;
+    }));
+}
+
+std::size_t Sender::send(const std::vector<std::string>& datagrams,
+                         std::uint64_t sequence) noexcept {
     std::size_t delivered = 0;
+    const std::int64_t now_us = monotonic_us();
     for (auto& link : links_) {
         if (link->sent_since_beat && !link->error_since_beat && link->delivery.succeed()) {
             log_info("server reachable again server={} address={}", link->name,
@@ -226,6 +329,10 @@ std::size_t Sender::send(const std::vector<std::string>& datagrams) noexcept {
         }
         link->sent_since_beat = all;
         delivered += all;
+        if (all && !datagrams.empty()) {
+            const AckChange change = link->acks.on_beat_sent(sequence, now_us);
+            log_ack_change(change, link->name, link->acks.unacked(), std::nullopt);
+        }
     }
     return delivered;
 }

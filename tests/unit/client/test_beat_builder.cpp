@@ -224,3 +224,15 @@ TEST_CASE("percentages and rates are sent with two decimals", "[beat_builder]") 
     CHECK(m.at("mem.used_pct") == 66.67);
     CHECK(m.at("disk./.used_pct") == 12.35);
 }
+
+TEST_CASE("the agent collector sends the servers not acknowledging when the sender set them",
+          "[beat_builder]") {
+    BeatBuilder b;
+    Sample s = full_sample();
+    CHECK(build(b, s, only(Collector::agent), 0).count("agent.servers_unacked") == 0);
+    s.servers_unacked = 2;
+    CHECK(build(b, s, only(Collector::agent), 0).at("agent.servers_unacked") == 2.0);
+    CHECK(build(b, s, only(Collector::mem), 0).count("agent.servers_unacked") == 0);
+    s.clear();
+    CHECK_FALSE(s.servers_unacked);
+}
