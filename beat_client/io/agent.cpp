@@ -115,8 +115,11 @@ void Agent::stop() noexcept {
     std::uint64_t ignored = 0;
     for (std::size_t r = 0; r < kControlIgnoredCount; ++r)
         ignored += control.ignored(static_cast<ControlIgnored>(r));
-    log_info("stopped beats={} last_sequence={} acks={} answers={} control_ignored={}", beats_,
-             source_.sequence(), control.acks(), control.answers(), ignored);
+    log_info(
+        "stopped beats={} last_sequence={} acks={} answers={} answers_unsent={} "
+        "control_ignored={}",
+        beats_, source_.sequence(), control.acks(), control.answers(), sender_.answers_unsent(),
+        ignored);
 }
 
 void Agent::on_stuck_lookup(uv_timer_t*) noexcept {

@@ -263,6 +263,11 @@ TEST_CASE(
     CHECK(field(*again, "server") == acking.endpoint());
 
     agent->signal(SIGTERM);
+    const auto stopped = agent->wait_for_line("stopped beats=");
+    REQUIRE(stopped);
+    CHECK(field(*stopped, "acks") != "0");
+    CHECK(field(*stopped, "answers") == "0");
+    CHECK(field(*stopped, "control_ignored") == "0");
     REQUIRE(agent->wait_exit(5s) == 0);
     const auto lines = agent->lines();
     for (const char* needle : {"server never acknowledged", "server not acknowledging"}) {
