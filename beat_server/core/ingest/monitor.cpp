@@ -179,10 +179,9 @@ std::uint64_t Monitor::next_nonce() noexcept {
 void Monitor::send_control(ControlType type, const HostRecord& host, std::uint64_t number,
                            std::int64_t now_unix_ms) {
     if (out_ == nullptr) return;
-    const Key* key = nullptr;
-    if (config_.auth.mode != AuthMode::off && config_.auth.keys != nullptr) {
-        key = config_.auth.keys->key_for(host.name);
-    }
+    // Signed whenever the server holds the host's key, whatever --auth says, so that an agent
+    // with a key (which ignores unsigned control datagrams) is answered through a rollout.
+    const Key* key = config_.auth.keys != nullptr ? config_.auth.keys->key_for(host.name) : nullptr;
     encode_control({type, host.name, host.sequence.incarnation(), number,
                     std::clamp<std::int64_t>(now_unix_ms, 0, kMaxSendTimeMs - 1)},
                    key, control_scratch_);

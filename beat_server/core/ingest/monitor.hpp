@@ -119,7 +119,7 @@ class Monitor {
     // An answer to a probe (or anything else in the control format, which is refused).
     void on_control(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms);
     // Sends `host` a control datagram of `type` carrying `number`, signed with its key when the
-    // server checks keys.
+    // server has one.
     void send_control(ControlType type, const HostRecord& host, std::uint64_t number,
                       std::int64_t now_unix_ms);
     // A fresh probe nonce: SipHash of a counter under nonce_key.
