@@ -84,3 +84,57 @@ TEST_CASE("a fleet that starts on lossy links is not reported while phi learns t
         CHECK(phi.missed == 0);
     }
 }
+
+TEST_CASE("a run with the two-way channel is repeatable, and every detector sees the same deaths",
+          "[sim]") {
+    const auto all = probe_scenarios();
+    const Scenario& s = scenario(all, "5% each way");
+    const RunOptions o{10, 2, 42};
+    const RunResult a = run(s, detector(DetectorKind::probe), o);
+    const RunResult b = run(s, detector(DetectorKind::probe), o);
+    const RunResult p = run(s, detector(DetectorKind::phi), o);
+    CHECK(a.detections == b.detections);
+    CHECK(a.false_silent == b.false_silent);
+    CHECK(a.mistake_intervals == b.mistake_intervals);
+    CHECK(a.acks == b.acks);
+    CHECK(a.probes == b.probes);
+    CHECK(a.answers == b.answers);
+    CHECK(a.beat_bytes == b.beat_bytes);
+    // Losses at random draw nothing from the agents' own stream: whatever the detector sends,
+    // the same beats go out, are lost and arrive.
+    CHECK(a.beats_sent == p.beats_sent);
+    CHECK(a.beats_lost == p.beats_lost);
+    CHECK(a.deaths == p.deaths);
+    CHECK(a.alive_host_hours == p.alive_host_hours);
+    CHECK(a.beat_bytes > 0);
+}
+
+TEST_CASE(
+    "a stall of the server's loop is reported to the monitor and what arrived meanwhile is "
+    "read after it",
+    "[sim]") {
+    const auto all = probe_scenarios();
+    const Scenario& s = scenario(all, "server stalls 5 s");
+    // Stalls begin at 10, 20, ... 60 minutes; the last one outlasts the run.
+    const RunOptions o{10, 1, 3};
+    const RunResult r = run(s, detector(DetectorKind::fixed), o);
+    CHECK(r.beats_lost == 0);
+    CHECK(r.server_stalls == 5);
+    CHECK(r.monitor.stalls == 5);
+    // Only the beats still on the 1 ms link, or held by the stall going on at the end, have not
+    // been read.
+    CHECK(r.monitor.datagrams + 5 * 10 + 10 >= r.beats_sent);
+}
+
+TEST_CASE("a mistake lasts from the false silent report to the report that the host is back",
+          "[sim]") {
+    // Agents stall 1-5 intervals once per host-hour; the fixed timeout of 3 intervals takes those
+    // stalls for deaths until the agent thaws, at most 6 intervals after its last beat.
+    const auto all = probe_scenarios();
+    const RunOptions o{20, 3, 5};
+    const RunResult r = run(scenario(all, "agent stalls"), detector(DetectorKind::fixed), o);
+    CHECK(r.false_silent > 5);
+    CHECK(r.mistakes == r.false_silent);
+    CHECK(r.mean_mistake_intervals() > 0.1);
+    CHECK(r.mean_mistake_intervals() < 3);
+}
