@@ -66,10 +66,13 @@ struct RunResult {
 };
 
 // Runs `scenario` for `options.hosts` hosts over `options.hours` with a monitor configured by
-// `config`. When and how the agents beat and die depends only on the scenario, the seed and the
-// host count, not on the detector, so two detectors run with the same seed see the same deaths.
-// Which beats are lost is the same too, except on bursty links to agents that answer probes: an
-// answer advances the chain of the beats' link (its own loss is drawn from a separate stream).
+// `config`. When the agents beat and die and which beats are lost depends only on the scenario,
+// the seed and the host count, not on the detector, so two detectors run with the same seed see
+// the same beats and deaths; acknowledgements, probes and answers draw from streams of their
+// own. One exception: on a bursty link to the server (burst_start > 0) an answer advances the
+// chain that the beats share, and the beats' draws, which come from the agent's stream, then
+// depend on the chain's state, so with answering agents the fleet differs in its details
+// (the same rates, other deaths) between a detector that probes and one that does not.
 RunResult run(const Scenario& scenario, const MonitorConfig& config, const RunOptions& options);
 
 }  // namespace beat::sim

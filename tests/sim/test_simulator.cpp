@@ -100,8 +100,9 @@ TEST_CASE("a run with the two-way channel is repeatable, and every detector sees
     CHECK(a.probes == b.probes);
     CHECK(a.answers == b.answers);
     CHECK(a.beat_bytes == b.beat_bytes);
-    // Losses at random draw nothing from the agents' own stream: whatever the detector sends,
-    // the same beats go out, are lost and arrive.
+    // Acknowledgements, probes and answers draw from streams of their own, and without bursts
+    // they leave the beats' chain alone: whatever the detector sends, the same beats go out, are
+    // lost and arrive.
     CHECK(a.beats_sent == p.beats_sent);
     CHECK(a.beats_lost == p.beats_lost);
     CHECK(a.deaths == p.deaths);
