@@ -134,14 +134,13 @@ int main(int argc, char** argv) {
     std::string set = "detector";
     std::uint32_t interval_ms = 1000;
     std::vector<std::string> only;
-    std::vector<beat::DetectorKind> kinds;
+    std::vector<std::string> kind_names;
     std::vector<int> multipliers{3, 8};
     std::vector<double> thresholds{beat::PhiSettings{}.threshold};
     double pause = beat::PhiSettings{}.pause_intervals;
-    const std::map<std::string, beat::DetectorKind> kind_names{
-        {"fixed", beat::DetectorKind::fixed},
-        {"phi", beat::DetectorKind::phi},
-        {"probe", beat::DetectorKind::probe}};
+    const std::map<std::string, beat::DetectorKind> kind_of{{"fixed", beat::DetectorKind::fixed},
+                                                            {"phi", beat::DetectorKind::phi},
+                                                            {"probe", beat::DetectorKind::probe}};
     CLI::App app{"detector_sim: the failure detectors against simulated fleets"};
     app.add_option("--set", set,
                    "Scenarios: detector (fixed against phi) or probe (the two-way channel)")
@@ -154,10 +153,10 @@ int main(int argc, char** argv) {
     app.add_option("--interval", interval_ms, "Every host's beat interval (ms)")
         ->capture_default_str();
     app.add_option("--scenario", only, "Run only these scenarios (by name)");
-    app.add_option("--detector", kinds,
+    app.add_option("--detector", kind_names,
                    "Detectors to compare, in this order (default fixed phi, probe phi fixed with "
                    "--set probe)")
-        ->transform(CLI::CheckedTransformer(kind_names));
+        ->check(CLI::IsMember({"fixed", "phi", "probe"}));
     auto* fixed = app.add_option("--fixed", multipliers,
                                  "Fixed timeouts to compare, in intervals (default 3 8, 3 with "
                                  "--set probe)");
@@ -171,11 +170,13 @@ int main(int argc, char** argv) {
     const bool probe_set = set == "probe";
     if (probe_set && hosts->count() == 0) options.hosts = 1000;
     if (probe_set && fixed->count() == 0) multipliers = {3};
-    if (kinds.empty()) {
-        kinds = probe_set ? std::vector{beat::DetectorKind::probe, beat::DetectorKind::phi,
-                                        beat::DetectorKind::fixed}
-                          : std::vector{beat::DetectorKind::fixed, beat::DetectorKind::phi};
+    if (kind_names.empty()) {
+        kind_names = probe_set ? std::vector<std::string>{"probe", "phi", "fixed"}
+                               : std::vector<std::string>{"fixed", "phi"};
     }
+    std::vector<beat::DetectorKind> kinds;
+    for (const std::string& name : kind_names)
+        kinds.push_back(kind_of.at(name));
     std::vector<beat::sim::Scenario> scenarios;
     for (beat::sim::Scenario& s : probe_set ? beat::sim::probe_scenarios(interval_ms)
                                             : beat::sim::standard_scenarios(interval_ms)) {
