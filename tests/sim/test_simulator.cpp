@@ -139,3 +139,56 @@ TEST_CASE("a mistake lasts from the false silent report to the report that the h
     CHECK(r.mean_mistake_intervals() > 0.1);
     CHECK(r.mean_mistake_intervals() < 3);
 }
+
+TEST_CASE("acknowledgements go to every fourth beat, about a fifth of the beats' bytes", "[sim]") {
+    const auto all = probe_scenarios();
+    const RunOptions o{20, 2, 11};
+    const RunResult r = run(scenario(all, "clean"), detector(DetectorKind::fixed), o);
+    const auto arrived = static_cast<double>(r.beats_sent - r.beats_lost);
+    // Every fourth sequence number, and the first beat of each agent run.
+    CHECK(static_cast<double>(r.acks) >= arrived / 4 - 20);
+    CHECK(static_cast<double>(r.acks) == Approx(arrived / 4).epsilon(0.02));
+    CHECK(r.monitor.acks == r.acks);
+    // An acknowledgement is 7 bytes shorter than a beat without metrics (32 and 39 bytes besides
+    // names of 2.5 bytes on average).
+    CHECK(r.ack_share() == Approx(0.25 * 34.5 / 41.5).epsilon(0.02));
+}
+
+TEST_CASE("probes go only to hosts whose beats have arrived, and the agents answer them", "[sim]") {
+    const auto all = probe_scenarios();
+    const RunOptions o{20, 2, 13};
+    const RunResult r = run(scenario(all, "5% each way"), detector(DetectorKind::probe), o);
+    CHECK(r.probes > 0);
+    CHECK(r.probes_to_unheard == 0);
+    CHECK(r.answers > 0);
+    CHECK(r.monitor.probes == r.probes);
+    CHECK(r.monitor.answers + r.monitor.answers_stale > 0);
+    // An answer is never larger than its probe.
+    CHECK(r.answer_bytes <= r.probe_bytes);
+
+    Scenario unheard = scenario(all, "clean");
+    unheard.to_server.loss = 1;
+    const RunResult u = run(unheard, detector(DetectorKind::probe), o);
+    CHECK(u.probes == 0);
+    CHECK(u.acks == 0);
+}
+
+TEST_CASE("hosts that answer are judged by probes, one-way hosts and older agents by phi",
+          "[sim]") {
+    const auto all = probe_scenarios();
+    const RunOptions o{20, 1, 17};
+    const RunResult clean = run(scenario(all, "clean"), detector(DetectorKind::probe), o);
+    CHECK(clean.judged[static_cast<std::size_t>(JudgedBy::probe)] > 0);
+    CHECK(clean.judged[static_cast<std::size_t>(JudgedBy::phi)] <
+          clean.judged[static_cast<std::size_t>(JudgedBy::probe)]);
+
+    Scenario old_agents = scenario(all, "clean");
+    old_agents.agent.answers = false;
+    for (const Scenario& s : {scenario(all, "one-way"), old_agents}) {
+        INFO(s.name);
+        const RunResult r = run(s, detector(DetectorKind::probe), o);
+        CHECK(r.answers == (s.agent.answers ? r.answers : 0));
+        CHECK(r.judged[static_cast<std::size_t>(JudgedBy::probe)] == 0);
+        CHECK(r.judged[static_cast<std::size_t>(JudgedBy::phi)] > 0);
+    }
+}
