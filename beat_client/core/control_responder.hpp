@@ -18,11 +18,12 @@
 
 namespace beat {
 
-// Answers to one server: 10 a second on average, 20 at once. A server probes a host a few times
-// per suspicion, so this never holds back a genuine probe, and bounds what forged probes can make
-// the agent send.
-inline constexpr double kAnswersPerSecond = 10;
-inline constexpr double kAnswerBurst = 20;
+// Answers to one server: 100 a second on average, 64 at once. A server probes a host at most 64
+// times per suspicion (ProbeSettings::max_probes), at least 5 ms apart, so this never holds back
+// a genuine probe of a host beating every second or slower, and bounds what forged probes can
+// make the agent send (never more bytes than they carried).
+inline constexpr double kAnswersPerSecond = 100;
+inline constexpr double kAnswerBurst = 64;
 
 // Why a control datagram was ignored; each is counted.
 enum class ControlIgnored : std::uint8_t {

@@ -23,6 +23,11 @@ namespace {
 
 constexpr std::int64_t kEpochMs = 1'700'000'000'000;  // Unix time at the simulated clock's zero.
 constexpr double kHourMs = 3'600'000;
+
+// What a real agent's beat carries by default (docs/agent_metrics.md), for counting bytes.
+const std::vector<Metric> kUsualMetrics = {
+    {"cpu", 0},    {"mem.used_pct", 0}, {"mem.avail_bytes", 0}, {"load.1", 0},
+    {"load.5", 0}, {"load.15", 0},      {"uptime", 0},          {"agent.rss_bytes", 0}};
 // The server's glue reports a stall of its loop to the monitor from this lateness of a timer.
 constexpr std::int64_t kStallReportMs = 250;
 // Mixed into a host's seed for its channel's stream, so that the agent's own draws stay as they
@@ -179,7 +184,9 @@ class Fleet final : public DatagramOut {
             Host& h = hosts_.emplace_back(seeds.next());
             h.name = fmt::format("h{}", i);
             h.address = address_of(i);
-            h.beat_bytes = encode_datagram(beat_of(h, 0, 0, 0), {}, 0, 1).size();
+            // The monitor is handed bare beats (the detector reads no metric); the bytes are
+            // counted as a real agent's beat of the usual 8 metrics would take.
+            h.beat_bytes = encode_datagram(beat_of(h, 0, 0, 0), kUsualMetrics, 0, 1).size();
             h.clock_rate = s.agent.clock_rate_min +
                            (s.agent.clock_rate_max - s.agent.clock_rate_min) * h.rng.unit();
             start(i, 0);

@@ -35,7 +35,7 @@ struct ProbeSettings {
     // first beat and then every discovery_every beats, at most discovery_tries times per agent
     // run (so that a lost probe or answer does not leave it judged by phi for long).
     std::uint32_t discovery_every = 4;
-    std::uint32_t discovery_tries = 8;
+    std::uint32_t discovery_tries = 16;
     // Verdicts are held (at most hold_intervals of the host's intervals) while at least
     // mass_share of the hosts up, and at least mass_min hosts, are suspected at once: more
     // likely the server's network than all those hosts.

@@ -127,21 +127,21 @@ TEST_CASE("datagrams about another host, another run, or that do not decode are 
     CHECK(to_string(ControlIgnored::unsigned_with_key) == "unsigned_with_key");
 }
 
-TEST_CASE("answers to a server are limited to a burst of 20 and 10 a second, per server",
+TEST_CASE("answers to a server are limited to a burst of 64 and 100 a second, per server",
           "[control_responder]") {
     ControlResponder r = unsigned_agent();
     const std::string probe = control(ControlType::probe, 1);
     int answered = 0;
-    for (int i = 0; i < 100; ++i)
+    for (int i = 0; i < 200; ++i)
         answered += r.on_datagram(0, probe, 1000, kUnixMs).kind == ControlAction::Kind::answer;
-    CHECK(answered == 20);
-    CHECK(r.ignored(ControlIgnored::rate_limited) == 80);
+    CHECK(answered == 64);
+    CHECK(r.ignored(ControlIgnored::rate_limited) == 136);
     // The other server has its own budget.
     CHECK(r.on_datagram(1, probe, 1000, kUnixMs).kind == ControlAction::Kind::answer);
-    // A second later the first has 10 more.
+    // A tenth of a second later the first has 10 more.
     answered = 0;
     for (int i = 0; i < 100; ++i)
-        answered += r.on_datagram(0, probe, 2000, kUnixMs).kind == ControlAction::Kind::answer;
+        answered += r.on_datagram(0, probe, 1100, kUnixMs).kind == ControlAction::Kind::answer;
     CHECK(answered == 10);
     // Acknowledgements are never limited.
     CHECK(r.on_datagram(0, control(ControlType::ack, 1), 2000, kUnixMs).kind ==
