@@ -46,8 +46,8 @@ TEST_CASE("a host that beats appears with its metrics queryable as host.metric",
 
 TEST_CASE("a host that stops beating is reported silent within timeout + 100 ms, and back",
           "[server][liveness]") {
-    Server s = start_server();
-    // Interval 200 ms: the default timeout is 3 x 200 = 600 ms.
+    // The fixed detector, at interval 200 ms: the timeout is 3 x 200 = 600 ms.
+    Server s = start_server({"--detector", "fixed"});
     for (std::uint64_t seq = 1; seq <= 3; ++seq) {
         send_udp(s.udp_port, beat_datagram("bravo", seq, 200));
     }

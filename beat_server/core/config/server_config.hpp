@@ -32,9 +32,13 @@ struct ServerConfig {
     std::optional<Endpoint> http = Endpoint{"127.0.0.1", 43279};
     std::int64_t http_idle_timeout_ms = 60'000;  // An HTTP connection idle this long is closed.
     std::optional<std::int64_t> timeout_ms;      // Unset: 3 x each host's interval.
-    // --detector (fixed unless phi is asked for), --phi-threshold, --phi-pause, --flap-silences.
-    // phi becomes the default once it meets the detection targets (docs/detector.md).
-    DetectorConfig detector;
+    // --detector (probe unless --timeout alone picks fixed), --phi-threshold, --phi-pause,
+    // --probe-threshold, --probe-budget, --flap-silences.
+    DetectorConfig detector = [] {
+        DetectorConfig d;
+        d.kind = DetectorKind::probe;
+        return d;
+    }();
     std::int64_t report_interval_ms = 20'000;
     std::int64_t forget_after_ms = 86'400'000;
     std::size_t max_connections = 1024;

@@ -215,10 +215,12 @@ std::vector<ServerSetting> make_settings() {
     s.push_back(timeout_setting());
     s.push_back(choice(
         "detector",
-        "phi: phi accrual, adapting to each host's rhythm and loss; fixed: the "
-        "timeout",
+        "probe: ask a host whose beat is missing, phi for agents that do not answer; phi: phi "
+        "accrual, adapting to each host's rhythm and loss; fixed: the timeout",
         [](auto& c) -> auto& { return c.detector.kind; },
-        Choices<DetectorKind>{{"fixed", DetectorKind::fixed}, {"phi", DetectorKind::phi}}));
+        Choices<DetectorKind>{{"fixed", DetectorKind::fixed},
+                              {"phi", DetectorKind::phi},
+                              {"probe", DetectorKind::probe}}));
     s.push_back(number(
         "phi_threshold", "X",
         "phi at which a host is silent (about one false report in 10^X beats)",
@@ -227,6 +229,13 @@ std::vector<ServerSetting> make_settings() {
         "phi_pause", "INTERVALS",
         "Pause a host may take without being silent, in its own intervals",
         [](auto& c) -> auto& { return c.detector.phi.pause_intervals; }, 0, 100));
+    s.push_back(number(
+        "probe_threshold", "X",
+        "Evidence at which a probed host is silent (about one false report in 10^X suspicions)",
+        [](auto& c) -> auto& { return c.detector.probe.threshold; }, 1, 16));
+    s.push_back(count(
+        "probe_budget", "Probes the server sends per second at most, for all hosts together",
+        [](auto& c) -> auto& { return c.detector.probe.budget_per_s; }, 1, 100'000'000));
     ServerSetting flap =
         then(count(
                  "flap_silences",

@@ -27,6 +27,8 @@ const std::map<std::string, Sample> kSamples = {
     {"detector", {"phi", "\"phi\""}},
     {"phi_threshold", {"10.5", "10.5"}},
     {"phi_pause", {"2", "2"}},
+    {"probe_threshold", {"12.5", "12.5"}},
+    {"probe_budget", {"500", "500"}},
     {"flap_silences", {"0", "0"}},
     {"report_interval", {"2.5", "2.5"}},
     {"forget_after", {"1h", "3600"}},
