@@ -1,5 +1,10 @@
 #include "beat_server/io/server.hpp"
 
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "beat_server/core/config/server_settings.hpp"
 #include "beat_server/core/pages/http_routes.hpp"
 #include "beat_server/io/process_metrics.hpp"
 #include "common/log.hpp"
@@ -20,6 +25,8 @@ MonitorConfig monitor_config(const ServerConfig& config, const KeyRing& keys) {
     m.max_hosts = config.max_hosts;
     m.max_metrics_per_host = config.max_metrics_per_host;
     m.auth = AuthPolicy{config.auth, &keys, config.max_clock_skew_ms};
+    // Nobody who does not see a probe can guess its nonce, nor the next ones from it.
+    randombytes_buf(m.nonce_key.data(), m.nonce_key.size());
     return m;
 }
 
@@ -33,12 +40,15 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     : loop_(loop),
       config_(config),
       keys_(load_keys(config)),
-      monitor_(monitor_config(config, keys_), store_, reporter_) {
+      monitor_(monitor_config(config, keys_), store_, reporter_, &udp_),
+      udp_(loop, config.udp, config.udp_rcvbuf_bytes, monitor_, [this] { arm_detector(); }) {
     for (UvHandle<uv_timer_t>* t :
-         {&detector_timer_, &report_timer_, &grace_timer_, &retention_timer_}) {
+         {&detector_timer_, &report_timer_, &grace_timer_, &retention_timer_, &watchdog_timer_}) {
         *t = UvHandle<uv_timer_t>(uv_timer_init, loop, "timer init");
         (*t)->data = this;
     }
+    drain_check_ = UvHandle<uv_check_t>(uv_check_init, loop, "check init");
+    drain_check_->data = this;
     std::function<std::uint64_t()> durable_generation;
     if (config.persistent()) {
         storage_ = std::make_unique<Storage>(loop, config, store_, monitor_,
@@ -47,8 +57,6 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
                                              });
         durable_generation = [this] { return storage_->ack_generation(); };
     }
-    udp_ = std::make_unique<UdpListener>(loop, config.udp, config.udp_rcvbuf_bytes, monitor_,
-                                         [this] { arm_detector(); });
     // The beats are read from the next turn of the loop on: the restored hosts' grace starts now.
     if (storage_) storage_->restore_hosts();
     const TcpLimits limits{config.max_connections, config.max_connections_per_address,
@@ -74,27 +82,37 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     uv_timer_start(report_timer_.get(), &Server::on_report_timer, report, report);
     uv_timer_start(retention_timer_.get(), &Server::on_retention_timer, kSweepIntervalMs,
                    kSweepIntervalMs);
+    watchdog_due_ = uv_now(loop) + kWatchdogMs;
+    stall_reported_to_ = uv_now(loop);
+    uv_timer_start(watchdog_timer_.get(), &Server::on_watchdog_timer, kWatchdogMs, kWatchdogMs);
+    uv_unref(watchdog_timer_.base());
     // json: timeout is null when it is 3x each host's interval, and phi_pause is in intervals.
     const PhiSettings& phi = config.detector.phi;
+    const ProbeSettings& probe = config.detector.probe;
     std::vector<LogField> listening = {
-        {"udp", udp_->bound()},
+        {"udp", udp_.bound()},
         {"tcp", tcp_->bound()},
         {"http", http_ ? LogValue(http_->bound()) : LogValue("off")},
-        {"rcvbuf", udp_->rcvbuf_bytes()},
+        {"rcvbuf", udp_.rcvbuf_bytes()},
         {"timeout", config.timeout_ms ? LogValue::milliseconds(*config.timeout_ms)
                                       : LogValue::unknown("3x-interval")},
         {"report_interval", LogValue::duration(config.report_interval_ms)},
-        {"detector", config.detector.kind == DetectorKind::phi ? "phi" : "fixed"}};
-    if (config.detector.kind == DetectorKind::phi) {
+        {"detector", find_server_setting("detector")->show(config)}};
+    // The probe detector judges hosts whose agents do not answer by phi.
+    if (config.detector.kind != DetectorKind::fixed) {
         listening.emplace_back("phi_threshold", phi.threshold);
         listening.emplace_back("phi_pause",
                                LogValue(phi.pause_intervals).text_suffix("x-interval"));
+    }
+    if (config.detector.kind == DetectorKind::probe) {
+        listening.emplace_back("probe_threshold", probe.threshold);
+        listening.emplace_back("probe_budget", probe.budget_per_s);
     }
     log_event(LogLevel::info, "listening", listening);
     if (config.auth == AuthMode::off) {
         log_event(LogLevel::warn,
                   {"authentication_off", "heartbeats are not authenticated: anyone who can reach"},
-                  {{"udp", udp_->bound()},
+                  {{"udp", udp_.bound()},
                    text_note("can report any host alive (give --key-file to require signed "
                              "beats)")});
     } else {
@@ -112,7 +130,7 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
             tcp_->bound());
     }
     notifier_ = std::make_unique<SystemdNotifier>(loop);
-    notifier_->ready(fmt::format("listening udp={} tcp={}", udp_->bound(), tcp_->bound()));
+    notifier_->ready(fmt::format("listening udp={} tcp={}", udp_.bound(), tcp_->bound()));
 }
 
 void Server::close_timers() noexcept {
@@ -120,10 +138,13 @@ void Server::close_timers() noexcept {
     report_timer_.close();
     grace_timer_.close();
     retention_timer_.close();
+    watchdog_timer_.close();
+    drain_check_.close();
 }
 
 void Server::arm_detector() noexcept {
-    if (stopping_) return;
+    // While draining, the detector runs once the queue is read (on_drain_check).
+    if (stopping_ || draining_since_) return;
     const auto next = monitor_.next_deadline();
     if (!next) {
         if (armed_for_ != 0) uv_timer_stop(detector_timer_.get());
@@ -136,6 +157,7 @@ void Server::arm_detector() noexcept {
     if (armed_for_ != 0 && armed_for_ <= deadline) return;
     const std::uint64_t now = uv_now(loop_);
     armed_for_ = deadline;
+    detector_due_ = std::max(deadline, now);
     uv_timer_start(detector_timer_.get(), &Server::on_detector_timer,
                    deadline > now ? deadline - now : 0, 0);
 }
@@ -143,12 +165,54 @@ void Server::arm_detector() noexcept {
 void Server::on_detector_timer(uv_timer_t* t) noexcept {
     auto* self = static_cast<Server*>(t->data);
     self->armed_for_ = 0;
+    const std::uint64_t now = uv_now(self->loop_);
+    self->note_lateness(now, self->detector_due_);
+    // Beats that arrived before their deadline but wait unread (the loop was busy) must not be
+    // judged missing: the detector runs after this turn's reads instead, and again after the
+    // next while datagrams are still queued, for at most kMaxDrainMs.
+    if (self->udp_.datagrams_pending()) {
+        self->draining_since_ = now;
+        uv_check_start(self->drain_check_.get(), &Server::on_drain_check);
+        return;
+    }
+    self->judge(now);
+}
+
+void Server::on_drain_check(uv_check_t* c) noexcept {
+    auto* self = static_cast<Server*>(c->data);
+    const std::uint64_t now = uv_now(self->loop_);
+    if (self->udp_.datagrams_pending() && now - *self->draining_since_ < kMaxDrainMs) return;
+    uv_check_stop(c);
+    self->draining_since_.reset();
+    self->judge(now);
+}
+
+void Server::judge(std::uint64_t now) noexcept {
     try {
-        self->monitor_.expire(static_cast<std::int64_t>(uv_now(self->loop_)));
+        monitor_.expire(static_cast<std::int64_t>(now));
     } catch (const std::exception& e) {
         log_error("failure detector: {}", e.what());
     }
-    self->arm_detector();
+    arm_detector();
+}
+
+void Server::on_watchdog_timer(uv_timer_t* t) noexcept {
+    auto* self = static_cast<Server*>(t->data);
+    const std::uint64_t now = uv_now(self->loop_);
+    self->note_lateness(now, self->watchdog_due_);
+    self->watchdog_due_ = now + kWatchdogMs;
+}
+
+void Server::note_lateness(std::uint64_t now, std::uint64_t due) noexcept {
+    const std::uint64_t from = std::max(due, stall_reported_to_);
+    if (now < from + kStallMs) return;
+    stall_reported_to_ = now;
+    try {
+        monitor_.server_stalled(static_cast<std::int64_t>(now),
+                                static_cast<std::int64_t>(now - from));
+    } catch (const std::exception& e) {
+        log_error("server stall: {}", e.what());
+    }
 }
 
 void Server::on_report_timer(uv_timer_t* t) noexcept {
@@ -198,11 +262,13 @@ void Server::stop() {
     if (stopping_) return;
     stopping_ = true;
     if (notifier_) notifier_->stopping();
-    udp_->close();
+    udp_.close();
     if (http_) http_->close();
     uv_timer_stop(detector_timer_.get());
     uv_timer_stop(report_timer_.get());
     uv_timer_stop(retention_timer_.get());
+    uv_timer_stop(watchdog_timer_.get());
+    uv_check_stop(drain_check_.get());
     uv_timer_start(grace_timer_.get(), &Server::on_grace_timer, kShutdownGraceMs, 0);
     tcp_->shutdown([this] { finish(); });
 }
@@ -234,6 +300,7 @@ StatusView Server::status_view() const {
                                   storage_->dropped_points()};
     }
     if (http_) v.http = http_->stats();
+    v.udp_sends_failed = udp_.sends_failed();
     v.read_process = &read_process_status;
     v.now_ms = static_cast<std::int64_t>(uv_now(loop_));
     v.now_unix_ms = unix_now_ms();
@@ -266,7 +333,12 @@ void Server::log_totals() const {
                                     {"storage_failures", storage_ ? storage_->failures() : 0},
                                     {"storage_dropped", storage_ ? storage_->dropped_points() : 0},
                                     {"http_connections", http_ ? http_->stats().accepted : 0},
-                                    {"http_requests", http_ ? http_->stats().requests : 0}};
+                                    {"http_requests", http_ ? http_->stats().requests : 0},
+                                    {"acks", s.acks},
+                                    {"probes", s.probes},
+                                    {"answers", s.answers},
+                                    {"udp_sends_failed", udp_.sends_failed()},
+                                    {"stalls", s.stalls}};
     for (std::size_t i = 1; i < kDecodeErrorCount; ++i) {
         if (s.rejected_by[i] != 0)
             fields.emplace_back(to_string(static_cast<DecodeError>(i)), s.rejected_by[i]);

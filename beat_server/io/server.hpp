@@ -1,10 +1,13 @@
-// beat_server wired together: one libuv loop running the UDP listener, the TCP side-port, the
-// failure detector's timer, the periodic report, the retention sweep and the storage.
+// beat_server wired together: one libuv loop running the UDP listener (which also carries the
+// acknowledgements and probes to the agents), the TCP side-port, the failure detector's timer and
+// the watchdog of the loop's own stalls, the periodic report, the retention sweep and the
+// storage.
 #pragma once
 
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 
 #include "beat_server/core/config/server_config.hpp"
 #include "beat_server/core/ingest/monitor.hpp"
@@ -48,13 +51,31 @@ class Server {
     // Keys visited per retention sweep, one sweep a second: 1,000,000 keys in 10 s.
     static constexpr std::size_t kSweepKeys = 100'000;
     static constexpr std::uint64_t kSweepIntervalMs = 1000;
+    // A timer that fires this late means the loop itself stalled: its beats may be waiting unread,
+    // so the monitor holds its verdicts (Monitor::server_stalled).
+    static constexpr std::uint64_t kStallMs = 250;
+    // The watchdog's period, so that a stall is noticed even when no detector deadline is armed.
+    static constexpr std::uint64_t kWatchdogMs = 100;
+    // How long judging may wait at most for the datagrams already queued on the UDP socket.
+    static constexpr std::uint64_t kMaxDrainMs = 100;
+
+    // What the server decided and where it listens, for the tests that look at them.
+    const Monitor& monitor() const noexcept { return monitor_; }
+    const UdpListener& udp() const noexcept { return udp_; }
 
   private:
     static void on_detector_timer(uv_timer_t* t) noexcept;
+    static void on_watchdog_timer(uv_timer_t* t) noexcept;
+    static void on_drain_check(uv_check_t* c) noexcept;
     static void on_report_timer(uv_timer_t* t) noexcept;
     static void on_grace_timer(uv_timer_t* t) noexcept;
     static void on_retention_timer(uv_timer_t* t) noexcept;
     void arm_detector() noexcept;
+    // Runs the detector at loop time `now` and re-arms its timer.
+    void judge(std::uint64_t now) noexcept;
+    // A timer due at `due` fired at `now`: reports a stall when it ran kStallMs late or more,
+    // counting only the part of the lateness after the stall reported last.
+    void note_lateness(std::uint64_t now, std::uint64_t due) noexcept;
     void finish() noexcept;
     void close_timers() noexcept;
     void log_totals() const;
@@ -68,7 +89,15 @@ class Server {
     Executor executor_{store_};
     LogReporter reporter_;
     Monitor monitor_;
-    std::uint64_t armed_for_ = 0;  // The deadline the detector timer is set for; 0 when idle.
+    // Bound before everything else it feeds and is fed by, and closed by stop(); the monitor sends
+    // through it.
+    UdpListener udp_;
+    std::uint64_t armed_for_ = 0;     // The deadline the detector timer is set for; 0 when idle.
+    std::uint64_t detector_due_ = 0;  // When the detector timer is due (loop time).
+    std::uint64_t watchdog_due_ = 0;
+    std::uint64_t stall_reported_to_ = 0;  // The loop time up to which stalls were reported.
+    // While the detector waits for the UDP socket's queue to be read: since when.
+    std::optional<std::uint64_t> draining_since_;
     std::uint64_t key_limit_logged_ = 0;  // Refusals counted when last logged.
     std::int64_t key_limit_log_ms_ = -60'000;
     // In the order the constructor opens them, each closing what it holds when destroyed: a
@@ -78,8 +107,9 @@ class Server {
     UvHandle<uv_timer_t> report_timer_;
     UvHandle<uv_timer_t> grace_timer_;
     UvHandle<uv_timer_t> retention_timer_;
+    UvHandle<uv_timer_t> watchdog_timer_;
+    UvHandle<uv_check_t> drain_check_;
     std::unique_ptr<Storage> storage_;  // Null when memory only.
-    std::unique_ptr<UdpListener> udp_;
     std::unique_ptr<TcpServer> tcp_;
     std::unique_ptr<HttpServer> http_;  // Null with --http off.
     std::unique_ptr<Signals> signals_;

@@ -435,6 +435,40 @@ TakenPort::~TakenPort() {
     ::close(fd_);
 }
 
+UdpSocket::UdpSocket() : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
+    const sockaddr_in a = loopback(0);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+        const std::string why = std::strerror(errno);
+        if (fd_ >= 0) ::close(fd_);
+        throw std::runtime_error("cannot bind a UDP socket on 127.0.0.1: " + why);
+    }
+    port_ = local_port(fd_);
+}
+
+UdpSocket::~UdpSocket() {
+    ::close(fd_);
+}
+
+void UdpSocket::send_to(std::uint16_t port, std::string_view datagram) {
+    const sockaddr_in a = loopback(port);
+    if (::sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<const sockaddr*>(&a),
+                 sizeof a) != static_cast<ssize_t>(datagram.size())) {
+        throw std::runtime_error(std::string("sendto: ") + std::strerror(errno));
+    }
+}
+
+std::optional<std::pair<std::string, std::uint16_t>> UdpSocket::receive(
+    std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    char buf[65536];
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    const ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+    if (n < 0) return std::nullopt;
+    return std::pair{std::string(buf, static_cast<std::size_t>(n)), ntohs(from.sin_port)};
+}
+
 std::size_t vm_rss_kib(pid_t pid) {
     std::ifstream f("/proc/" + std::to_string(pid) + "/status");
     std::string line;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace beat::test {
@@ -160,6 +161,27 @@ class TakenPort {
     ~TakenPort();
 
     std::uint16_t port() const noexcept { return port_; }
+
+  private:
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+// A UDP socket bound to a port of 127.0.0.1 the kernel chose, closed when destroyed.
+class UdpSocket {
+  public:
+    UdpSocket();
+    UdpSocket(const UdpSocket&) = delete;
+    UdpSocket& operator=(const UdpSocket&) = delete;
+    ~UdpSocket();
+
+    int fd() const noexcept { return fd_; }
+    std::uint16_t port() const noexcept { return port_; }
+    // Sends `datagram` to 127.0.0.1:`port`; throws when it cannot.
+    void send_to(std::uint16_t port, std::string_view datagram);
+    // The next datagram and the port of 127.0.0.1 it came from, or nullopt when none came within
+    // `timeout`.
+    std::optional<std::pair<std::string, std::uint16_t>> receive(std::chrono::milliseconds timeout);
 
   private:
     int fd_ = -1;

@@ -62,6 +62,7 @@ struct StatusView {
     TcpStatus tcp;
     StorageStatus storage;
     HttpStats http;
+    std::uint64_t udp_sends_failed = 0;  // Acknowledgements and probes the socket did not send.
     // Reads the process collector's figures; called only by the pages that show them (/metrics),
     // since it reads /proc. Unset: no process figures.
     std::function<ProcessStatus()> read_process;

@@ -1,5 +1,6 @@
 #include "beat_server/io/net/udp_listener.hpp"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "common/log.hpp"
@@ -51,6 +52,25 @@ UdpListener::UdpListener(uv_loop_t* loop, const Endpoint& at, std::size_t rcvbuf
     bound_ = sockaddr_to_string(reinterpret_cast<const sockaddr*>(&bound));
     uv_check(uv_udp_recv_start(handle_.get(), &UdpListener::on_alloc, &UdpListener::on_recv),
              "udp recv start");
+}
+
+void UdpListener::send(std::string_view bytes, const SourceAddress& to) noexcept {
+    if (!handle_) {
+        ++sends_failed_;
+        return;
+    }
+    // libuv does not write through the buffer; its type is not const only for reads.
+    const uv_buf_t buf =
+        uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+    if (uv_udp_try_send(handle_.get(), &buf, 1, to.raw()) < 0) ++sends_failed_;
+}
+
+bool UdpListener::datagrams_pending() const noexcept {
+    if (!handle_) return false;
+    uv_os_fd_t fd;
+    if (uv_fileno(handle_.base(), &fd) != 0) return false;
+    int first = 0;
+    return ioctl(fd, FIONREAD, &first) == 0 && first > 0;
 }
 
 void UdpListener::close() noexcept {

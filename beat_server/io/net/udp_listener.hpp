@@ -1,4 +1,6 @@
-// The UDP heartbeat listener: reads datagrams in batches (recvmmsg) and hands each to the monitor.
+// The UDP heartbeat listener: reads datagrams in batches (recvmmsg) and hands each to the monitor,
+// and sends the monitor's acknowledgements and probes from the same socket, so that they leave
+// from the port the beats came to.
 #pragma once
 
 #include <uv.h>
@@ -7,13 +9,14 @@
 #include <memory>
 #include <string>
 
+#include "beat_server/core/ingest/datagram_out.hpp"
 #include "beat_server/core/ingest/monitor.hpp"
 #include "common/endpoint.hpp"
 #include "common/uv/handle.hpp"
 
 namespace beat {
 
-class UdpListener {
+class UdpListener final : public DatagramOut {
   public:
     // Binds `at` and starts reading. `after_batch` runs after each batch of datagrams (to re-arm
     // the detector's timer). Throws UvError when the socket cannot be set up (e.g. port in use),
@@ -27,6 +30,15 @@ class UdpListener {
     const std::string& bound() const noexcept { return bound_; }
     // The receive buffer size the kernel granted.
     std::size_t rcvbuf_bytes() const noexcept { return rcvbuf_; }
+
+    // Sends `bytes` to `to` from the listening socket at once (uv_udp_try_send), or drops it:
+    // a full socket buffer, a closed socket or any other error counts in sends_failed().
+    void send(std::string_view bytes, const SourceAddress& to) noexcept override;
+    // Datagrams that send() could not send.
+    std::uint64_t sends_failed() const noexcept { return sends_failed_; }
+    // Whether a datagram waits unread in the socket's receive queue (FIONREAD, which on Linux
+    // gives the size of the first one waiting); false once closed.
+    bool datagrams_pending() const noexcept;
 
     // Stops reading and closes the socket. Safe to call twice.
     void close() noexcept;
@@ -42,6 +54,7 @@ class UdpListener {
     std::unique_ptr<char[]> buffer_;
     std::string bound_;
     std::size_t rcvbuf_ = 0;
+    std::uint64_t sends_failed_ = 0;
 };
 
 }  // namespace beat
