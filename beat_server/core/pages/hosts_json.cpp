@@ -36,6 +36,7 @@ json host_object(const HostRecord& host, const StatusView& view) {
     h["loss_rate"] = finite_or_null(reading.loss);
     h["restarts"] = host.restarts;
     h["duplicates"] = host.duplicates;
+    h["judged_by"] = to_string(reading.judged_by);
     h["phi"] = reading.phi ? finite_or_null(*reading.phi) : json(nullptr);
     json& metrics = h["metrics"] = json::object();
     for (const HostMetric& m : host.metrics)

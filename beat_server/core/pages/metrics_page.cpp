@@ -97,7 +97,8 @@ void write_hosts(ExpositionWriter& w, const StatusView& v, const std::vector<Hos
     per_host(w, rows, "beat_host_loss_ratio", MetricType::gauge,
              "Recent share of the host's beats lost (0 to 1), as the failure detector weighs it.",
              [](const HostRow& r) { return r.reading.loss; });
-    if (v.monitor.liveness().config().kind == DetectorKind::phi) {
+    // The probe detector judges by phi the hosts whose agents do not answer probes.
+    if (v.monitor.liveness().config().kind != DetectorKind::fixed) {
         w.begin("beat_host_phi", MetricType::gauge,
                 "The phi accrual detector's suspicion of the host now: the host is declared "
                 "silent once it reaches the threshold.");
@@ -111,6 +112,39 @@ void write_hosts(ExpositionWriter& w, const StatusView& v, const std::vector<Hos
         for (const HostMetric& m : r.host->metrics)
             w.sample({{"host", r.host->name}, {"name", m.name}}, m.value);
     }
+}
+
+// The two-way channel: what the server sent its agents and what they answered, and the loop's
+// own stalls.
+void write_channel(ExpositionWriter& w, const StatusView& v) {
+    const IngestStats& s = v.monitor.stats();
+    counter(w, "beat_acks_sent_total", "Acknowledgements of beats sent to the agents.", s.acks);
+    counter(w, "beat_probes_sent_total",
+            "Probes sent to hosts whose beat was missing, or to learn whether their agent answers.",
+            s.probes);
+    counter(w, "beat_probes_over_budget_total",
+            "Probes not sent because --probe-budget probes had been sent in that second.",
+            s.probes_over_budget);
+    counter(w, "beat_udp_sends_failed_total",
+            "Acknowledgements and probes the UDP socket could not send (a full buffer, an "
+            "unreachable address).",
+            v.udp_sends_failed);
+    w.begin("beat_probe_answers_total", MetricType::counter,
+            "Answers to probes received: matched to a probe still open, stale (no such probe "
+            "open: late, or forged) or refused (failing --auth, or from an unknown host).");
+    w.sample({{"result", "matched"}}, s.answers);
+    w.sample({{"result", "stale"}}, s.answers_stale);
+    w.sample({{"result", "refused"}}, s.answers_refused);
+    counter(w, "beat_server_stalls_total",
+            "Times the server's own loop ran late enough that verdicts were held until the beats "
+            "waiting meanwhile had been read.",
+            s.stalls);
+    const Liveness& liveness = v.monitor.liveness();
+    w.begin("beat_hosts_judged", MetricType::gauge,
+            "Hosts known, by the detector that judges each now: the probe detector judges by "
+            "phi a host whose agent does not answer probes.");
+    for (const JudgedBy j : {JudgedBy::fixed, JudgedBy::phi, JudgedBy::probe})
+        w.sample({{"by", to_string(j)}}, std::uint64_t{liveness.judged_count(j)});
 }
 
 void write_ingest(ExpositionWriter& w, const StatusView& v, const std::vector<HostRow>& rows) {
@@ -144,6 +178,7 @@ void write_ingest(ExpositionWriter& w, const StatusView& v, const std::vector<Ho
     counter(w, "beat_metric_names_released_total",
             "Host metric names released because no beat had carried them for --retention.",
             s.metric_names_released);
+    write_channel(w, v);
 
     std::uint64_t up = 0;
     std::uint64_t silent = 0;

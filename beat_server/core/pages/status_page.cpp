@@ -89,8 +89,14 @@ std::string next_beat_text(std::int64_t until_ms) {
     return "in " + human_age(until_ms);
 }
 
-// One host's row; `with_phi`: the phi detector is in use and the table has a Phi column.
-void append_row(std::string& out, const HostRecord& host, const StatusView& view, bool with_phi) {
+// The table's optional columns.
+struct Columns {
+    bool phi = false;        // Phi: with the phi and probe detectors.
+    bool judged_by = false;  // How each host is judged: with the probe detector.
+};
+
+// One host's row, with the optional `columns`.
+void append_row(std::string& out, const HostRecord& host, const StatusView& view, Columns columns) {
     const bool silent = host.liveness.state == HostState::silent;
     const std::string_view state = state_label(host);
     const DetectorReading reading = read_detector(host.liveness, view.now_ms);
@@ -104,7 +110,8 @@ void append_row(std::string& out, const HostRecord& host, const StatusView& view
                    next_beat_text(reading.expected_ms - view.now_ms),
                    html_escape(host.address.to_string()), interval_text(host.interval_ms),
                    100 * reading.loss);
-    if (with_phi) {
+    if (columns.judged_by) fmt::format_to(it, "<td>{}</td>", to_string(reading.judged_by));
+    if (columns.phi) {
         if (reading.phi)
             fmt::format_to(it, "<td class=\"num\">{:.1f}</td>", *reading.phi);
         else
@@ -169,7 +176,8 @@ std::string render_status_page(const StatusView& view) {
     const Liveness& liveness = view.monitor.liveness();
     const std::size_t total = registry.size();
     const std::vector<const HostRecord*> rows = hosts_silent_first(registry, kStatusPageMaxRows);
-    const bool with_phi = liveness.config().kind == DetectorKind::phi;
+    const DetectorKind kind = liveness.config().kind;
+    const Columns columns{kind != DetectorKind::fixed, kind == DetectorKind::probe};
 
     std::string out;
     out.reserve(4096 + rows.size() * 320);
@@ -198,12 +206,13 @@ std::string render_status_page(const StatusView& view) {
             "<table>\n<thead><tr><th>Host</th><th>State</th><th class=\"num\">Last seen</th>"
             "<th class=\"num\">Next beat</th><th>Address</th><th class=\"num\">Interval</th>"
             "<th class=\"num\">Loss</th>";
-        if (with_phi) out += "<th class=\"num\">Phi</th>";
+        if (columns.judged_by) out += "<th>Judged by</th>";
+        if (columns.phi) out += "<th class=\"num\">Phi</th>";
         for (const KeyMetric& k : kKeyMetrics)
             fmt::format_to(it, "<th class=\"num\">{}</th>", k.title);
         out += "</tr></thead>\n<tbody>\n";
         for (const HostRecord* h : rows)
-            append_row(out, *h, view, with_phi);
+            append_row(out, *h, view, columns);
         out += "</tbody>\n</table>\n";
         if (rows.size() < total) {
             fmt::format_to(it,

@@ -64,6 +64,7 @@ TEST_CASE("a host's object carries its state, times, address, counters and lates
     CHECK(h.at("restarts") == 0);
     CHECK(h.at("duplicates") == 1);
     CHECK(h.at("phi").is_null());  // The fixed detector has no phi.
+    CHECK(h.at("judged_by") == "fixed");
     CHECK(h.at("metrics") == json{{"cpu", 12.5}, {"mem.used_pct", 41.0}});
 }
 

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <set>
 #include <sstream>
 #include <string>
@@ -149,6 +151,13 @@ TEST_CASE("every family appears once with HELP then TYPE before its samples", "[
                           "beat_datagrams_rejected_total",
                           "beat_datagrams_refused_total",
                           "beat_hosts",
+                          "beat_acks_sent_total",
+                          "beat_probes_sent_total",
+                          "beat_probes_over_budget_total",
+                          "beat_probe_answers_total",
+                          "beat_udp_sends_failed_total",
+                          "beat_server_stalls_total",
+                          "beat_hosts_judged",
                           "beat_store_keys",
                           "beat_tcp_requests_total",
                           "beat_storage_commits_total",
@@ -231,6 +240,37 @@ TEST_CASE("the phi detector adds each host's phi", "[metrics_page]") {
     const std::string page = s.page(1500);
     CHECK(count_prefix(page, "# TYPE beat_host_phi gauge") == 1);
     CHECK(count_prefix(page, "beat_host_phi{host=\"palm\"} ") == 1);
+}
+
+TEST_CASE("the two-way channel's counters, the loop's stalls and the hosts by detector are listed",
+          "[metrics_page]") {
+    Server s;
+    s.beat("palm", 1, 0);
+    s.monitor.server_stalled(400, 300);
+    StatusView v = s.view(500);
+    v.udp_sends_failed = 3;
+    const std::string page = render_metrics(v);
+    CHECK(has_line(page, "beat_acks_sent_total 0"));
+    CHECK(has_line(page, "beat_probes_sent_total 0"));
+    CHECK(has_line(page, "beat_probes_over_budget_total 0"));
+    for (const char* result : {"matched", "stale", "refused"})
+        CHECK(has_line(page, fmt::format("beat_probe_answers_total{{result=\"{}\"}} 0", result)));
+    CHECK(has_line(page, "beat_udp_sends_failed_total 3"));
+    CHECK(has_line(page, "beat_server_stalls_total 1"));
+    const Liveness& liveness = s.monitor.liveness();
+    for (const JudgedBy j : {JudgedBy::fixed, JudgedBy::phi, JudgedBy::probe}) {
+        CHECK(has_line(page, fmt::format("beat_hosts_judged{{by=\"{}\"}} {}", to_string(j),
+                                         liveness.judged_count(j))));
+    }
+}
+
+TEST_CASE("the probe detector adds each host's phi, by which it judges hosts that do not answer",
+          "[metrics_page]") {
+    MonitorConfig config;
+    config.detector.kind = DetectorKind::probe;
+    Server s(config);
+    s.beats("palm", 2, 1000);
+    CHECK(count_prefix(s.page(1500), "# TYPE beat_host_phi gauge") == 1);
 }
 
 TEST_CASE("process figures keep Prometheus' standard names", "[metrics_page]") {

@@ -111,7 +111,7 @@ TEST_CASE("a row says when the host's next beat is expected or how long it is ov
     CHECK(between(page, ">soon<", "</tr>").find(">in 17s<") != std::string::npos);
 }
 
-TEST_CASE("the phi column appears only with the phi detector", "[status_page]") {
+TEST_CASE("the phi column appears only with the phi and probe detectors", "[status_page]") {
     // Each row has as many cells as the header has columns.
     const auto check_cells = [](const std::string& page, const std::string& host) {
         const std::string head = between(page, "<thead>", "</thead>");
@@ -136,6 +136,26 @@ TEST_CASE("the phi column appears only with the phi detector", "[status_page]") 
     CHECK(between(page, ">db1<", "</tr>")
               .find(fmt::format(R"(%</td><td class="num">{:.1f}</td>)", value)) !=
           std::string::npos);
+}
+
+TEST_CASE("with the probe detector each row says how its host is judged", "[status_page]") {
+    Servers fixed;
+    fixed.beat("web1", 1, 0);
+    CHECK(fixed.page(500).find(">Judged by<") == std::string::npos);
+
+    MonitorConfig config;
+    config.detector.kind = DetectorKind::probe;
+    StatusFixture probe(config);
+    probe.beats("db1", 5, 1000);
+    const std::int64_t now = 4'500;
+    const std::string page = render_status_page(probe.view(now));
+    CHECK(page.find(R"(<th class="num">Loss</th><th>Judged by</th><th class="num">Phi</th>)") !=
+          std::string::npos);
+    const std::string row = between(page, ">db1<", "</tr>");
+    CHECK(occurrences(row, "<td") + 1 == occurrences(between(page, "<thead>", "</thead>"), "<th"));
+    const JudgedBy judged =
+        read_detector(probe.monitor.registry().find("db1")->liveness, now).judged_by;
+    CHECK(row.find(fmt::format(R"(%</td><td>{}</td>)", to_string(judged))) != std::string::npos);
 }
 
 TEST_CASE("host and metric text from agents is HTML-escaped", "[status_page]") {
