@@ -33,14 +33,6 @@ int ms_left(Clock::time_point deadline) {
     return left.count() < 0 ? 0 : static_cast<int>(left.count());
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return a;
-}
-
 // "udp=127.0.0.1:4321" -> 4321.
 std::uint16_t port_of(std::string_view endpoint) {
     const auto colon = endpoint.rfind(':');
@@ -49,6 +41,14 @@ std::uint16_t port_of(std::string_view endpoint) {
 }
 
 }  // namespace
+
+sockaddr_in loopback(std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+}
 
 std::string server_bin() {
     return BEAT_SERVER_BIN;

@@ -2,6 +2,7 @@
 // sockets. Every wait has a deadline; nothing sleeps in the hope that something has happened.
 #pragma once
 
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -95,6 +96,8 @@ std::unique_ptr<Process> start_agent(std::vector<std::string> args);
 
 // "127.0.0.1:PORT".
 std::string loopback_endpoint(std::uint16_t port);
+// 127.0.0.1:`port` as a socket address.
+sockaddr_in loopback(std::uint16_t port);
 
 // An HTTP response as read off the wire.
 struct HttpReply {
