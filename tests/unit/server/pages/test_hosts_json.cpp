@@ -131,6 +131,17 @@ TEST_CASE("with the phi detector phi is a number, and grows as the silence does"
     CHECK(much_later.at("phi").get<double>() > 100);
 }
 
+TEST_CASE("with the probe detector a host whose agent answers no probe is judged by phi",
+          "[hosts_json]") {
+    MonitorConfig config;
+    config.detector.kind = DetectorKind::probe;
+    StatusFixture f(config);
+    f.beats("web1", 5, 1000);
+    const json h = json::parse(render_host_json(*f.monitor.registry().find("web1"), f.view(4500)));
+    CHECK(h.at("judged_by") == "phi");
+    CHECK(h.at("phi").is_number());
+}
+
 TEST_CASE("hosts_silent_first returns only the first hosts when given a limit", "[hosts_json]") {
     StatusFixture f;
     for (const char* name : {"d", "c", "b", "a", "e"})

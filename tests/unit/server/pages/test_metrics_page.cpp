@@ -257,6 +257,7 @@ TEST_CASE("the two-way channel's counters, the loop's stalls and the hosts by de
         CHECK(has_line(page, fmt::format("beat_probe_answers_total{{result=\"{}\"}} 0", result)));
     CHECK(has_line(page, "beat_udp_sends_failed_total 3"));
     CHECK(has_line(page, "beat_server_stalls_total 1"));
+    CHECK(has_line(page, "beat_hosts_judged{by=\"fixed\"} 1"));
     const Liveness& liveness = s.monitor.liveness();
     for (const JudgedBy j : {JudgedBy::fixed, JudgedBy::phi, JudgedBy::probe}) {
         CHECK(has_line(page, fmt::format("beat_hosts_judged{{by=\"{}\"}} {}", to_string(j),
