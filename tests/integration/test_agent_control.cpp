@@ -277,3 +277,17 @@ TEST_CASE(
               }) == 1);
     }
 }
+
+TEST_CASE("once --print reports the acknowledgement of a real server, signed under a key file",
+          "[agent_control]") {
+    TempDir dir;
+    const std::string keys = write_key_file(dir);
+    Server s = start_server({"--key-file", keys});
+    auto agent = start_agent({"once", "--print", "--server", loopback_endpoint(s.udp_port),
+                              "--host", "ctl-e", "--disable", "cpu,net", "--key-file", keys});
+    REQUIRE(agent->wait_exit(5s) == 0);
+    // The agent takes only signed acknowledgements under its key: this one was signed.
+    CHECK_THAT(agent->stdout_text(),
+               Contains("server " + loopback_endpoint(s.udp_port) + " acknowledged sequence 1"));
+    REQUIRE(s.proc->wait_for_line("host new host=ctl-e"));
+}
