@@ -65,6 +65,7 @@
 
 #include "beat_server/core/ingest/monitor.hpp"
 #include "common/auth_tag.hpp"
+#include "common/control.hpp"
 #include "common/key_ring.hpp"
 #include "common/wire.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -114,6 +115,12 @@ class Program {
         for (int i = 0; i < 8; ++i)
             v |= std::uint64_t{u8()} << (8 * i);
         return v;
+    }
+    // Up to `n` bytes, fewer when the input ends first.
+    std::string_view bytes(std::size_t n) {
+        const std::string_view b = rest_.substr(0, n);
+        rest_.remove_prefix(b.size());
+        return b;
     }
 
   private:
@@ -230,12 +237,15 @@ struct Sink final : EventSink {
     }
 };
 
-MonitorConfig make_config(std::uint8_t b) {
+MonitorConfig make_config(std::uint8_t b, std::uint8_t extra) {
     static constexpr AuthMode kModes[] = {AuthMode::off, AuthMode::optional, AuthMode::required,
                                           AuthMode::required};
     MonitorConfig c;
     c.auth = AuthPolicy{kModes[b & 3], &key_ring(), 300'000};
     if (b & 4) c.detector.kind = DetectorKind::phi;
+    if (extra & 1) c.detector.kind = DetectorKind::probe;
+    if (extra & 2) c.detector.probe.budget_per_s = 3;
+    c.ack_every = extra & 4 ? 1 : 4;
     if (b & 8) c.timeout_ms = 2500;
     c.max_hosts = 2 + ((b >> 4) & 3);
     if (b & 0x80) c.detector.flap.silences = 2;
@@ -246,10 +256,10 @@ MonitorConfig make_config(std::uint8_t b) {
 
 class Driver {
   public:
-    explicit Driver(std::uint8_t settings)
-        : config_(make_config(settings)),
+    Driver(std::uint8_t settings, std::uint8_t extra)
+        : config_(make_config(settings, extra)),
           store_(RetentionLimits{7 * 86'400, 100'000, (settings & 0x40) ? 16U : 1'000'000U}),
-          monitor_(config_, store_, sink_),
+          monitor_(config_, store_, sink_, &out_),
           strict_(config_.auth.mode == AuthMode::required) {
         sink_.monitor = &monitor_;
         static constexpr std::string_view kNames[] = {"web1", "web2", "db", "nokey"};
@@ -266,7 +276,7 @@ class Driver {
 
     void run(Program& p) {
         for (std::size_t ops = 0; ops < kMaxOps && !p.done(); ++ops) {
-            switch (p.u8() % 12) {
+            switch (p.u8() % 13) {
                 case 0:
                     now_ += p.u16();
                     break;
@@ -297,8 +307,12 @@ class Driver {
                 case 11:
                     report();
                     break;
+                case 12:
+                    answer(p);
+                    break;
             }
             check_hosts();
+            check_sent();
         }
     }
 
@@ -508,11 +522,84 @@ class Driver {
             s.metric_names.emplace(m.name);
     }
 
+    // Answers the latest probe as its agent would, or with a nonce off by some, from its agent's
+    // address or elsewhere, signed or not; or sends bytes in the control format that may not
+    // decode. Exactly one of the answer counters moves, and nothing but the host's last-seen
+    // time and detector.
+    void answer(Program& p) {
+        const std::uint8_t how = p.u8();
+        std::string bytes;
+        SourceAddress from = address(99, 6666);
+        if (last_probe_.empty() || (how & 7) == 7) {
+            bytes = "BCTL" + std::string(p.bytes(p.u8() % 64));
+        } else {
+            ControlView probe;
+            FUZZ_CHECK(decode_control(last_probe_, probe) == DecodeError::ok);
+            const Agent* a = nullptr;
+            for (const Agent& candidate : agents_) {
+                if (candidate.name == probe.host) a = &candidate;
+            }
+            const std::uint64_t number = probe.number + ((how >> 3) & 3);
+            const std::uint64_t incarnation =
+                how & 0x20 ? probe.incarnation + 1 : probe.incarnation;
+            encode_control(
+                {ControlType::answer, probe.host, incarnation, number, kUnixAtZero + now_},
+                how & 0x40 || a == nullptr ? nullptr : a->key, bytes);
+            // (A host made by a mutated datagram has no agent: answered from elsewhere.)
+            if ((how & 0x80) == 0 && a != nullptr) from = a->from;
+        }
+        const auto before = view(monitor_.registry());
+        const IngestStats b = monitor_.stats();
+        sink_.events.clear();
+        monitor_.on_datagram(bytes, from, now_, kUnixAtZero + now_);
+        const IngestStats& s = monitor_.stats();
+        FUZZ_CHECK(s.datagrams == b.datagrams + 1);
+        FUZZ_CHECK(s.accepted == b.accepted);
+        FUZZ_CHECK((s.answers - b.answers) + (s.answers_stale - b.answers_stale) +
+                       (s.answers_refused - b.answers_refused) + (s.rejected - b.rejected) ==
+                   1);
+        for (const Event& e : sink_.events)
+            FUZZ_CHECK(std::holds_alternative<InvalidDatagram>(e));
+        const auto after = view(monitor_.registry());
+        FUZZ_CHECK(after.size() == before.size());
+        for (const auto& [name, v] : after) {
+            const HostView& w = before.at(name);
+            FUZZ_CHECK(v.beats == w.beats && v.lost == w.lost && v.last_seen_ms >= w.last_seen_ms);
+        }
+    }
+
+    // What the monitor sent since the last check: control datagrams it can decode again, an ack or
+    // a probe for a host it knows, to that host's address, signed exactly when there is a key.
+    void check_sent() {
+        for (const auto& [bytes, to] : out_.sent) {
+            ControlView c;
+            FUZZ_CHECK(decode_control(bytes, c) == DecodeError::ok);
+            FUZZ_CHECK(c.type == ControlType::ack || c.type == ControlType::probe);
+            const HostRecord* h = monitor_.registry().find(c.host);
+            FUZZ_CHECK(h != nullptr);
+            FUZZ_CHECK(to == h->address);
+            const Key* key = key_ring().key_for(c.host);
+            FUZZ_CHECK(((c.flags & kFlagAuth) != 0) == (key != nullptr));
+            if (key != nullptr) FUZZ_CHECK(verify_control(c, *key));
+            if (c.type == ControlType::probe) last_probe_ = bytes;
+        }
+        out_.sent.clear();
+        const Liveness& l = monitor_.liveness();
+        FUZZ_CHECK(l.suspected_count() <= l.up_count());
+        FUZZ_CHECK(l.judged_count(JudgedBy::fixed) + l.judged_count(JudgedBy::phi) +
+                       l.judged_count(JudgedBy::probe) ==
+                   l.up_count() + l.silent_count());
+    }
+
     void expire() {
         const auto before = view(monitor_.registry());
         sink_.events.clear();
         monitor_.expire(now_);
         for (const Event& e : sink_.events) {
+            if (std::holds_alternative<VerdictsHeld>(e) ||
+                std::holds_alternative<ProbeBudgetSpent>(e)) {
+                continue;
+            }
             FUZZ_CHECK(std::holds_alternative<HostSilent>(e) ||
                        std::holds_alternative<HostFlapping>(e) ||
                        std::holds_alternative<HostSettled>(e));
@@ -548,7 +635,8 @@ class Driver {
 
     void check_stats() const {
         const IngestStats& s = monitor_.stats();
-        FUZZ_CHECK(s.datagrams == s.rejected + s.refused + s.duplicates + s.accepted);
+        FUZZ_CHECK(s.datagrams == s.rejected + s.refused + s.duplicates + s.accepted + s.answers +
+                                      s.answers_stale + s.answers_refused);
         std::uint64_t rejected = 0;
         for (const std::uint64_t n : s.rejected_by)
             rejected += n;
@@ -595,10 +683,20 @@ class Driver {
         });
     }
 
+    // Keeps what the monitor sends, at most a few hundred datagrams between two checks.
+    struct Out final : DatagramOut {
+        std::vector<std::pair<std::string, SourceAddress>> sent;
+        void send(std::string_view bytes, const SourceAddress& to) noexcept override {
+            if (sent.size() < 512) sent.emplace_back(std::string(bytes), to);
+        }
+    };
+
     MonitorConfig config_;
     Store store_;
     Sink sink_;
+    Out out_;
     Monitor monitor_;
+    std::string last_probe_;
     const bool strict_;  // Required authentication: the replay rules hold across incarnations.
     std::array<Agent, 4> agents_;
     std::vector<Built> built_;
@@ -612,7 +710,8 @@ class Driver {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     beat::fuzz::Program program(std::string_view(reinterpret_cast<const char*>(data), size));
-    beat::fuzz::Driver driver(program.u8());
+    const std::uint8_t settings = program.u8();
+    beat::fuzz::Driver driver(settings, program.u8());
     driver.run(program);
     return 0;
 }
