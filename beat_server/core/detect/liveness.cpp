@@ -298,7 +298,8 @@ std::optional<Change> Liveness::declare_silent(LivenessNode& n, std::int64_t now
         n.probe->held_ms = 0;
         --suspects_;
     }
-    n.timeout_ms = now_ms - n.heard_ms;
+    // Judged by probes, the host had no timeout set in advance: its timeout is what it was given.
+    if (n.judged == JudgedBy::probe) n.timeout_ms = now_ms - n.heard_ms;
     n.wake_ms = 0;
     n.state = HostState::silent;
     n.silent_since_ms = now_ms;

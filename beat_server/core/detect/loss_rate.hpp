@@ -59,7 +59,7 @@ class LossRate {
         return (lost - runs + kBurstPrior * cautious_rate()) / (lost + kBurstPrior);
     }
 
-    // As cautious_burst(), but drawn towards kMaxWary (a link that loses half of what follows a
+    // As cautious_burst(), but drawn towards kMaxWary (a link that loses 7 in 10 of what follows a
     // loss) rather than towards the loss rate: what the probe detector reckons with, since a
     // link's bursts are not known until it has had some, and taking them for independent losses
     // would make a run of unanswered probes look like a death.
@@ -71,7 +71,7 @@ class LossRate {
     }
 
     static constexpr double kBurstPrior = 20;
-    static constexpr double kMaxWary = 0.5;
+    static constexpr double kMaxWary = 0.7;
     static constexpr double kPriorLost = 0.5;
     static constexpr double kPriorExpected = 10;
 

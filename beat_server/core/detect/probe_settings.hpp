@@ -21,7 +21,7 @@ struct ProbeSettings {
     // about target_intervals after the last beat, never closer than min_spacing_intervals (nor
     // min_spacing_ms) apart; each counts as unanswered once the next one is due.
     double target_intervals = 2;
-    double min_spacing_intervals = 0.03;
+    double min_spacing_intervals = 0.01;
     std::int64_t min_spacing_ms = 5;
     std::uint32_t max_probes = 64;  // Per suspicion (k); after them only missing beats count.
     // However strong the missing beats alone, a host is declared silent only once this many
