@@ -89,6 +89,8 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     // json: timeout is null when it is 3x each host's interval, and phi_pause is in intervals.
     const PhiSettings& phi = config.detector.phi;
     const ProbeSettings& probe = config.detector.probe;
+    // Kept here: a field views its text, which must outlive the log line.
+    const std::string detector = find_server_setting("detector")->show(config);
     std::vector<LogField> listening = {
         {"udp", udp_.bound()},
         {"tcp", tcp_->bound()},
@@ -97,7 +99,7 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
         {"timeout", config.timeout_ms ? LogValue::milliseconds(*config.timeout_ms)
                                       : LogValue::unknown("3x-interval")},
         {"report_interval", LogValue::duration(config.report_interval_ms)},
-        {"detector", find_server_setting("detector")->show(config)}};
+        {"detector", detector}};
     // The probe detector judges hosts whose agents do not answer by phi.
     if (config.detector.kind != DetectorKind::fixed) {
         listening.emplace_back("phi_threshold", phi.threshold);
