@@ -17,6 +17,20 @@ void full_tag(std::string_view bytes, const Key& key,
 
 }  // namespace
 
+void append_tag(std::string& out, std::string_view bytes, const Key& key) {
+    ensure_sodium();
+    unsigned char tag[crypto_auth_hmacsha256_BYTES];
+    full_tag(bytes, key, tag);
+    out.append(reinterpret_cast<const char*>(tag), kAuthTagLength);
+}
+
+bool tag_matches(std::string_view bytes, std::string_view tag, const Key& key) noexcept {
+    if (tag.size() != kAuthTagLength) return false;
+    unsigned char full[crypto_auth_hmacsha256_BYTES];
+    full_tag(bytes, key, full);
+    return sodium_memcmp(full, tag.data(), kAuthTagLength) == 0;
+}
+
 void sign_datagram(std::string& datagram, const Key& key) {
     ensure_sodium();
     if (datagram.size() <= kFlagsOffset || datagram.size() + kAuthTagLength > kMaxDatagram)

@@ -1,10 +1,8 @@
 #include "common/control.hpp"
 
-#include <sodium.h>
-
 #include <cstring>
 
-#include "common/sodium_init.hpp"
+#include "common/auth_tag.hpp"
 
 namespace beat {
 namespace {
@@ -19,12 +17,6 @@ std::uint64_t load_be64(const char* p) noexcept {
 void put_be64(std::string& out, std::uint64_t v) {
     for (int i = 7; i >= 0; --i)
         out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-void full_tag(std::string_view bytes, const Key& key,
-              unsigned char (&out)[crypto_auth_hmacsha256_BYTES]) noexcept {
-    crypto_auth_hmacsha256(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                           key.bytes.data());
 }
 
 }  // namespace
@@ -74,19 +66,11 @@ void encode_control(const Control& c, const Key* key, std::string& out) {
     put_be64(out, c.number);
     put_be64(out, static_cast<std::uint64_t>(c.time_ms));
     out.append(c.host);
-    if (key) {
-        ensure_sodium();
-        unsigned char tag[crypto_auth_hmacsha256_BYTES];
-        full_tag(out, *key, tag);
-        out.append(reinterpret_cast<const char*>(tag), kAuthTagLength);
-    }
+    if (key) append_tag(out, out, *key);
 }
 
 bool verify_control(const ControlView& c, const Key& key) noexcept {
-    if ((c.flags & kFlagAuth) == 0 || c.auth_tag.size() != kAuthTagLength) return false;
-    unsigned char tag[crypto_auth_hmacsha256_BYTES];
-    full_tag(c.signed_bytes, key, tag);
-    return sodium_memcmp(tag, c.auth_tag.data(), kAuthTagLength) == 0;
+    return (c.flags & kFlagAuth) != 0 && tag_matches(c.signed_bytes, c.auth_tag, key);
 }
 
 }  // namespace beat
