@@ -132,7 +132,7 @@ DecodeError decode_heartbeat(std::string_view d, HeartbeatView& out) noexcept {
     if (!r.read(out.version)) return DecodeError::truncated;
     if (out.version != kWireVersion) return DecodeError::bad_version;
     if (!r.read(out.flags)) return DecodeError::truncated;
-    if ((out.flags & ~kFlagAuth) != 0) return DecodeError::bad_flags;
+    if ((out.flags & ~(kFlagAuth | kFlagPlan)) != 0) return DecodeError::bad_flags;
     if (!r.read(out.part) || !r.read(out.parts)) return DecodeError::truncated;
     if (out.parts == 0 || out.part >= out.parts) return DecodeError::bad_part;
     std::uint64_t send_time = 0;
@@ -149,6 +149,12 @@ DecodeError decode_heartbeat(std::string_view d, HeartbeatView& out) noexcept {
     if (host_len == 0) return DecodeError::bad_length;
     if (!r.bytes(host_len, out.host)) return DecodeError::truncated;
     if (!valid_name(out.host)) return DecodeError::bad_host_name;
+    out.plan_version = 0;
+    if (out.flags & kFlagPlan) {
+        if (!r.read(out.plan_version)) return DecodeError::truncated;
+        // Version 0 means "no plan", which is said by leaving the flag out.
+        if (out.plan_version == 0) return DecodeError::bad_flags;
+    }
     if (!r.read(out.metric_count)) return DecodeError::truncated;
 
     const std::size_t tag_len = (out.flags & kFlagAuth) ? kAuthTagLength : 0;
@@ -175,13 +181,14 @@ DecodeError decode_heartbeat(std::string_view d, HeartbeatView& out) noexcept {
 std::string encode_datagram(const Heartbeat& hb, std::span<const Metric> metrics, std::uint8_t part,
                             std::uint8_t parts) {
     std::string out;
-    std::size_t size = kHeaderFixed + hb.host.size() + 2;
+    const bool plan = hb.plan_version != 0;
+    std::size_t size = kHeaderFixed + hb.host.size() + (plan ? kPlanVersionLength : 0) + 2;
     for (const Metric& m : metrics)
         size += encoded_size(m);
     out.reserve(size);
     out.append(kMagic, 4);
     put<std::uint8_t>(out, kWireVersion);
-    put<std::uint8_t>(out, 0);
+    put<std::uint8_t>(out, plan ? kFlagPlan : 0);
     put<std::uint8_t>(out, part);
     put<std::uint8_t>(out, parts);
     put<std::uint64_t>(out, hb.incarnation);
@@ -190,6 +197,7 @@ std::string encode_datagram(const Heartbeat& hb, std::span<const Metric> metrics
     put<std::uint32_t>(out, hb.interval_ms);
     put<std::uint8_t>(out, static_cast<std::uint8_t>(hb.host.size()));
     out += hb.host;
+    if (plan) put<std::uint32_t>(out, hb.plan_version);
     put<std::uint16_t>(out, static_cast<std::uint16_t>(metrics.size()));
     for (const Metric& m : metrics) {
         put<std::uint8_t>(out, static_cast<std::uint8_t>(m.name.size()));
@@ -202,7 +210,8 @@ std::string encode_datagram(const Heartbeat& hb, std::span<const Metric> metrics
 std::vector<std::string> pack_beat(const Heartbeat& hb, std::size_t reserve, std::size_t* skipped,
                                    std::size_t max_size) {
     if (!valid_name(hb.host)) throw std::invalid_argument("invalid host name");
-    const std::size_t header = kHeaderFixed + hb.host.size() + 2;
+    const std::size_t header =
+        kHeaderFixed + hb.host.size() + (hb.plan_version != 0 ? kPlanVersionLength : 0) + 2;
     if (max_size > kMaxDatagram) max_size = kMaxDatagram;
     if (header + reserve + 1 + kMaxNameLength + 8 > max_size) {
         throw std::invalid_argument("datagram size too small for one metric");

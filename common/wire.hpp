@@ -20,6 +20,8 @@ inline constexpr std::size_t kMaxNameLength = 255;  // Host and metric names, in
 inline constexpr std::size_t kMaxParts = 255;       // Datagrams one beat may be split into.
 inline constexpr std::size_t kAuthTagLength = 16;   // Reserved for authenticated datagrams.
 inline constexpr std::uint8_t kFlagAuth = 0x01;     // A kAuthTagLength tag follows the records.
+inline constexpr std::uint8_t kFlagPlan = 0x02;     // A 4-byte plan version follows the host.
+inline constexpr std::size_t kPlanVersionLength = 4;
 inline constexpr std::uint32_t kMinIntervalMs = 10;
 inline constexpr std::uint32_t kMaxIntervalMs = 86'400'000;
 // Send times are Unix milliseconds from 1970 up to (not including) 2100-01-01.
@@ -61,6 +63,8 @@ struct Heartbeat {
     std::uint64_t sequence = 0;
     std::int64_t send_time_ms = 0;  // Unix time in milliseconds, from the agent's clock.
     std::uint32_t interval_ms = 5000;
+    // The version of the plan the agent runs (common/plan.hpp); 0: none, and kFlagPlan is not set.
+    std::uint32_t plan_version = 0;
     std::vector<Metric> metrics;
     bool operator==(const Heartbeat&) const = default;
 };
@@ -96,6 +100,7 @@ struct HeartbeatView {
     std::int64_t send_time_ms = 0;
     std::uint32_t interval_ms = 0;
     std::string_view host;
+    std::uint32_t plan_version = 0;  // 0 unless kFlagPlan is set (and then never 0).
     std::uint16_t metric_count = 0;
     std::string_view records;       // The raw metric records; walk them with metrics().
     std::string_view auth_tag;      // Empty unless kFlagAuth is set.

@@ -21,15 +21,23 @@ std::string_view to_string(ControlIgnored reason) noexcept {
             return "unsigned_with_key";
         case ControlIgnored::rate_limited:
             return "rate_limited";
+        case ControlIgnored::plan_unsigned:
+            return "plan_unsigned";
+        case ControlIgnored::bad_plan:
+            return "bad_plan";
+        case ControlIgnored::stale_plan:
+            return "stale_plan";
     }
     return "unknown";
 }
 
 ControlResponder::ControlResponder(std::string host, std::uint64_t incarnation,
-                                   std::optional<Key> key, std::size_t servers)
+                                   std::optional<Key> key, std::size_t servers,
+                                   bool accept_unsigned_plans)
     : host_(std::move(host)),
       incarnation_(incarnation),
       key_(std::move(key)),
+      accept_unsigned_plans_(accept_unsigned_plans),
       budgets_(servers, TokenBucket(kAnswersPerSecond, kAnswerBurst)) {
     answer_.reserve(kMaxControl);
 }
@@ -58,6 +66,22 @@ ControlAction ControlResponder::on_datagram(std::size_t server, std::string_view
         ++acks_;
         a.kind = ControlAction::Kind::ack;
         a.sequence = c.number;
+        return a;
+    }
+    if (c.type == ControlType::plan) {
+        // With a key, the tag was verified above; without one it cannot be.
+        if (!key_ && !accept_unsigned_plans_) return ignore(ControlIgnored::plan_unsigned);
+        if (c.number > 0xffffffffULL || c.number == 0 ||
+            plan_version(c.payload) != static_cast<std::uint32_t>(c.number)) {
+            return ignore(ControlIgnored::bad_plan);
+        }
+        if (c.time_ms < plan_time_ms_) return ignore(ControlIgnored::stale_plan);
+        if (decode_plan(c.payload, plan_) != DecodeError::ok)
+            return ignore(ControlIgnored::bad_plan);
+        plan_time_ms_ = c.time_ms;
+        a.kind = ControlAction::Kind::plan;
+        a.plan = &plan_;
+        a.plan_version = static_cast<std::uint32_t>(c.number);
         return a;
     }
     if (server >= budgets_.size() || !budgets_[server].take(now_ms)) {

@@ -34,27 +34,36 @@ enum class ControlIgnored : std::uint8_t {
     bad_tag,            // Signed, and the tag is not the one this agent's key gives.
     unsigned_with_key,  // Not signed while the agent has a key.
     rate_limited,       // A probe beyond the answer budget of its server.
+    plan_unsigned,      // A plan without a tag this agent can check, and no accept_unsigned_plans.
+    bad_plan,           // A plan whose body does not decode or is not the version it claims.
+    stale_plan,         // A plan older (by the server's clock) than the plan applied last.
 };
-inline constexpr std::size_t kControlIgnoredCount = 7;
+inline constexpr std::size_t kControlIgnoredCount = 10;
 
 // A stable lower-case name for each reason ("other_host", ...), for logs.
 std::string_view to_string(ControlIgnored reason) noexcept;
 
 // What to do with one control datagram.
 struct ControlAction {
-    enum class Kind : std::uint8_t { ignore, ack, answer };
+    enum class Kind : std::uint8_t { ignore, ack, answer, plan };
     Kind kind = Kind::ignore;
     ControlIgnored reason = ControlIgnored::undecodable;  // With ignore.
     std::uint64_t sequence = 0;                           // With ack: the beat acknowledged.
     std::string_view answer;  // With answer: the bytes to send back, valid until the next call.
+    // With plan: the plan the server asks for and its version; valid until the next call.
+    const Plan* plan = nullptr;
+    std::uint32_t plan_version = 0;
 };
 
 class ControlResponder {
   public:
     // For the agent of `host` in its run `incarnation`, with `servers` configured servers; with
-    // `key`, answers are signed and unsigned datagrams are ignored.
+    // `key`, answers are signed and unsigned datagrams are ignored. A plan is handed on only when
+    // its tag verifies under `key`, or, for an agent without a key, when
+    // `accept_unsigned_plans`; and only when its body decodes to the version it claims and it is
+    // no older, by the server's clock, than the last plan handed on.
     ControlResponder(std::string host, std::uint64_t incarnation, std::optional<Key> key,
-                     std::size_t servers);
+                     std::size_t servers, bool accept_unsigned_plans = false);
 
     // Decides about `datagram`, received from configured server number `server` (below the count
     // given to the constructor) at monotonic time `now_ms`; `unix_ms` is the same moment in Unix
@@ -76,7 +85,10 @@ class ControlResponder {
     std::string host_;
     std::uint64_t incarnation_;
     std::optional<Key> key_;
+    bool accept_unsigned_plans_;
     std::vector<TokenBucket> budgets_;  // One per server.
+    Plan plan_;                         // The plan handed on last.
+    std::int64_t plan_time_ms_ = 0;     // Its time, by the clock of the server that sent it.
     std::string answer_;                // Reused: holds kMaxControl bytes from the start.
     std::array<std::uint64_t, kControlIgnoredCount> ignored_{};
     std::uint64_t acks_ = 0;

@@ -206,7 +206,7 @@ Sender::Sender(uv_loop_t* loop, const std::vector<Endpoint>& servers,
                std::int64_t resolve_interval_ms, AgentIdentity identity)
     : loop_(loop),
       responder_(std::move(identity.host), identity.incarnation, std::move(identity.key),
-                 servers.size()),
+                 servers.size(), identity.accept_unsigned_plans),
       resolve_interval_ms_(resolve_interval_ms) {
     for (const Endpoint& e : servers) {
         auto link = std::make_unique<Link>();
@@ -275,6 +275,9 @@ void Sender::on_control(Link& link, std::string_view datagram, bool partial) noe
             }
             return;
         }
+        case ControlAction::Kind::plan:
+            if (plan_handler_) plan_handler_(*a.plan, a.plan_version, link.name);
+            return;
     }
 }
 

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@ struct AgentIdentity {
     std::string host;
     std::uint64_t incarnation = 0;
     std::optional<Key> key;  // Signs answers; unsigned control datagrams are ignored with it.
+    bool accept_unsigned_plans = false;  // Without a key: hand on unsigned plans all the same.
 };
 
 // Whether one server acknowledges the agent's beats.
@@ -68,6 +70,12 @@ class Sender {
     // Answers the socket could not take at once (dropped).
     std::uint64_t answers_unsent() const noexcept { return answers_unsent_; }
 
+    // Called with each plan a server sends that the agent accepts (ControlResponder decides):
+    // the plan, its version and the server's name as configured. The plan lives for the call.
+    using PlanHandler =
+        std::function<void(const Plan& plan, std::uint32_t version, std::string_view server)>;
+    void on_plan(PlanHandler handler) { plan_handler_ = std::move(handler); }
+
     // True while a host name lookup is running.
     bool resolving() const noexcept;
 
@@ -86,6 +94,7 @@ class Sender {
 
     uv_loop_t* loop_;
     ControlResponder responder_;
+    PlanHandler plan_handler_;
     std::uint64_t answers_unsent_ = 0;
     std::vector<std::unique_ptr<Link>> links_;
     std::int64_t resolve_interval_ms_;

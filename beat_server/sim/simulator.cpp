@@ -308,8 +308,9 @@ class Fleet final : public DatagramOut {
             monitor_.on_datagram(encode_datagram(hb, {}, 0, 1), h.address, now_ms,
                                  kEpochMs + now_ms);
         } else {
-            encode_control({ControlType::answer, h.name, e.incarnation, e.number, e.send_time_ms},
-                           nullptr, answer_);
+            encode_control(
+                {ControlType::answer, h.name, e.incarnation, e.number, e.send_time_ms, {}}, nullptr,
+                answer_);
             monitor_.on_datagram(answer_, h.address, now_ms, kEpochMs + now_ms);
         }
     }
@@ -381,7 +382,7 @@ class Fleet final : public DatagramOut {
     // The agent of host `i` answers the probe `probe` at once, over its link to the server.
     void answer(std::uint32_t i, const Event& probe) {
         Host& h = hosts_[i];
-        encode_control({ControlType::answer, h.name, h.incarnation, probe.number, 0}, nullptr,
+        encode_control({ControlType::answer, h.name, h.incarnation, probe.number, 0, {}}, nullptr,
                        answer_);
         ++result_.answers;
         result_.answer_bytes += answer_.size();

@@ -7,6 +7,8 @@
 // - A datagram that decodes encodes again, from its decoded fields, to the same bytes: unsigned
 //   ones without a key, signed ones under the key exactly when their tag verifies.
 // - A datagram that decodes without the auth flag never verifies.
+// - A plan's payload lies inside the datagram; when it decodes as a plan (common/plan.hpp), the
+//   plan encodes again to the same body, every name in it valid and every interval in range.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -20,10 +22,31 @@ namespace {
 
 const Key kKey = *parse_key("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 
+void check_plan(std::string_view body) {
+    Plan plan;
+    if (decode_plan(body, plan) != DecodeError::ok) return;
+    FUZZ_CHECK(valid_plan_name(plan.name));
+    for (const auto* items : {&plan.collectors, &plan.plugins}) {
+        if (!*items) continue;
+        FUZZ_CHECK((*items)->size() <= kMaxPlanItems);
+        for (const PlanItem& i : **items) {
+            FUZZ_CHECK(valid_plan_name(i.name));
+            FUZZ_CHECK(i.every_ms >= kMinIntervalMs && i.every_ms <= kMaxIntervalMs);
+        }
+    }
+    std::string again;
+    encode_plan(plan, again);
+    FUZZ_CHECK(again == body);
+    FUZZ_CHECK(plan_version(again) != 0);
+}
+
 void check(std::string_view input, const ControlView& v) {
     FUZZ_CHECK(input.size() <= kMaxControl);
     FUZZ_CHECK(is_control(input));
     FUZZ_CHECK(within(input, v.host) && within(input, v.auth_tag) && within(input, v.signed_bytes));
+    FUZZ_CHECK(v.payload.empty() == (v.type != ControlType::plan));
+    FUZZ_CHECK(within(input, v.payload));
+    if (v.type == ControlType::plan) check_plan(v.payload);
     FUZZ_CHECK(v.signed_bytes.size() + v.auth_tag.size() == input.size());
 
     Control c;
@@ -32,6 +55,7 @@ void check(std::string_view input, const ControlView& v) {
     c.incarnation = v.incarnation;
     c.number = v.number;
     c.time_ms = v.time_ms;
+    c.payload = v.payload;
     std::string again;
     const bool signed_input = (v.flags & kFlagAuth) != 0;
     encode_control(c, signed_input ? &kKey : nullptr, again);

@@ -57,8 +57,8 @@ void check_decode(std::string_view input) {
     FUZZ_CHECK(metrics.size() == v.metric_count);
     FUZZ_CHECK(next_record == v.records.data() + v.records.size());
 
-    const Heartbeat hb{std::string(v.host), v.incarnation, v.sequence,
-                       v.send_time_ms,      v.interval_ms, {}};
+    const Heartbeat hb{std::string(v.host), v.incarnation,  v.sequence, v.send_time_ms,
+                       v.interval_ms,       v.plan_version, {}};
     std::string again = encode_datagram(hb, metrics, v.part, v.parts);
     again[kFlagsOffset] = static_cast<char>(v.flags);
     again += v.auth_tag;

@@ -183,7 +183,7 @@ void Monitor::send_control(ControlType type, const HostRecord& host, std::uint64
     // with a key (which ignores unsigned control datagrams) is answered through a rollout.
     const Key* key = config_.auth.keys != nullptr ? config_.auth.keys->key_for(host.name) : nullptr;
     encode_control({type, host.name, host.sequence.incarnation(), number,
-                    std::clamp<std::int64_t>(now_unix_ms, 0, kMaxSendTimeMs - 1)},
+                    std::clamp<std::int64_t>(now_unix_ms, 0, kMaxSendTimeMs - 1), {}},
                    key, control_scratch_);
     out_->send(control_scratch_, host.address);
 }

@@ -117,7 +117,7 @@ TEST_CASE("every way a control datagram can be wrong has its own decode error", 
     std::string d = good;
     d[4] = 2;
     CHECK(decode(d) == DecodeError::bad_version);
-    for (char type : {'\0', '\x04', '\xff'}) {
+    for (char type : {'\0', '\x05', '\xff'}) {
         d = good;
         d[5] = type;
         CHECK(decode(d) == DecodeError::bad_type);
@@ -149,16 +149,65 @@ TEST_CASE("every way a control datagram can be wrong has its own decode error", 
     CHECK(decode(encoded(c)) == DecodeError::ok);
 }
 
-TEST_CASE("the largest control datagram is a 255-byte host name with a tag", "[control]") {
+TEST_CASE(
+    "the largest control datagram is a plan of the largest body for a 255-byte host name, "
+    "with a tag",
+    "[control]") {
     const std::string host(kMaxNameLength, 'a');
-    Control c = sample();
+    const std::string body(kMaxPlanBody, 'p');
+    Control c = sample(ControlType::plan);
     c.host = host;
+    c.payload = body;
     const std::string d = encoded(c, &kKey);
     CHECK(d.size() == kMaxControl);
     ControlView v;
     REQUIRE(decode_control(d, v) == DecodeError::ok);
     CHECK(v.host == host);
+    CHECK(v.payload == body);
     CHECK(verify_control(v, kKey));
+}
+
+TEST_CASE("a plan carries its body after the host, with a 2-byte length, under the tag",
+          "[control]") {
+    Control c = sample(ControlType::plan);
+    c.host = "h";
+    c.payload = "xyz";
+    const std::string d = encoded(c);
+    CHECK(d.size() == kControlFixed + 1 + 2 + 3);
+    CHECK(d.substr(kControlFixed) == std::string("h\x00\x03xyz", 6));
+    ControlView v;
+    REQUIRE(decode_control(d, v) == DecodeError::ok);
+    CHECK(v.type == ControlType::plan);
+    CHECK(v.payload == "xyz");
+
+    const std::string s = encoded(c, &kKey);
+    REQUIRE(decode_control(s, v) == DecodeError::ok);
+    CHECK(v.signed_bytes == std::string_view(s).substr(0, s.size() - kAuthTagLength));
+    CHECK(verify_control(v, kKey));
+}
+
+TEST_CASE("a plan's length must be 1 to the largest body and match the bytes there", "[control]") {
+    Control c = sample(ControlType::plan);
+    c.payload = "xyz";
+    const std::string good = encoded(c);
+    ControlView v;
+    REQUIRE(decode_control(good, v) == DecodeError::ok);
+    const std::size_t at = good.size() - 5;  // The length's two bytes.
+    std::string d = good;
+    d[at + 1] = 0;
+    d.resize(at + 2);
+    CHECK(decode_control(d, v) == DecodeError::bad_length);  // An empty plan.
+    d = good;
+    d[at] = 0x04;
+    d[at + 1] = 0x01;  // 1025 bytes.
+    CHECK(decode_control(d, v) == DecodeError::bad_length);
+    CHECK(decode_control(good.substr(0, good.size() - 1), v) == DecodeError::truncated);
+    CHECK(decode_control(good.substr(0, at + 1), v) == DecodeError::truncated);
+    CHECK(decode_control(good + "x", v) == DecodeError::bad_length);
+    // Other types carry no payload: the same bytes after an ack are left over.
+    d = good;
+    d[5] = static_cast<char>(ControlType::ack);
+    CHECK(decode_control(d, v) == DecodeError::bad_length);
 }
 
 TEST_CASE("a signed control datagram verifies under its key only", "[control]") {

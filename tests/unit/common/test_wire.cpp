@@ -202,7 +202,8 @@ TEST_CASE("the decoder rejects each kind of bad datagram with its own code", "[w
     CHECK(decode(with(0, 'X')) == DecodeError::bad_magic);
     CHECK(decode(with(4, 2)) == DecodeError::bad_version);
     CHECK(decode(with(4, 0)) == DecodeError::bad_version);
-    CHECK(decode(with(5, 0x02)) == DecodeError::bad_flags);
+    CHECK(decode(with(5, 0x04)) == DecodeError::bad_flags);
+    CHECK(decode(with(5, '\x80')) == DecodeError::bad_flags);
     CHECK(decode(with(7, 0)) == DecodeError::bad_part);  // parts == 0
     CHECK(decode(with(6, 1)) == DecodeError::bad_part);  // part == parts
     CHECK(decode(with(32, 0).replace(33, 3, std::string(3, '\0'))) == DecodeError::bad_interval);
@@ -237,6 +238,38 @@ TEST_CASE("the decoder rejects each kind of bad datagram with its own code", "[w
     CHECK(decode(with(42, 9)) == DecodeError::truncated);
     // A metric count smaller than the records present leaves bytes over.
     CHECK(decode(with(42, 1)) == DecodeError::bad_length);
+}
+
+TEST_CASE("a beat of an agent running a plan carries the plan's version after the host", "[wire]") {
+    Heartbeat hb = sample_beat();
+    const std::string plain = encode_one(hb);
+    hb.plan_version = 0x1a2b3c4d;
+    const std::string d = encode_one(hb);
+    REQUIRE(d.size() == plain.size() + kPlanVersionLength);
+    CHECK(static_cast<std::uint8_t>(d[kFlagsOffset]) == kFlagPlan);
+    const std::size_t at = kHeaderFixed + hb.host.size();
+    CHECK(d.substr(at, 4) == "\x1a\x2b\x3c\x4d");
+    HeartbeatView v;
+    REQUIRE(decode_heartbeat(d, v) == DecodeError::ok);
+    CHECK(v.plan_version == 0x1a2b3c4d);
+    CHECK(v.metric_count == hb.metrics.size());
+    REQUIRE(decode_heartbeat(plain, v) == DecodeError::ok);
+    CHECK(v.plan_version == 0);
+
+    // Version 0 is said by leaving the flag out; the flag with 0 is refused.
+    std::string zero = d;
+    zero.replace(at, 4, std::string(4, '\0'));
+    CHECK(decode(zero) == DecodeError::bad_flags);
+    CHECK(decode(d.substr(0, at + 3)) == DecodeError::truncated);
+    // Beats split in parts carry the version in every part, within the size limit.
+    hb.metrics.clear();
+    for (int i = 0; i < 200; ++i)
+        hb.metrics.push_back({"metric.number." + std::to_string(i), i * 1.5});
+    for (const std::string& part : pack_beat(hb, kAuthTagLength)) {
+        CHECK(part.size() + kAuthTagLength <= kMaxDatagram);
+        REQUIRE(decode_heartbeat(part, v) == DecodeError::ok);
+        CHECK(v.plan_version == 0x1a2b3c4d);
+    }
 }
 
 TEST_CASE("a datagram flagged as signed must carry exactly a tag's worth of bytes", "[wire]") {

@@ -88,7 +88,7 @@ struct Fixture {
 
     std::string answer(const ControlView& probe, std::uint64_t inc = 1, const Key* key = nullptr) {
         std::string d;
-        encode_control({ControlType::answer, "web1", inc, probe.number, 1'000'000}, key, d);
+        encode_control({ControlType::answer, "web1", inc, probe.number, 1'000'000, {}}, key, d);
         return d;
     }
 };
