@@ -39,6 +39,20 @@ struct Plan {
     bool operator==(const Plan&) const = default;
 };
 
+// The plan a server sends a host that has no plan but whose agent runs one: it sets nothing, so
+// every local setting is back in force, and an agent that applies it reports no plan (version 0)
+// again. The name is reserved: a plans file cannot define a plan of that name.
+inline constexpr std::string_view kLocalPlanName = "local";
+inline Plan local_plan() {
+    Plan p;
+    p.name = kLocalPlanName;
+    return p;
+}
+// True when `plan` sets nothing (whatever its name): applying it means the local settings.
+inline bool sets_nothing(const Plan& plan) noexcept {
+    return !plan.interval_ms && !plan.collectors && !plan.plugins;
+}
+
 // True when `name` may name a plan, a collector or a plugin in a plan: 1..kMaxPlanNameLength
 // bytes of ASCII letters, digits, '_' and '-' (a plugin's name prefixes its metrics' names).
 bool valid_plan_name(std::string_view name) noexcept;
