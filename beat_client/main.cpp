@@ -15,6 +15,7 @@
 #include "beat_client/core/beat_text.hpp"
 #include "beat_client/core/command_line.hpp"
 #include "beat_client/core/config.hpp"
+#include "beat_client/core/run_settings.hpp"
 #include "beat_client/io/agent.hpp"
 #include "beat_client/io/beat_source.hpp"
 #include "beat_client/io/file_reader.hpp"
@@ -118,15 +119,25 @@ constexpr long kOnceRatePeriodMs = 500;
 // How long `once --print` waits for the servers' acknowledgements.
 constexpr std::uint64_t kOnceAckWaitMs = 1000;
 
+// A plan a server sent in reply to `once`'s beat.
+struct OfferedPlan {
+    std::string server;
+    AppliedPlan applied;
+};
+
 // Runs `loop` until every server of `sender` has acknowledged `sequence` or kOnceAckWaitMs have
-// passed, then prints on stdout, per server, whether it acknowledged and the round trip.
-void print_acks(uv_loop_t* loop, const Sender& sender, std::uint64_t sequence) {
+// passed, then prints on stdout, per server, whether it acknowledged and the round trip, and
+// the plan in force: the local settings, and what a plan that came with the replies would make
+// of them (a server sends a host's plan before it acknowledges the beat that showed it missing).
+void print_acks(uv_loop_t* loop, const Sender& sender, std::uint64_t sequence,
+                const AgentConfig& cfg, const std::vector<OfferedPlan>& offered) {
     UvHandle<uv_timer_t> timer(uv_timer_init, loop, "uv_timer_init");
     uv_check(uv_timer_start(
                  timer.get(), [](uv_timer_t*) noexcept {}, kOnceAckWaitMs, 0),
              "uv_timer_start");
     while (!sender.all_acknowledged(sequence) && uv_is_active(timer.base()))
         uv_run(loop, UV_RUN_ONCE);
+    uv_run(loop, UV_RUN_NOWAIT);  // What arrived with the last ack.
     timer.close();
     std::string text;
     for (const ServerAcks& s : sender.acks()) {
@@ -136,6 +147,27 @@ void print_acks(uv_loop_t* loop, const Sender& sender, std::uint64_t sequence) {
         } else {
             text += fmt::format("server {} did not acknowledge within {}ms\n", s.server,
                                 kOnceAckWaitMs);
+        }
+    }
+    text += fmt::format("plan in force: none, local settings {}\n",
+                        describe(local_settings(cfg.interval_ms, cfg.collectors, cfg.plugins)));
+    for (const OfferedPlan& o : offered) {
+        const RunSettings& s = o.applied.settings;
+        if (s.plan_version == 0) {
+            text += fmt::format("server {} sends no plan: local settings\n", o.server);
+            continue;
+        }
+        text += fmt::format("server {} sends plan {} version {}: {}\n", o.server, s.plan_name,
+                            format_plan_version(s.plan_version), describe(s));
+        for (const std::string& skipped : o.applied.skipped)
+            text += fmt::format("  left out: {}\n", skipped);
+    }
+    for (ControlIgnored r : {ControlIgnored::plan_unsigned, ControlIgnored::bad_plan}) {
+        if (const std::uint64_t n = sender.control().ignored(r); n > 0) {
+            text += fmt::format("plans refused: {} {}{}\n", n, to_string(r),
+                                r == ControlIgnored::plan_unsigned
+                                    ? " (no key file, and accept_unsigned_plans is off)"
+                                    : "");
         }
     }
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -165,7 +197,13 @@ int run_once(const AgentConfig& cfg, const CommandLine& cl) {
     int rc = 0;
     try {
         Sender sender(&loop, cfg.servers, cfg.resolve_interval_ms,
-                      {cfg.host, incarnation, cfg.key});
+                      {cfg.host, incarnation, cfg.key, cfg.accept_unsigned_plans});
+        std::vector<OfferedPlan> offered;
+        sender.on_plan([&](const Plan& plan, std::uint32_t version, std::string_view server) {
+            offered.push_back(
+                {std::string(server), apply_plan(cfg.interval_ms, cfg.collectors, cfg.plugins,
+                                                 cfg.pins, plan, version)});
+        });
         sender.start(false);
         while (sender.resolving())
             uv_run(&loop, UV_RUN_ONCE);
@@ -175,7 +213,7 @@ int run_once(const AgentConfig& cfg, const CommandLine& cl) {
         if (delivered != cfg.servers.size()) rc = 1;
         // An older server acknowledges nothing: the wait then says so, and the exit code does
         // not change.
-        if (cl.print) print_acks(&loop, sender, source.sequence());
+        if (cl.print) print_acks(&loop, sender, source.sequence(), cfg, offered);
         sender.close();
         uv_run(&loop, UV_RUN_DEFAULT);
     } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include "beat_client/core/extra_metrics.hpp"
 #include "beat_client/core/jitter.hpp"
 #include "common/config_value.hpp"
+#include "common/plan.hpp"
 #include "common/toml_value.hpp"
 
 namespace beat {
@@ -152,6 +153,31 @@ void set_collector_every(AgentConfig& cfg, std::string_view key, Collector colle
     cfg.collectors[collector].every = static_cast<std::uint32_t>(every);
 }
 
+void set_pin(AgentConfig& cfg, std::string_view key, std::string_view setting) {
+    PlanPins& pins = cfg.pins;
+    if (setting == "interval") {
+        pins.interval = true;
+    } else if (setting == "collectors") {
+        pins.collectors = true;
+    } else if (setting == "plugins") {
+        pins.plugins = true;
+    } else if (setting.starts_with("collectors.")) {
+        const auto c = parse_collector(setting.substr(11));
+        if (!c) {
+            config_fail(key, fmt::format("unknown collector in \"{}\" (known: cpu, mem, load, "
+                                         "kernel, uptime, disk, net, agent)",
+                                         setting));
+        }
+        pins.collector.add(*c);
+    } else if (setting.starts_with("plugins.") && valid_plan_name(setting.substr(8))) {
+        if (!pins.plugin_pinned(setting.substr(8))) pins.plugin.emplace_back(setting.substr(8));
+    } else {
+        config_fail(key, fmt::format("cannot pin \"{}\" (known: interval, collectors, "
+                                     "collectors.NAME, plugins, plugins.NAME)",
+                                     setting));
+    }
+}
+
 void apply_config_toml(AgentConfig& cfg, std::string_view toml_text, std::string_view origin) {
     const toml::table root = parse_config_toml(toml_text, origin);
     for (auto&& [name, node] : root) {
@@ -182,6 +208,15 @@ void apply_config_toml(AgentConfig& cfg, std::string_view toml_text, std::string
             set_metrics_file(cfg, key, string_value(node, key));
         } else if (key == "key_file") {
             set_key_file(cfg, key, string_value(node, key));
+        } else if (key == "accept_unsigned_plans") {
+            const auto* b = node.as_boolean();
+            if (!b) config_fail(key, "expected true or false, got " + toml_type_name(node));
+            cfg.accept_unsigned_plans = b->get();
+        } else if (key == "pin") {
+            const toml::array* a = node.as_array();
+            if (!a) config_fail(key, "expected an array of strings, got " + toml_type_name(node));
+            for (const toml::node& item : *a)
+                set_pin(cfg, key, string_value(item, key));
         } else if (key == "metrics" && node.is_table()) {
             apply_metrics(cfg, *node.as_table());
         } else if (key == "collectors" && node.is_table()) {
@@ -192,7 +227,8 @@ void apply_config_toml(AgentConfig& cfg, std::string_view toml_text, std::string
             config_fail(
                 key,
                 "unknown key (known: servers, interval, host, log_level, metrics_file, key_file, "
-                "jitter, resolve_interval, [metrics], [collectors.NAME])");
+                "jitter, resolve_interval, accept_unsigned_plans, pin, [metrics], "
+                "[collectors.NAME])");
         }
     }
 }

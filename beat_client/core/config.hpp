@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "beat_client/core/collectors.hpp"
+#include "beat_client/core/plan_pins.hpp"
+#include "beat_client/core/plugin_config.hpp"
 #include "common/config_value.hpp"
 #include "common/endpoint.hpp"
 #include "common/key_ring.hpp"
@@ -35,6 +37,11 @@ struct AgentConfig {
     double jitter = 0.05;                       // Fraction of the interval, 0..kMaxJitter.
     std::int64_t resolve_interval_ms = 60'000;  // How often server host names are looked up.
     LogLevel log_level = LogLevel::info;
+    // Plans from the server (README "Plans"): an agent with a key applies only signed ones; one
+    // without applies none unless this is set.
+    bool accept_unsigned_plans = false;
+    PlanPins pins;  // What a plan must not change.
+    std::vector<PluginConfig> plugins;
 };
 
 // Setters shared by the config file and the command line. `key` names the setting in messages
@@ -58,6 +65,10 @@ void set_collector_enabled(AgentConfig& cfg, std::string_view key, std::string_v
                            bool enabled);
 void set_collector_every(AgentConfig& cfg, std::string_view key, Collector collector,
                          std::int64_t every);
+
+// Pins a setting against plans: "interval", "collectors", "collectors.NAME" (a known collector),
+// "plugins" or "plugins.NAME" (a valid plugin name).
+void set_pin(AgentConfig& cfg, std::string_view key, std::string_view setting);
 
 // Applies the TOML text of a config file (keys in docs/agent_metrics.md and
 // systemd/beat-client.toml). `origin` (the file's path) prefixes syntax errors. Unknown keys are

@@ -47,7 +47,8 @@ Agent::Agent(uv_loop_t* loop, const AgentConfig& cfg, std::uint64_t incarnation,
       cfg_(cfg),
       rng_(seed),
       source_(cfg, incarnation),
-      sender_(loop, cfg.servers, cfg.resolve_interval_ms, {cfg.host, incarnation, cfg.key}),
+      sender_(loop, cfg.servers, cfg.resolve_interval_ms,
+              {cfg.host, incarnation, cfg.key, cfg.accept_unsigned_plans}),
       signals_(
           loop,
           [this](int signum) {
@@ -55,7 +56,11 @@ Agent::Agent(uv_loop_t* loop, const AgentConfig& cfg, std::uint64_t incarnation,
               stop();
           },
           [this] { source_.reload_metrics_file(); }),
-      notifier_(loop) {
+      notifier_(loop),
+      run_(local_settings(cfg.interval_ms, cfg.collectors, cfg.plugins)) {
+    sender_.on_plan([this](const Plan& plan, std::uint32_t version, std::string_view server) {
+        on_plan(plan, version, server);
+    });
     beat_timer_ = init_handle<uv_timer_t>(uv_timer_init, loop, "uv_timer_init");
     beat_timer_->data = this;
     log_info("beating host={} interval={} servers={} collectors={} incarnation={:016x}", cfg.host,
@@ -82,14 +87,56 @@ void Agent::on_beat(uv_timer_t* t) noexcept {
     static_cast<Agent*>(t->data)->beat();
 }
 
+void Agent::on_plan(const Plan& plan, std::uint32_t version, std::string_view server) {
+    // The version the agent will run once this plan is in force (0: its local settings).
+    const std::uint32_t becomes = sets_nothing(plan) ? 0 : version;
+    const std::uint32_t next =
+        pending_ ? pending_->applied.settings.plan_version : run_.plan_version;
+    if (becomes == next) return;
+    try {
+        pending_ = PendingPlan{
+            apply_plan(cfg_.interval_ms, cfg_.collectors, cfg_.plugins, cfg_.pins, plan, version),
+            std::string(server)};
+    } catch (const std::exception& e) {
+        log_error("plan {} from server {} could not be applied: {}", plan.name, server, e.what());
+    }
+}
+
+void Agent::apply_pending() noexcept {
+    try {
+        PendingPlan p = std::move(*pending_);
+        pending_.reset();
+        const std::string was = describe(run_);
+        run_ = std::move(p.applied.settings);
+        source_.apply(run_);
+        if (run_.plan_version == 0) {
+            log_info("plan withdrawn server={}: back to the local settings {} (was {})", p.server,
+                     describe(run_), was);
+        } else {
+            log_info("plan applied plan={} version={} server={} {} (was {})", run_.plan_name,
+                     format_plan_version(run_.plan_version), p.server, describe(run_), was);
+        }
+        if (!p.applied.skipped.empty()) {
+            std::string skipped;
+            for (const std::string& s : p.applied.skipped)
+                skipped += (skipped.empty() ? "" : "; ") + s;
+            log_warn("plan {} version {}: left out {}", run_.plan_name,
+                     format_plan_version(run_.plan_version), skipped);
+        }
+    } catch (const std::exception& e) {
+        log_error("plan could not be applied: {}", e.what());
+    }
+}
+
 void Agent::beat() noexcept {
+    if (pending_) apply_pending();
     source_.set_servers_unacknowledging(sender_.servers_unacknowledging());
     const auto& datagrams = source_.next(monotonic_ms(), unix_time_ms());
     const std::size_t delivered = sender_.send(datagrams, source_.sequence());
     ++beats_;
     log_debug("beat sequence={} datagrams={} servers={}", source_.sequence(), datagrams.size(),
               delivered);
-    const std::int64_t delay = next_beat_delay_ms(cfg_.interval_ms, cfg_.jitter, rng_);
+    const std::int64_t delay = next_beat_delay_ms(run_.interval_ms, cfg_.jitter, rng_);
     uv_timer_start(beat_timer_, &Agent::on_beat, static_cast<std::uint64_t>(delay), 0);
 }
 

@@ -1,13 +1,17 @@
 // `beat_client run`: beats on a timer until SIGTERM or SIGINT; SIGHUP re-reads the metrics file.
 // Under systemd it reports READY=1 once started, STOPPING=1 when stopped, and watchdog pings.
+// A plan a server sends (README "Plans") is applied from the next beat on.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "beat_client/core/config.hpp"
 #include "beat_client/core/jitter.hpp"
+#include "beat_client/core/run_settings.hpp"
 #include "beat_client/io/beat_source.hpp"
 #include "beat_client/io/sender.hpp"
 #include "common/uv/signals.hpp"
@@ -37,8 +41,16 @@ class Agent {
     void finish() noexcept;
 
     std::uint64_t beats() const noexcept { return beats_; }
+    // What the agent runs now (a plan received is in force from the next beat).
+    const RunSettings& run_settings() const noexcept { return run_; }
 
   private:
+    // A plan `server` sent, accepted by the sender: kept for the next beat unless it is the one
+    // in force (or about to be) already.
+    void on_plan(const Plan& plan, std::uint32_t version, std::string_view server);
+    // Puts the pending plan in force, with a log line saying what changed.
+    void apply_pending() noexcept;
+
     static void on_beat(uv_timer_t* t) noexcept;
     static void on_stuck_lookup(uv_timer_t* t) noexcept;
     void beat() noexcept;
@@ -55,6 +67,12 @@ class Agent {
     SystemdNotifier notifier_;
     bool stopped_ = false;
     std::uint64_t beats_ = 0;
+    RunSettings run_;
+    struct PendingPlan {
+        AppliedPlan applied;
+        std::string server;
+    };
+    std::optional<PendingPlan> pending_;
 };
 
 }  // namespace beat

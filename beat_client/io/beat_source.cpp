@@ -14,7 +14,8 @@ constexpr std::size_t kMaxMetricsFileBytes = 256 * 1024;
 
 }  // namespace
 
-BeatSource::BeatSource(const AgentConfig& cfg, std::uint64_t incarnation) : cfg_(cfg) {
+BeatSource::BeatSource(const AgentConfig& cfg, std::uint64_t incarnation)
+    : cfg_(cfg), collectors_(cfg.collectors) {
     hb_.host = cfg.host;
     hb_.incarnation = incarnation;
     hb_.interval_ms = static_cast<std::uint32_t>(cfg.interval_ms);
@@ -22,7 +23,7 @@ BeatSource::BeatSource(const AgentConfig& cfg, std::uint64_t incarnation) : cfg_
 
 void BeatSource::prime(std::int64_t monotonic_ms) noexcept {
     try {
-        const CollectorSet due = cfg_.collectors.due(0);
+        const CollectorSet due = collectors_.due(0);
         sampler_.sample(due, sample_);
         MetricWriter w(hb_.metrics);
         builder_.build(sample_, due, monotonic_ms, w);
@@ -34,7 +35,7 @@ void BeatSource::prime(std::int64_t monotonic_ms) noexcept {
 const std::vector<std::string>& BeatSource::next(std::int64_t monotonic_ms,
                                                  std::int64_t unix_ms) noexcept {
     try {
-        const CollectorSet due = cfg_.collectors.due(beat_index_++);
+        const CollectorSet due = collectors_.due(beat_index_++);
         sampler_.sample(due, sample_);
         sample_.servers_unacked = servers_unacked_;
         MetricWriter w(hb_.metrics);
@@ -61,6 +62,12 @@ const std::vector<std::string>& BeatSource::next(std::int64_t monotonic_ms,
         datagrams_.clear();
     }
     return datagrams_;
+}
+
+void BeatSource::apply(const RunSettings& run) noexcept {
+    collectors_ = run.collectors;
+    hb_.interval_ms = static_cast<std::uint32_t>(run.interval_ms);
+    hb_.plan_version = run.plan_version;
 }
 
 void BeatSource::reload_metrics_file() noexcept {

@@ -11,6 +11,7 @@
 #include "beat_client/core/config.hpp"
 #include "beat_client/core/extra_metrics.hpp"
 #include "beat_client/core/failure_latch.hpp"
+#include "beat_client/core/run_settings.hpp"
 #include "beat_client/io/file_reader.hpp"
 #include "beat_client/io/sampler.hpp"
 #include "common/wire.hpp"
@@ -34,6 +35,10 @@ class BeatSource {
     // on (with the agent collector). Never set in `once`, whose beats leave it out.
     void set_servers_unacknowledging(std::size_t servers) noexcept { servers_unacked_ = servers; }
 
+    // From the next beat on, runs the collectors of `run` and reports its interval and plan
+    // version in the beats.
+    void apply(const RunSettings& run) noexcept;
+
     // Reads the metrics file now and logs what it found (SIGHUP).
     void reload_metrics_file() noexcept;
 
@@ -45,6 +50,7 @@ class BeatSource {
     void read_metrics_file(bool verbose) noexcept;
 
     AgentConfig cfg_;
+    CollectorSchedule collectors_;  // Those in force: the config's, or a plan's.
     Heartbeat hb_;
     std::uint64_t beat_index_ = 0;
     Sampler sampler_;

@@ -136,3 +136,39 @@ TEST_CASE("the agent's config refuses non-ASCII text before toml++ sees it, and 
     apply_config_toml(cfg, "host = \"caf\\u00e9\"\n", "x");
     CHECK(cfg.host == "caf\xc3\xa9");
 }
+
+TEST_CASE("plans are refused unsigned and change everything unless the config says otherwise",
+          "[config]") {
+    const AgentConfig defaults;
+    CHECK_FALSE(defaults.accept_unsigned_plans);
+    CHECK_FALSE(defaults.pins.interval);
+    CHECK_FALSE(defaults.pins.collectors);
+    CHECK_FALSE(defaults.pins.plugins);
+
+    AgentConfig cfg;
+    apply_config_toml(cfg,
+                      "accept_unsigned_plans = true\n"
+                      "pin = [\"interval\", \"collectors.disk\", \"plugins.nginx\"]\n",
+                      "client.toml");
+    CHECK(cfg.accept_unsigned_plans);
+    CHECK(cfg.pins.interval);
+    CHECK_FALSE(cfg.pins.collectors);
+    CHECK(cfg.pins.collector.has(Collector::disk));
+    CHECK_FALSE(cfg.pins.collector.has(Collector::cpu));
+    CHECK(cfg.pins.plugin_pinned("nginx"));
+    CHECK_FALSE(cfg.pins.plugin_pinned("postgres"));
+
+    apply_config_toml(cfg, "pin = [\"collectors\", \"plugins\"]\n", "client.toml");
+    CHECK(cfg.pins.collectors);
+    CHECK(cfg.pins.plugins);
+}
+
+TEST_CASE("a pin names a setting a plan sets, or the config is refused", "[config]") {
+    CHECK_THAT(error_for("pin = [\"jitter\"]"), Catch::Contains("pin: cannot pin \"jitter\""));
+    CHECK_THAT(error_for("pin = [\"collectors.gpu\"]"),
+               Catch::Contains("pin: unknown collector in \"collectors.gpu\""));
+    CHECK_THAT(error_for("pin = [\"plugins.a/b\"]"), Catch::Contains("pin: cannot pin"));
+    CHECK_THAT(error_for("pin = \"interval\""), Catch::Contains("pin: expected an array"));
+    CHECK_THAT(error_for("accept_unsigned_plans = 1"),
+               Catch::Contains("accept_unsigned_plans: expected true or false"));
+}

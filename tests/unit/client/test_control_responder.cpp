@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 
 #include "beat_client/core/control_responder.hpp"
@@ -146,4 +147,118 @@ TEST_CASE("answers to a server are limited to a burst of 64 and 100 a second, pe
     // Acknowledgements are never limited.
     CHECK(r.on_datagram(0, control(ControlType::ack, 1), 2000, kUnixMs).kind ==
           ControlAction::Kind::ack);
+}
+
+namespace {
+
+std::string plan_datagram(const Plan& plan, const Key* key, std::int64_t time_ms = kUnixMs - 5,
+                          std::optional<std::uint64_t> version = std::nullopt) {
+    std::string body;
+    encode_plan(plan, body);
+    Control c;
+    c.type = ControlType::plan;
+    c.host = "web-1";
+    c.incarnation = kIncarnation;
+    c.number = version ? *version : plan_version(body);
+    c.time_ms = time_ms;
+    c.payload = body;
+    std::string out;
+    encode_control(c, key, out);
+    return out;
+}
+
+Plan two_second_plan() {
+    Plan p;
+    p.name = "db";
+    p.interval_ms = 2000;
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("an agent with a key hands on a plan signed with it, and no other",
+          "[control_responder]") {
+    ControlResponder r("web-1", kIncarnation, kKey, 1);
+    const Plan plan = two_second_plan();
+    ControlAction a = r.on_datagram(0, plan_datagram(plan, &kKey), 0, kUnixMs);
+    REQUIRE(a.kind == ControlAction::Kind::plan);
+    CHECK(*a.plan == plan);
+    std::string body;
+    encode_plan(plan, body);
+    CHECK(a.plan_version == plan_version(body));
+
+    a = r.on_datagram(0, plan_datagram(plan, nullptr), 0, kUnixMs);
+    CHECK(a.reason == ControlIgnored::unsigned_with_key);
+    a = r.on_datagram(0, plan_datagram(plan, &kOtherKey), 0, kUnixMs);
+    CHECK(a.reason == ControlIgnored::bad_tag);
+}
+
+TEST_CASE("an agent without a key refuses plans unless its config accepts unsigned ones",
+          "[control_responder]") {
+    const Plan plan = two_second_plan();
+    ControlResponder strict = unsigned_agent();
+    ControlAction a = strict.on_datagram(0, plan_datagram(plan, nullptr), 0, kUnixMs);
+    CHECK(a.kind == ControlAction::Kind::ignore);
+    CHECK(a.reason == ControlIgnored::plan_unsigned);
+    // A signed plan cannot be checked without the key: the same.
+    a = strict.on_datagram(0, plan_datagram(plan, &kKey), 0, kUnixMs);
+    CHECK(a.reason == ControlIgnored::plan_unsigned);
+    CHECK(strict.ignored(ControlIgnored::plan_unsigned) == 2);
+    // Acks and probes are not plans: still handled.
+    CHECK(strict.on_datagram(0, control(ControlType::ack, 4), 0, kUnixMs).kind ==
+          ControlAction::Kind::ack);
+
+    ControlResponder lax("web-1", kIncarnation, std::nullopt, 1, true);
+    a = lax.on_datagram(0, plan_datagram(plan, nullptr), 0, kUnixMs);
+    REQUIRE(a.kind == ControlAction::Kind::plan);
+    CHECK(a.plan->interval_ms == 2000);
+}
+
+TEST_CASE("a plan must hash to the version it claims and decode", "[control_responder]") {
+    ControlResponder r("web-1", kIncarnation, kKey, 1);
+    const Plan plan = two_second_plan();
+    ControlAction a = r.on_datagram(0, plan_datagram(plan, &kKey, kUnixMs, 12345), 0, kUnixMs);
+    CHECK(a.reason == ControlIgnored::bad_plan);
+    a = r.on_datagram(0, plan_datagram(plan, &kKey, kUnixMs, 0x1'0000'0000ULL), 0, kUnixMs);
+    CHECK(a.reason == ControlIgnored::bad_plan);
+
+    // A body that does not decode, under its own correct version and tag.
+    Control c;
+    c.type = ControlType::plan;
+    c.host = "web-1";
+    c.incarnation = kIncarnation;
+    c.time_ms = kUnixMs;
+    c.payload =
+        "\x02"
+        "db\x80";
+    c.number = plan_version(c.payload);
+    std::string d;
+    encode_control(c, &kKey, d);
+    CHECK(r.on_datagram(0, d, 0, kUnixMs).reason == ControlIgnored::bad_plan);
+    CHECK(r.ignored(ControlIgnored::bad_plan) == 3);
+}
+
+TEST_CASE("a plan older than the last one handed on is stale, so a replay cannot undo a change",
+          "[control_responder]") {
+    ControlResponder r("web-1", kIncarnation, kKey, 1);
+    Plan first = two_second_plan();
+    Plan second = first;
+    second.interval_ms = 1000;
+    REQUIRE(r.on_datagram(0, plan_datagram(first, &kKey, kUnixMs - 100), 0, kUnixMs).kind ==
+            ControlAction::Kind::plan);
+    REQUIRE(r.on_datagram(0, plan_datagram(second, &kKey, kUnixMs), 0, kUnixMs).kind ==
+            ControlAction::Kind::plan);
+    const ControlAction a =
+        r.on_datagram(0, plan_datagram(first, &kKey, kUnixMs - 100), 0, kUnixMs);
+    CHECK(a.reason == ControlIgnored::stale_plan);
+    // The same time again is not older: a resend of the newest plan goes through.
+    CHECK(r.on_datagram(0, plan_datagram(second, &kKey, kUnixMs), 0, kUnixMs).kind ==
+          ControlAction::Kind::plan);
+}
+
+TEST_CASE("a plan for another host or run is ignored like any control datagram",
+          "[control_responder]") {
+    ControlResponder r("web-2", kIncarnation, kKey, 1);
+    CHECK(r.on_datagram(0, plan_datagram(two_second_plan(), &kKey), 0, kUnixMs).reason ==
+          ControlIgnored::other_host);
 }
