@@ -2,8 +2,8 @@
 
 #include <fmt/core.h>
 
-#include "beat_client/core/every_beats.hpp"
 #include "common/duration.hpp"
+#include "common/every_beats.hpp"
 
 namespace beat {
 namespace {

@@ -1,5 +1,6 @@
 // How a period in milliseconds (a collector's or a plugin's, from a plan or the local config)
-// becomes a number of beats.
+// becomes a number of beats: the agent runs it on that many beats, and the server's /plans shows
+// the same count.
 #pragma once
 
 #include <cstdint>
