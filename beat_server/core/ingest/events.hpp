@@ -147,6 +147,19 @@ struct ProbeBudgetSpent {
     double budget_per_s = 0;
 };
 
+// A host's agent reports running the plan the server wants for it (README "Plans"), after the
+// server sent it that plan; or, once the server has no plan for the host, reports running none
+// after the server sent it the local plan (common/plan.hpp). Reported once per plan applied.
+struct PlanApplied {
+    EventHost host;
+    std::int64_t at_ms = 0;
+    std::string plan;           // Its name in the plans file; "local" when withdrawn.
+    std::uint32_t version = 0;  // The plan's version; 0 when withdrawn.
+    // The plan the host should run changed on a reload of the plans file since its agent last
+    // ran the plan it should: one of many hosts moving to a plan changed at once.
+    bool after_reload = false;
+};
+
 // One host in the periodic summary.
 struct SilentHost {
     std::string name;
@@ -162,9 +175,10 @@ struct SilentSummary {
 };
 
 // Any one of the events.
-using Event = std::variant<HostNew, HostRestarted, HostSilent, HostBack, HostFlapping, HostSettled,
-                           HostForgotten, InvalidDatagram, DatagramRefused, MetricsRefused,
-                           ServerStalled, VerdictsHeld, ProbeBudgetSpent, SilentSummary>;
+using Event =
+    std::variant<HostNew, HostRestarted, HostSilent, HostBack, HostFlapping, HostSettled,
+                 HostForgotten, InvalidDatagram, DatagramRefused, MetricsRefused, ServerStalled,
+                 VerdictsHeld, ProbeBudgetSpent, PlanApplied, SilentSummary>;
 
 class EventSink {
   public:

@@ -65,6 +65,9 @@ struct IngestStats {
     std::uint64_t answers_stale = 0;       // Answers to no open probe (late, or forged).
     std::uint64_t answers_refused = 0;     // Answers failing --auth, or for an unknown host.
     std::uint64_t stalls = 0;              // Stalls of the server's own loop (ServerStalled).
+    std::uint64_t plans_sent = 0;          // Plans sent to agents (README "Plans").
+    // Plans not sent: their host had been sent kMaxPlanSends in the last minute.
+    std::uint64_t plans_held = 0;
 };
 
 }  // namespace beat

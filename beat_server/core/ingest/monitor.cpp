@@ -28,7 +28,10 @@ Monitor::Monitor(const MonitorConfig& config, Store& store, EventSink& events, D
       store_(store),
       events_(events),
       out_(out),
-      liveness_(config.detector, config.timeout_ms) {}
+      liveness_(config.detector, config.timeout_ms) {
+    encode_plan(local_plan(), local_body_);
+    local_version_ = plan_version(local_body_);
+}
 
 void Monitor::refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
                      std::int64_t now_ms) {
@@ -160,7 +163,68 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
         events_.on_event(
             HostRestarted{event_host(host), now_ms, host.sequence.incarnation(), host.restarts});
     }
+    if (new_beat && newest) {
+        host.plan.running = hb.plan_version;
+        // A server without plans has nothing to do for an agent that runs none.
+        if (plans_ != nullptr || hb.plan_version != 0 || host.plan.sent)
+            follow_plan(host, now_ms, now_unix_ms);
+    }
     report_refused_metrics(host, now_ms);
+}
+
+void Monitor::set_plans(std::shared_ptr<const PlanBook> plans) noexcept {
+    plans_ = std::move(plans);
+    ++plans_generation_;
+}
+
+void Monitor::refresh_plan(HostRecord& host) const noexcept {
+    HostPlan& p = host.plan;
+    if (p.generation == plans_generation_) return;
+    const std::uint32_t index = plans_ != nullptr ? plans_->match(host.name) : PlanBook::kNoPlan;
+    const std::uint32_t wanted = index != PlanBook::kNoPlan ? plans_->plans()[index].version : 0;
+    if (p.generation != 0 && wanted != p.wanted) p.reloaded = true;
+    p.generation = plans_generation_;
+    p.index = index;
+    p.wanted = wanted;
+}
+
+HostPlanView Monitor::plan_of(const HostRecord& host) const noexcept {
+    const HostPlan& p = host.plan;
+    const std::uint32_t index = p.generation == plans_generation_ ? p.index
+                                : plans_ != nullptr               ? plans_->match(host.name)
+                                                                  : PlanBook::kNoPlan;
+    if (index == PlanBook::kNoPlan) return {nullptr, 0, p.running};
+    const PlanEntry& e = plans_->plans()[index];
+    return {&e, e.version, p.running};
+}
+
+void Monitor::follow_plan(HostRecord& host, std::int64_t now_ms, std::int64_t now_unix_ms) {
+    refresh_plan(host);
+    HostPlan& p = host.plan;
+    const PlanEntry* plan = p.index != PlanBook::kNoPlan ? &plans_->plans()[p.index] : nullptr;
+    if (p.running == p.wanted) {
+        if (p.sent) {
+            events_.on_event(
+                PlanApplied{event_host(host), now_ms,
+                            plan != nullptr ? plan->plan.name : std::string(kLocalPlanName),
+                            p.wanted, p.reloaded});
+        }
+        p.sent = false;
+        p.reloaded = false;
+        return;
+    }
+    if (out_ == nullptr) return;
+    if (!p.sends.try_send(now_ms, kPlanResendWindowMs)) {
+        ++stats_.plans_held;
+        return;
+    }
+    if (plan != nullptr) {
+        send_control(ControlType::plan, host, plan->version, now_unix_ms, plan->body);
+    } else {
+        send_control(ControlType::plan, host, local_version_, now_unix_ms, local_body_);
+    }
+    ++stats_.plans_sent;
+    p.sent = true;
 }
 
 std::uint64_t Monitor::next_nonce() noexcept {
@@ -177,13 +241,13 @@ std::uint64_t Monitor::next_nonce() noexcept {
 }
 
 void Monitor::send_control(ControlType type, const HostRecord& host, std::uint64_t number,
-                           std::int64_t now_unix_ms) {
+                           std::int64_t now_unix_ms, std::string_view payload) {
     if (out_ == nullptr) return;
     // Signed whenever the server holds the host's key, whatever --auth says, so that an agent
     // with a key (which ignores unsigned control datagrams) is answered through a rollout.
     const Key* key = config_.auth.keys != nullptr ? config_.auth.keys->key_for(host.name) : nullptr;
     encode_control({type, host.name, host.sequence.incarnation(), number,
-                    std::clamp<std::int64_t>(now_unix_ms, 0, kMaxSendTimeMs - 1), {}},
+                    std::clamp<std::int64_t>(now_unix_ms, 0, kMaxSendTimeMs - 1), payload},
                    key, control_scratch_);
     out_->send(control_scratch_, host.address);
 }

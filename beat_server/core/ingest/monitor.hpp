@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,13 @@ class Monitor {
     // its slot goes and its series is unpinned, so the store's sweep removes the key once its
     // points have expired. Cost: O(metrics in the datagram), plus O(names of the host) when one
     // of them may have outlived the retention.
+    //
+    // Plans: the first datagram of each beat (not a late one) says which plan the agent runs.
+    // When that is not the version of the host's plan (none: 0, the agent's local settings), the
+    // host is sent its plan, or the local plan when it has none, through `out` and signed with
+    // its key as acknowledgements are; at most kMaxPlanSends a minute per host, the others are
+    // held (counted). Once its agent runs the plan sent it, PlanApplied is reported. A beat that
+    // runs no plan of a server without plans costs one test.
     void on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms,
                      std::int64_t now_unix_ms);
     // As above, for callers whose clock is Unix time already (tests, simulations).
@@ -95,6 +103,15 @@ class Monitor {
     // The state of `host` to keep across a restart, given the clocks as for restore().
     static HostSnapshot snapshot(const HostRecord& host, std::int64_t now_ms,
                                  std::int64_t now_unix_ms);
+    // The plans file in force (README "Plans"); null: none, so that no host has a plan. Matched
+    // against each host's name at its next beat, from which the host's agent is sent its plan
+    // (see on_datagram()). O(1): the hosts are matched again one by one, at their next beats.
+    void set_plans(std::shared_ptr<const PlanBook> plans) noexcept;
+    const PlanBook* plans() const noexcept { return plans_.get(); }
+    // The plan the server wants for `host` and the one its agent runs, as of the plans in force.
+    // O(1) once the host was heard from since they were set, else one PlanBook::match().
+    HostPlanView plan_of(const HostRecord& host) const noexcept;
+
     // Keeps the names of forgotten hosts for take_forgotten() (off by default, so that a server
     // without storage does not accumulate them).
     void track_forgotten(bool on) noexcept { track_forgotten_ = on; }
@@ -118,10 +135,15 @@ class Monitor {
                 std::int64_t now_ms);
     // An answer to a probe (or anything else in the control format, which is refused).
     void on_control(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms);
-    // Sends `host` a control datagram of `type` carrying `number`, signed with its key when the
-    // server has one.
+    // Sends `host` a control datagram of `type` carrying `number` (and `payload`, a plan's
+    // body), signed with its key when the server has one.
     void send_control(ControlType type, const HostRecord& host, std::uint64_t number,
-                      std::int64_t now_unix_ms);
+                      std::int64_t now_unix_ms, std::string_view payload = {});
+    // Matches `host` against the plans in force unless it was matched since they were set.
+    void refresh_plan(HostRecord& host) const noexcept;
+    // After a beat: sends the host its plan when its agent runs another, or reports PlanApplied
+    // when it runs the plan sent it.
+    void follow_plan(HostRecord& host, std::int64_t now_ms, std::int64_t now_unix_ms);
     // A fresh probe nonce: SipHash of a counter under nonce_key.
     std::uint64_t next_nonce() noexcept;
 
@@ -143,6 +165,10 @@ class Monitor {
     std::int64_t budget_report_due_ms_ = 0;
     std::vector<std::string> forgotten_;
     bool track_forgotten_ = false;
+    std::shared_ptr<const PlanBook> plans_;
+    std::uint64_t plans_generation_ = 1;  // One more at each set_plans(); hosts start at 0.
+    std::string local_body_;              // The local plan (local_plan()), encoded,
+    std::uint32_t local_version_ = 0;     // and its version.
 };
 
 }  // namespace beat

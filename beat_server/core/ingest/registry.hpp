@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "beat_server/core/detect/liveness.hpp"
+#include "beat_server/core/ingest/host_plan.hpp"
 #include "beat_server/core/ingest/metric_slots.hpp"
 #include "beat_server/core/ingest/sequence_window.hpp"
 #include "beat_server/core/ingest/source_address.hpp"
@@ -43,6 +44,7 @@ struct HostRecord {
     std::uint64_t metrics_refused = 0;
     std::uint64_t metrics_refused_unreported = 0;
     std::int64_t metrics_refused_report_due_ms = std::numeric_limits<std::int64_t>::min();
+    HostPlan plan;          // The plan its agent runs, and the one the server wants it to run.
     LivenessNode liveness;  // Its host_id is the record's index in the registry.
 };
 

@@ -9,6 +9,7 @@
 
 #include "common/duration.hpp"
 #include "common/log.hpp"
+#include "common/plan.hpp"
 
 namespace beat {
 namespace {
@@ -161,6 +162,23 @@ void LogReporter::write(const ProbeBudgetSpent& e) {
                {"budget_per_s", e.budget_per_s},
                text_note("(probes not sent; their hosts are judged by their beats alone, more "
                          "slowly; at most one line a minute)")});
+}
+
+void LogReporter::write(const PlanApplied& e) {
+    const LogLevel level = e.after_reload ? LogLevel::debug : LogLevel::info;
+    if (!log_enabled(level)) return;
+    if (e.version == 0) {
+        log_event(level, "plan_withdrawn",
+                  {{"host", e.host.name},
+                   {"address", e.host.address.to_string()},
+                   text_note("(the server has no plan for it: its agent runs its local settings)")});
+        return;
+    }
+    log_event(level, "plan_applied",
+              {{"host", e.host.name},
+               {"plan", e.plan},
+               {"version", format_plan_version(e.version)},
+               {"address", e.host.address.to_string()}});
 }
 
 void LogReporter::write(const SilentSummary& e) {

@@ -16,7 +16,8 @@ class LogReporter final : public EventSink {
 
     // Logs `event` as one line: at warn for a silence, a flap, a datagram problem (rate limited
     // as above) and refused metrics (which the monitor reports at most once a minute per host),
-    // at info otherwise.
+    // at debug for a plan applied after a reload of the plans file changed it (the reload's own
+    // line says what changed, for every host at once), at info otherwise.
     void on_event(const Event& event) override;
 
   private:
@@ -33,6 +34,7 @@ class LogReporter final : public EventSink {
     void write(const ServerStalled& e);
     void write(const VerdictsHeld& e);
     void write(const ProbeBudgetSpent& e);
+    void write(const PlanApplied& e);
     void write(const SilentSummary& e);
 
     std::size_t max_names_;

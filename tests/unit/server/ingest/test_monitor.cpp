@@ -77,6 +77,9 @@ std::string describe(const VerdictsHeld& e) {
 std::string describe(const ProbeBudgetSpent& e) {
     return "budget spent " + std::to_string(e.skipped);
 }
+std::string describe(const PlanApplied& e) {
+    return "plan applied " + e.host.name + " " + e.plan;
+}
 std::string describe(const SilentSummary& e) {
     std::string s = "summary up=" + std::to_string(e.up);
     if (e.flapping) s += " flapping=" + std::to_string(e.flapping);

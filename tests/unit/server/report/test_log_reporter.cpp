@@ -195,3 +195,37 @@ TEST_CASE("refused metric values are one warn line each time the monitor reports
     CHECK(events[0].at("limit") == 256);
     CHECK(events[0].at("address") == "10.0.0.7:4000");
 }
+
+TEST_CASE("a plan applied is logged at info, and at debug when a reload moved the host to it",
+          "[log_reporter]") {
+    LogCapture capture(LogFormat::text, true);
+    LogReporter reporter;
+    reporter.on_event(PlanApplied{palm(), 10'000, "db", 0x1a2b3c4d, false});
+    reporter.on_event(PlanApplied{palm(), 11'000, "local", 0, false});
+    reporter.on_event(PlanApplied{palm(), 12'000, "db", 0x0000beef, true});
+    const std::vector<std::string> expected = {
+        "<6>INFO plan applied host=palm plan=db version=1a2b3c4d address=10.0.0.7:4000\n",
+        "<6>INFO plan withdrawn host=palm address=10.0.0.7:4000 (the server has no plan for it: "
+        "its agent runs its local settings)\n",
+    };
+    CHECK(capture.lines() == expected);
+
+    set_log_level(LogLevel::debug);
+    reporter.on_event(PlanApplied{palm(), 12'000, "db", 0x0000beef, true});
+    set_log_level(LogLevel::info);
+    REQUIRE(capture.lines().size() == 3);
+    CHECK(capture.lines()[2] ==
+          "<7>DEBUG plan applied host=palm plan=db version=0000beef address=10.0.0.7:4000\n");
+}
+
+TEST_CASE("a plan applied reads in json with its plan and version", "[log_reporter]") {
+    LogCapture capture(LogFormat::json, false);
+    LogReporter reporter;
+    reporter.on_event(PlanApplied{palm(), 10'000, "db", 0x1a2b3c4d, false});
+    const std::vector<json> lines = parsed(capture);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].at("event") == "plan_applied");
+    CHECK(lines[0].at("host") == "palm");
+    CHECK(lines[0].at("plan") == "db");
+    CHECK(lines[0].at("version") == "1a2b3c4d");
+}
