@@ -1,53 +1,18 @@
 // beat_server: config -> objects -> run -> orderly shutdown.
-#include <fcntl.h>
-#include <unistd.h>
 #include <uv.h>
 
-#include <cerrno>
-#include <cstring>
-#include <optional>
-#include <string>
 #include <variant>
 
 #include "beat_server/core/config/server_config.hpp"
+#include "beat_server/io/config_file.hpp"
 #include "beat_server/io/server.hpp"
 #include "beat_server/io/storage/database.hpp"
+#include "common/config_value.hpp"
 #include "common/log.hpp"
 #include "common/uv/uv_error.hpp"
 
-namespace {
-
-// The text of the config file at `path`, or nullopt with `error` saying why. A config file is a
-// few KiB; one over 1 MiB is refused rather than read.
-std::optional<std::string> read_config_file(const std::string& path, std::string& error) {
-    constexpr std::size_t kMaxBytes = 1 << 20;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        error = std::strerror(errno);
-        return std::nullopt;
-    }
-    std::string text;
-    char buf[8192];
-    ssize_t n = 0;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() <= kMaxBytes)
-        text.append(buf, static_cast<std::size_t>(n));
-    const int read_errno = errno;
-    ::close(fd);
-    if (n < 0) {
-        error = std::strerror(read_errno);
-        return std::nullopt;
-    }
-    if (text.size() > kMaxBytes) {
-        error = "larger than 1 MiB";
-        return std::nullopt;
-    }
-    return text;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-    const beat::ParsedArgs parsed = beat::parse_server_args(argc, argv, read_config_file);
+    const beat::ParsedArgs parsed = beat::parse_server_args(argc, argv, beat::read_config_file);
     if (const int* rc = std::get_if<int>(&parsed)) return *rc;
     const auto& config = std::get<beat::ServerConfig>(parsed);
     beat::set_log_level(config.log_level);
@@ -61,6 +26,10 @@ int main(int argc, char** argv) {
         uv_run(&loop, UV_RUN_DEFAULT);
     } catch (const beat::KeyFileError& e) {
         // A configuration error, like a bad option: exit 2, which the unit does not restart on.
+        beat::log_error("{}", e.what());
+        rc = 2;
+    } catch (const beat::ConfigError& e) {
+        // A plans file that cannot be used, likewise.
         beat::log_error("{}", e.what());
         rc = 2;
     } catch (const beat::StorageError& e) {

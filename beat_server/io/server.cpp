@@ -6,7 +6,10 @@
 
 #include "beat_server/core/config/server_settings.hpp"
 #include "beat_server/core/pages/http_routes.hpp"
+#include "beat_server/core/plans/plan_book.hpp"
+#include "beat_server/io/config_file.hpp"
 #include "beat_server/io/process_metrics.hpp"
+#include "common/config_value.hpp"
 #include "common/log.hpp"
 #include "common/uv/handle.hpp"
 
@@ -30,6 +33,14 @@ MonitorConfig monitor_config(const ServerConfig& config, const KeyRing& keys) {
     return m;
 }
 
+// The plans file at `path`. Throws ConfigError naming the file, and the line of a mistake in it.
+std::shared_ptr<const PlanBook> read_plans(const std::string& path) {
+    std::string error;
+    const auto text = read_config_file(path, error);
+    if (!text) throw ConfigError(fmt::format("cannot read the plans file {}: {}", path, error));
+    return std::make_shared<const PlanBook>(PlanBook::parse(*text, path));
+}
+
 std::string_view auth_name(AuthMode m) {
     return m == AuthMode::required ? "required" : m == AuthMode::optional ? "optional" : "off";
 }
@@ -42,6 +53,9 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
       keys_(load_keys(config)),
       monitor_(monitor_config(config, keys_), store_, reporter_, &udp_),
       udp_(loop, config.udp, config.udp_rcvbuf_bytes, monitor_, [this] { arm_detector(); }) {
+    // First: a bad plans file is a bad start, like a bad flag, and stops it before the storage
+    // and the other listeners are opened.
+    if (!config.plans_file.empty()) use_plans(read_plans(config.plans_file), false);
     for (UvHandle<uv_timer_t>* t :
          {&detector_timer_, &report_timer_, &grace_timer_, &retention_timer_, &watchdog_timer_}) {
         *t = UvHandle<uv_timer_t>(uv_timer_init, loop, "timer init");
@@ -77,7 +91,7 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
             log_info("received {}, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
             stop();
         },
-        [this] { reload_keys(); });
+        [this] { reload(); });
     const auto report = static_cast<std::uint64_t>(config.report_interval_ms);
     uv_timer_start(report_timer_.get(), &Server::on_report_timer, report, report);
     uv_timer_start(retention_timer_.get(), &Server::on_retention_timer, kSweepIntervalMs,
@@ -245,6 +259,38 @@ void Server::on_retention_timer(uv_timer_t* t) noexcept {
     }
 }
 
+void Server::reload() noexcept {
+    reload_keys();
+    reload_plans();
+}
+
+void Server::reload_plans() noexcept {
+    if (config_.plans_file.empty()) return;
+    try {
+        use_plans(read_plans(config_.plans_file), true);
+    } catch (const std::exception& e) {
+        log_error("SIGHUP: keeping the plans in force: {}", e.what());
+    }
+}
+
+void Server::use_plans(std::shared_ptr<const PlanBook> plans, bool reload) {
+    const PlanBook none;
+    const PlanChanges changes = compare_plans(monitor_.plans() ? *monitor_.plans() : none, *plans);
+    const std::string what = "(" + describe(changes) + ")";
+    log_event(LogLevel::info, reload ? "plans_reloaded" : "plans_loaded",
+              {{"file", config_.plans_file},
+               {"plans", plans->plans().size()},
+               {"added", changes.added.size()},
+               {"changed", changes.changed.size()},
+               {"removed", changes.removed.size()},
+               {"unchanged", changes.unchanged},
+               text_note(what)});
+    for (const std::string& warning : plans->warnings())
+        log_warn("plans: {}", warning);
+    monitor_.set_plans(std::move(plans));
+    plans_loaded_unix_ms_ = unix_now_ms();
+}
+
 void Server::reload_keys() noexcept {
     if (config_.key_file.empty()) {
         log_info("SIGHUP: no key file to reload");
@@ -303,6 +349,7 @@ StatusView Server::status_view() const {
     }
     if (http_) v.http = http_->stats();
     v.udp_sends_failed = udp_.sends_failed();
+    v.plans_loaded_unix_ms = plans_loaded_unix_ms_;
     v.read_process = &read_process_status;
     v.now_ms = static_cast<std::int64_t>(uv_now(loop_));
     v.now_unix_ms = unix_now_ms();
@@ -339,6 +386,8 @@ void Server::log_totals() const {
                                     {"acks", s.acks},
                                     {"probes", s.probes},
                                     {"answers", s.answers},
+                                    {"plans_sent", s.plans_sent},
+                                    {"plans_held", s.plans_held},
                                     {"udp_sends_failed", udp_.sends_failed()},
                                     {"stalls", s.stalls}};
     for (std::size_t i = 1; i < kDecodeErrorCount; ++i) {

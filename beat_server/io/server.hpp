@@ -28,7 +28,8 @@ namespace beat {
 
 class Server {
   public:
-    // Reads the key file (throws KeyFileError when it cannot be used), opens the storage and loads
+    // Reads the key file (throws KeyFileError when it cannot be used) and the plans file (throws
+    // ConfigError naming the file and the line when it cannot be used), opens the storage and loads
     // it (throws StorageError when the database cannot be used), binds the listeners on `loop`
     // (throws UvError when one cannot be bound) and logs the bound addresses as
     // "listening udp=ADDR:PORT tcp=ADDR:PORT http=ADDR:PORT" (http=off without one). When it
@@ -41,9 +42,9 @@ class Server {
     // kShutdownGraceMs), commit every pending batch, close the database and every handle. The
     // loop then runs out.
     void stop();
-    // Reads the key file again (SIGHUP): new and changed keys apply to the next datagram. A file
-    // that cannot be used is logged and the keys in use are kept.
-    void reload_keys() noexcept;
+    // SIGHUP: reads the key file and the plans file again, as reload_keys() and reload_plans()
+    // say.
+    void reload() noexcept;
 
     // With the storage's last commits (at most 1.2 s of retries when the disk fails) the whole
     // shutdown stays under 5 seconds.
@@ -79,6 +80,15 @@ class Server {
     void finish() noexcept;
     void close_timers() noexcept;
     void log_totals() const;
+    // Reads the key file again: new and changed keys apply to the next datagram. A file that
+    // cannot be used is logged and the keys in use are kept.
+    void reload_keys() noexcept;
+    // Reads the plans file again: each host is sent its plan from its next beat. A file that
+    // cannot be used is logged and the plans in force are kept.
+    void reload_plans() noexcept;
+    // Puts `plans`, read from the plans file, in force, and logs what changed (`reload`: on
+    // SIGHUP) and the file's warnings.
+    void use_plans(std::shared_ptr<const PlanBook> plans, bool reload);
     // The state an HTTP request reads, now.
     StatusView status_view() const;
 
@@ -100,6 +110,7 @@ class Server {
     std::optional<std::uint64_t> draining_since_;
     std::uint64_t key_limit_logged_ = 0;  // Refusals counted when last logged.
     std::int64_t key_limit_log_ms_ = -60'000;
+    std::optional<std::int64_t> plans_loaded_unix_ms_;  // When the plans in force were read.
     // In the order the constructor opens them, each closing what it holds when destroyed: a
     // constructor that throws half-way, like leaving the loop before stop() has finished, closes
     // everything opened so far, the last opened first. Normally finish() has closed them.

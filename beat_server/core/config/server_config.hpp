@@ -48,6 +48,8 @@ struct ServerConfig {
     std::string key_file;             // Empty: no keys.
     AuthMode auth = AuthMode::off;    // Default: required when key_file is set, off otherwise.
     std::int64_t max_clock_skew_ms = 300'000;  // Tagged beats: |agent clock - server clock|.
+    // The plans file (README "Plans"), reread on SIGHUP. Empty: none, so no host has a plan.
+    std::string plans_file;
     std::size_t udp_rcvbuf_bytes = 32 * 1024 * 1024;
     LogLevel log_level = LogLevel::info;
     LogFormat log_format = LogFormat::text;

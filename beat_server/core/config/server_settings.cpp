@@ -287,6 +287,11 @@ std::vector<ServerSetting> make_settings() {
         "max_clock_skew",
         "Seconds an authenticated beat's send time may differ from the server's clock",
         [](auto& c) -> auto& { return c.max_clock_skew_ms; }, 1000));
+    s.push_back(path(
+        "plans", "FILE",
+        "Collection plans for the agents: which hosts get which interval, collectors and "
+        "plugins (see README); reread on SIGHUP",
+        [](auto& c) -> auto& { return c.plans_file; }));
     s.push_back(count(
         "max_connections", "Concurrent TCP connections",
         [](auto& c) -> auto& { return c.max_connections; }, 1, 1'000'000));

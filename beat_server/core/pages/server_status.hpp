@@ -63,6 +63,8 @@ struct StatusView {
     StorageStatus storage;
     HttpStats http;
     std::uint64_t udp_sends_failed = 0;  // Acknowledgements and probes the socket did not send.
+    // When the plans in force (the monitor's) were read, Unix ms; unset without a plans file.
+    std::optional<std::int64_t> plans_loaded_unix_ms;
     // Reads the process collector's figures; called only by the pages that show them (/metrics),
     // since it reads /proc. Unset: no process figures.
     std::function<ProcessStatus()> read_process;

@@ -240,6 +240,21 @@ PlanChanges compare_plans(const PlanBook& before, const PlanBook& after) {
     return c;
 }
 
+std::string describe(const PlanChanges& changes, std::size_t max_names) {
+    std::string out;
+    const auto list = [&](std::string_view what, const std::vector<std::string>& names) {
+        if (names.empty()) return;
+        out += fmt::format("{}{}", out.empty() ? "" : "; ", what);
+        for (std::size_t i = 0; i < names.size() && i < max_names; ++i)
+            out += fmt::format("{} {}", i ? "," : "", names[i]);
+        if (names.size() > max_names) out += fmt::format(" and {} more", names.size() - max_names);
+    };
+    list("added", changes.added);
+    list("changed", changes.changed);
+    list("removed", changes.removed);
+    return out.empty() ? "no plan changed" : out;
+}
+
 std::optional<std::uint32_t> plan_item_beats(const Plan& plan, const PlanItem& item) noexcept {
     if (!plan.interval_ms) return std::nullopt;
     return every_beats(item.every_ms, *plan.interval_ms);

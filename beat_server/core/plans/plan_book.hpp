@@ -98,6 +98,9 @@ struct PlanChanges {
     std::size_t unchanged = 0;
 };
 PlanChanges compare_plans(const PlanBook& before, const PlanBook& after);
+// "added db, web; changed default; removed old" (at most `max_names` names of each kind, then
+// "and N more"), or "no plan changed".
+std::string describe(const PlanChanges& changes, std::size_t max_names = 20);
 
 // `every_ms` as a number of beats of the plan's interval (every_beats()), or nullopt when the plan
 // sets no interval: the agent then counts in beats of its own.

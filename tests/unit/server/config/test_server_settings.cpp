@@ -37,6 +37,7 @@ const std::map<std::string, Sample> kSamples = {
     {"key_file", {"/etc/beat/beat.key", "\"/etc/beat/beat.key\""}},
     {"auth", {"optional", "\"optional\""}},
     {"max_clock_skew", {"60", "\"1m\""}},
+    {"plans", {"/etc/beat/plans.toml", "\"/etc/beat/plans.toml\""}},
     {"max_connections", {"10", "10"}},
     {"max_connections_per_address", {"3", "3"}},
     {"tcp_idle_timeout", {"1m", "60"}},

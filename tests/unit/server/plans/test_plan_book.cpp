@@ -295,6 +295,19 @@ TEST_CASE("a reload's changes are told by plan name and version", "[plan_book]")
     CHECK(compare_plans(PlanBook(), before).added == std::vector<std::string>{"db", "default"});
 }
 
+TEST_CASE("a reload's changes read as one phrase, with at most so many names of each kind",
+          "[plan_book]") {
+    PlanChanges c;
+    CHECK(describe(c) == "no plan changed");
+    c.unchanged = 3;
+    CHECK(describe(c) == "no plan changed");
+    c.added = {"db", "web"};
+    c.removed = {"old"};
+    CHECK(describe(c) == "added db, web; removed old");
+    c.changed = {"a", "b", "c"};
+    CHECK(describe(c, 2) == "added db, web; changed a, b and 1 more; removed old");
+}
+
 TEST_CASE("an item's period in beats is rounded to whole beats of the plan's interval",
           "[plan_book]") {
     const PlanBook book = PlanBook::parse(kExample, "f");
