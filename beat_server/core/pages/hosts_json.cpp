@@ -38,6 +38,10 @@ json host_object(const HostRecord& host, const StatusView& view) {
     h["duplicates"] = host.duplicates;
     h["judged_by"] = to_string(reading.judged_by);
     h["phi"] = reading.phi ? finite_or_null(*reading.phi) : json(nullptr);
+    const HostPlanView plan = view.monitor.plan_of(host);
+    h["plan"] = plan.plan != nullptr ? json(plan.plan->plan.name) : json(nullptr);
+    h["plan_wanted"] = plan.wanted != 0 ? json(format_plan_version(plan.wanted)) : json(nullptr);
+    h["plan_running"] = plan.running != 0 ? json(format_plan_version(plan.running)) : json(nullptr);
     json& metrics = h["metrics"] = json::object();
     for (const HostMetric& m : host.metrics)
         metrics[m.name] = finite_or_null(m.value);

@@ -31,8 +31,10 @@ std::string render_hosts_json(const StatusView& view);
 // last_seen_age_seconds, next_beat (Unix seconds when the detector expects the host's next beat)
 // and next_beat_in_seconds (how long until then; negative once overdue), address,
 // interval_seconds, beats, lost, loss_rate (recent share of beats lost), restarts, duplicates, phi
-// (null unless the phi detector has a value) and metrics (name -> latest value; non-finite values
-// are null). O(metrics log metrics).
+// (null unless the phi detector has a value), plan (the name of the plan the server wants the host
+// to run, or null), plan_wanted (its version, 8 hex digits, or null), plan_running (the version
+// the agent's latest beat says it runs, or null for its local settings) and metrics (name ->
+// latest value; non-finite values are null). O(metrics log metrics).
 std::string render_host_json(const HostRecord& host, const StatusView& view);
 
 }  // namespace beat

@@ -4,6 +4,7 @@
 
 #include "beat_server/core/pages/hosts_json.hpp"
 #include "beat_server/core/pages/metrics_page.hpp"
+#include "beat_server/core/pages/plans_json.hpp"
 #include "beat_server/core/pages/status_page.hpp"
 #include "common/wire.hpp"
 
@@ -49,12 +50,13 @@ HttpResponse one_host(std::string_view encoded, const StatusView& view) {
 }
 
 // What lives at a path.
-enum class Page { none, status, metrics, hosts, host, healthz };
+enum class Page { none, status, metrics, hosts, host, plans, healthz };
 
 Page page_of(std::string_view path) noexcept {
     if (path == "/") return Page::status;
     if (path == "/metrics") return Page::metrics;
     if (path == "/hosts") return Page::hosts;
+    if (path == "/plans") return Page::plans;
     if (path == "/healthz") return Page::healthz;
     if (path.size() > kHostsPrefix.size() && path.starts_with(kHostsPrefix)) return Page::host;
     return Page::none;
@@ -100,6 +102,8 @@ HttpResponse route(const HttpRequest& request, const StatusView& view) {
             return response(200, kJson, render_hosts_json(view) + "\n");
         case Page::host:
             return one_host(path.substr(kHostsPrefix.size()), view);
+        case Page::plans:
+            return response(200, kJson, render_plans_json(view) + "\n");
         case Page::healthz:
             return text_response(200, "ok\n");
         case Page::none:

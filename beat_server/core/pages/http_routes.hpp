@@ -15,6 +15,7 @@ namespace beat {
 //   GET /metrics       the Prometheus text exposition (metrics_page.hpp)
 //   GET /hosts         every host as JSON (hosts_json.hpp); GET /hosts/<name> one host, or 404
 //                      with a JSON body {"error": "unknown host", "host": <name>}
+//   GET /plans         the plans in force as JSON (plans_json.hpp)
 //   GET /healthz       200 "ok": the loop answering is the health signal, so it reads nothing
 //   GET /              the HTML status page (status_page.hpp)
 // HEAD is answered like GET (the caller drops the body). Other methods on a known path get 405

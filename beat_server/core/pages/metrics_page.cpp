@@ -147,6 +147,26 @@ void write_channel(ExpositionWriter& w, const StatusView& v) {
         w.sample({{"by", to_string(j)}}, std::uint64_t{liveness.judged_count(j)});
 }
 
+// Collection plans (README "Plans"): what was sent, and which agents run the plan they should.
+void write_plans(ExpositionWriter& w, const StatusView& v, const std::vector<HostRow>& rows) {
+    const IngestStats& s = v.monitor.stats();
+    counter(w, "beat_plans_sent_total",
+            "Plans sent to agents whose beats said they ran another plan than their host's.",
+            s.plans_sent);
+    counter(w, "beat_plans_held_total",
+            "Plans not sent because their host had been sent 6 in the last minute.", s.plans_held);
+    std::uint64_t current = 0;
+    for (const HostRow& r : rows) {
+        const HostPlanView p = v.monitor.plan_of(*r.host);
+        current += p.running == p.wanted ? 1 : 0;
+    }
+    w.begin("beat_hosts_plan", MetricType::gauge,
+            "Hosts known, by whether their agent runs the plan the server wants for them "
+            "(current; with no plan, when it runs none) or another (pending).");
+    w.sample({{"state", "current"}}, current);
+    w.sample({{"state", "pending"}}, std::uint64_t{rows.size() - current});
+}
+
 void write_ingest(ExpositionWriter& w, const StatusView& v, const std::vector<HostRow>& rows) {
     const IngestStats& s = v.monitor.stats();
     counter(w, "beat_datagrams_received_total", "Datagrams read from the UDP socket.", s.datagrams);
@@ -179,6 +199,7 @@ void write_ingest(ExpositionWriter& w, const StatusView& v, const std::vector<Ho
             "Host metric names released because no beat had carried them for --retention.",
             s.metric_names_released);
     write_channel(w, v);
+    write_plans(w, v, rows);
 
     std::uint64_t up = 0;
     std::uint64_t silent = 0;

@@ -93,6 +93,7 @@ std::string next_beat_text(std::int64_t until_ms) {
 struct Columns {
     bool phi = false;        // Phi: with the phi and probe detectors.
     bool judged_by = false;  // How each host is judged: with the probe detector.
+    bool plan = false;       // The host's plan: with a plans file.
 };
 
 // One host's row, with the optional `columns`.
@@ -111,6 +112,12 @@ void append_row(std::string& out, const HostRecord& host, const StatusView& view
                    html_escape(host.address.to_string()), interval_text(host.interval_ms),
                    100 * reading.loss);
     if (columns.judged_by) fmt::format_to(it, "<td>{}</td>", to_string(reading.judged_by));
+    if (columns.plan) {
+        // "pending" while its agent runs another plan than the one it should.
+        const HostPlanView plan = view.monitor.plan_of(host);
+        fmt::format_to(it, "<td>{}{}</td>", plan.plan ? html_escape(plan.plan->plan.name) : "-",
+                       plan.running != plan.wanted ? " (pending)" : "");
+    }
     if (columns.phi) {
         if (reading.phi)
             fmt::format_to(it, "<td class=\"num\">{:.1f}</td>", *reading.phi);
@@ -177,7 +184,8 @@ std::string render_status_page(const StatusView& view) {
     const std::size_t total = registry.size();
     const std::vector<const HostRecord*> rows = hosts_silent_first(registry, kStatusPageMaxRows);
     const DetectorKind kind = liveness.config().kind;
-    const Columns columns{kind != DetectorKind::fixed, kind == DetectorKind::probe};
+    const Columns columns{kind != DetectorKind::fixed, kind == DetectorKind::probe,
+                          view.monitor.plans() != nullptr};
 
     std::string out;
     out.reserve(4096 + rows.size() * 320);
@@ -207,6 +215,7 @@ std::string render_status_page(const StatusView& view) {
             "<th class=\"num\">Next beat</th><th>Address</th><th class=\"num\">Interval</th>"
             "<th class=\"num\">Loss</th>";
         if (columns.judged_by) out += "<th>Judged by</th>";
+        if (columns.plan) out += "<th>Plan</th>";
         if (columns.phi) out += "<th class=\"num\">Phi</th>";
         for (const KeyMetric& k : kKeyMetrics)
             fmt::format_to(it, "<th class=\"num\">{}</th>", k.title);

@@ -23,6 +23,19 @@ inline constexpr std::int64_t kUnixAtZero = 1'700'000'000'000;
 // The version the fixture's status view reports, unlike any real release.
 inline constexpr std::string_view kStatusVersion = "9.8.7";
 
+// The plans of README "Plans": db for db-* and pg?.example, default for the others.
+inline constexpr std::string_view kExamplePlans = R"(
+[plans.db]
+hosts = ["db-*", "pg?.example"]
+interval = "2s"
+collectors = { cpu = "2s", mem = "2s", disk = "30s" }
+plugins = { postgres = "30s" }
+
+[plans.default]
+interval = "5s"
+collectors = { cpu = "5s", mem = "5s", load = "15s", disk = "60s", net = "5s" }
+)";
+
 // A monitor configuration with the phi detector and its default settings.
 inline MonitorConfig phi_detector() {
     MonitorConfig config;
@@ -42,8 +55,8 @@ struct StatusFixture {
         from = SourceAddress(reinterpret_cast<const sockaddr*>(&a));
     }
 
-    // One beat of `host` (incarnation 1, advertising `interval_ms`, sent when it arrives)
-    // reaching the monitor at its time `now_ms`.
+    // One beat of `host` (incarnation 1, advertising `interval_ms` and `plan_version`, sent when
+    // it arrives) reaching the monitor at its time `now_ms`.
     void beat(const std::string& host, std::uint64_t seq, std::int64_t now_ms,
               std::vector<Metric> metrics = {}) {
         Heartbeat hb;
@@ -52,6 +65,7 @@ struct StatusFixture {
         hb.sequence = seq;
         hb.send_time_ms = kUnixAtZero + now_ms;
         hb.interval_ms = interval_ms;
+        hb.plan_version = plan_version;
         hb.metrics = std::move(metrics);
         monitor.on_datagram(pack_beat(hb).at(0), from, now_ms, kUnixAtZero + now_ms);
     }
@@ -78,6 +92,7 @@ struct StatusFixture {
     }
 
     std::uint32_t interval_ms = 1000;  // The interval the next beats advertise.
+    std::uint32_t plan_version = 0;    // The plan the next beats say their agent runs.
     Store store;
     LogReporter events;
     Monitor monitor;

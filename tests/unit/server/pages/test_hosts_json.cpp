@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -174,4 +175,27 @@ TEST_CASE("a host that keeps going silent and coming back is flagged flapping", 
         json::parse(render_host_json(*f.monitor.registry().find("shaky"), f.view(12'000)));
     CHECK(h.at("state") == "up");
     CHECK(h.at("flapping") == true);
+}
+
+TEST_CASE("a host's object names its plan, the version it should run and the one it runs",
+          "[hosts_json]") {
+    StatusFixture f;
+    f.beat("web1", 1, 0);
+    const json none = json::parse(render_host_json(*f.monitor.registry().find("web1"), f.view(0)));
+    CHECK(none.at("plan").is_null());
+    CHECK(none.at("plan_wanted").is_null());
+    CHECK(none.at("plan_running").is_null());
+
+    f.monitor.set_plans(std::make_shared<const PlanBook>(PlanBook::parse(kExamplePlans, "p")));
+    f.plan_version = 0x00c0ffee;
+    f.beat("db-1", 1, 0);
+    const json h = json::parse(render_host_json(*f.monitor.registry().find("db-1"), f.view(0)));
+    CHECK(h.at("plan") == "db");
+    CHECK(h.at("plan_wanted") == format_plan_version(f.monitor.plans()->find("db")->version));
+    CHECK(h.at("plan_running") == "00c0ffee");
+    // web1, not heard from since the plans were loaded, has the default plan already.
+    const json web = json::parse(render_hosts_json(f.view(0))).at("hosts").at(1);
+    CHECK(web.at("name") == "web1");
+    CHECK(web.at("plan") == "default");
+    CHECK(web.at("plan_running").is_null());
 }

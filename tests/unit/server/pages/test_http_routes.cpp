@@ -60,6 +60,11 @@ TEST_CASE("each page is served with its content type", "[http_routes]") {
     CHECK(hosts.content_type == "application/json");
     CHECK(json::parse(hosts.body).at("hosts").size() == 3);
 
+    const HttpResponse plans = c.get("/plans");
+    CHECK(plans.status == 200);
+    CHECK(plans.content_type == "application/json");
+    CHECK(json::parse(plans.body).at("hosts_without_plan") == 3);
+
     const HttpResponse health = c.get("/healthz");
     CHECK(health.status == 200);
     CHECK(health.body == "ok\n");
@@ -67,7 +72,7 @@ TEST_CASE("each page is served with its content type", "[http_routes]") {
 
 TEST_CASE("HEAD is answered like GET", "[http_routes]") {
     const Core c;
-    for (const char* target : {"/", "/metrics", "/hosts", "/hosts/web1", "/healthz"}) {
+    for (const char* target : {"/", "/metrics", "/hosts", "/hosts/web1", "/plans", "/healthz"}) {
         const HttpResponse get = c.get(target);
         const HttpResponse head = c.get(target, "HEAD");
         CHECK(head.status == 200);

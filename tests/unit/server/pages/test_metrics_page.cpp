@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -158,6 +159,9 @@ TEST_CASE("every family appears once with HELP then TYPE before its samples", "[
                           "beat_udp_sends_failed_total",
                           "beat_server_stalls_total",
                           "beat_hosts_judged",
+                          "beat_plans_sent_total",
+                          "beat_plans_held_total",
+                          "beat_hosts_plan",
                           "beat_store_keys",
                           "beat_tcp_requests_total",
                           "beat_storage_commits_total",
@@ -291,4 +295,22 @@ TEST_CASE("process figures keep Prometheus' standard names", "[metrics_page]") {
     CHECK(has_line(page, "process_start_time_seconds 1700000000.5"));
     CHECK(has_line(page, "process_open_fds 12.0"));
     CHECK(has_line(page, "process_max_fds 1024.0"));
+}
+
+TEST_CASE("plans sent and held are counted, and hosts by whether their agent runs their plan",
+          "[metrics_page]") {
+    Server s;
+    s.beat("web1", 1, 0);
+    s.beat("db-1", 1, 0);
+    CHECK(has_line(s.page(0), "beat_plans_sent_total 0"));
+    CHECK(has_line(s.page(0), "beat_plans_held_total 0"));
+    CHECK(has_line(s.page(0), "beat_hosts_plan{state=\"current\"} 2"));
+    CHECK(has_line(s.page(0), "beat_hosts_plan{state=\"pending\"} 0"));
+
+    s.monitor.set_plans(std::make_shared<const PlanBook>(PlanBook::parse(kExamplePlans, "p")));
+    s.plan_version = s.monitor.plans()->find("db")->version;
+    s.beat("db-1", 2, 1000);
+    const std::string page = s.page(1000);
+    CHECK(has_line(page, "beat_hosts_plan{state=\"current\"} 1"));
+    CHECK(has_line(page, "beat_hosts_plan{state=\"pending\"} 1"));  // web1: default, not run.
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -217,4 +218,25 @@ TEST_CASE("a host that is up but flapping is labelled flapping", "[status_page]"
     REQUIRE(s.monitor.registry().find("shaky")->liveness.flapping());
     const std::string row = between(s.page(12'000), ">shaky<", "</tr>");
     CHECK(row.find(R"(<span class="state flapping">flapping</span>)") != std::string::npos);
+}
+
+TEST_CASE("with a plans file each row names its host's plan, pending until its agent runs it",
+          "[status_page]") {
+    Servers s;
+    s.beat("web1", 1, 0);
+    CHECK(s.page(0).find("<th>Plan</th>") == std::string::npos);
+
+    s.monitor.set_plans(std::make_shared<const PlanBook>(
+        PlanBook::parse("[plans.db]\nhosts = [\"db-*\"]\ninterval = 2\n", "p")));
+    s.plan_version = s.monitor.plans()->find("db")->version;
+    s.beat("db-1", 1, 0);
+    s.plan_version = 0;
+    s.beat("db-2", 1, 0);
+    const std::string page = s.page(0);
+    CHECK(page.find("<th>Plan</th>") != std::string::npos);
+    CHECK(between(page, ">db-1<", "</tr>").find("<td>db</td>") != std::string::npos);
+    CHECK(between(page, ">db-2<", "</tr>").find("<td>db (pending)</td>") != std::string::npos);
+    CHECK(between(page, ">web1<", "</tr>").find("<td>-</td>") != std::string::npos);
+    const std::string row = between(page, ">db-1<", "</tr>");
+    CHECK(occurrences(row, "<td") + 1 == occurrences(between(page, "<thead>", "</thead>"), "<th"));
 }
