@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -200,6 +201,15 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
+}
+
+std::string write_file(const TempDir& dir, const std::string& name, const std::string& text,
+                       mode_t mode) {
+    const std::string path = dir.path() + "/" + name;
+    std::ofstream(path) << text;
+    if (::chmod(path.c_str(), mode) != 0)
+        throw std::runtime_error("chmod " + path + ": " + std::strerror(errno));
+    return path;
 }
 
 Server start_server(std::vector<std::string> extra) {

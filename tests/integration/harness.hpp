@@ -75,6 +75,11 @@ class TempDir {
     std::string path_;
 };
 
+// Writes `text` to `name` in `dir`, readable and writable by its owner only (`mode`), and returns
+// its path; throws when it cannot. Writing again replaces the file's text.
+std::string write_file(const TempDir& dir, const std::string& name, const std::string& text,
+                       mode_t mode = 0600);
+
 // A running beat_server on 127.0.0.1 with ephemeral ports.
 struct Server {
     std::unique_ptr<Process> proc;

@@ -3,10 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <chrono>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,15 +26,6 @@ std::int64_t unix_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-// Writes `text` to `dir`/`name` with `mode` and returns the path.
-std::string write_file(const TempDir& dir, const std::string& name, const std::string& text,
-                       mode_t mode = 0600) {
-    const std::string path = dir.path() + "/" + name;
-    std::ofstream(path) << text;
-    REQUIRE(chmod(path.c_str(), mode) == 0);
-    return path;
 }
 
 // A fleet key file: a shared key, and own keys for palm and oak.

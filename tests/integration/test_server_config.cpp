@@ -4,7 +4,7 @@
 
 #include <signal.h>
 
-#include <fstream>
+#include <string>
 
 #include "tests/integration/harness.hpp"
 
@@ -12,13 +12,6 @@ using namespace beat;
 using namespace beat::test;
 
 namespace {
-
-// Writes `text` to `name` in `dir` and returns its path.
-std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
-    const std::string path = dir.path() + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-}
 
 std::uint16_t port_in(const std::string& line, std::string_view key) {
     const std::string endpoint = field(line, key);
