@@ -19,12 +19,12 @@ struct HostPlan {
     // The plan the server wants for the host, matched in the plans of generation `generation` (0:
     // not matched yet): its index in that PlanBook (PlanBook::kNoPlan: none) and its version (0
     // with none). Matched again when the plans have changed since.
-    std::uint64_t generation = 0;
+    std::uint32_t generation = 0;
     std::uint32_t index = PlanBook::kNoPlan;
     std::uint32_t wanted = 0;
+    SendWindow<kMaxPlanSends> sends;
     bool sent = false;      // Its wanted plan was sent since the agent last ran that plan.
     bool reloaded = false;  // Its wanted plan changed on a reload since the agent last ran it.
-    SendWindow<kMaxPlanSends> sends;
 };
 
 // A host's plan as the pages show it.

@@ -166,7 +166,7 @@ class Monitor {
     std::vector<std::string> forgotten_;
     bool track_forgotten_ = false;
     std::shared_ptr<const PlanBook> plans_;
-    std::uint64_t plans_generation_ = 1;  // One more at each set_plans(); hosts start at 0.
+    std::uint32_t plans_generation_ = 1;  // One more at each set_plans(); hosts start at 0.
     std::string local_body_;              // The local plan (local_plan()), encoded,
     std::uint32_t local_version_ = 0;     // and its version.
 };
