@@ -6,9 +6,12 @@
 // The input is a small program. Byte 0 picks the settings: bits 0-1 the authentication mode
 // (off, optional, required, required), bit 2 the phi detector, bit 3 a fixed 2.5 s timeout,
 // bits 4-5 max_hosts (2 to 5), bit 6 a store of 16 keys, bit 7 flap damping after 2 silences.
-// Then up to kMaxOps ops, each an opcode byte and its arguments (a missing byte reads as 0); the
-// opcode modulo 12 is 0 advance, 1 to 4 beat, 5 restart, 6 jump, 7 and 8 send, 9 mutate, 10
-// expire, 11 report:
+// Byte 1: bit 0 the probe detector, bit 1 a budget of 3 probes a second, bit 2 an ack for every
+// beat, bit 3 a plans file (README "Plans"), swapped for another at every report. Agents start on
+// their local settings (no plan), say in their beats which plan they run, and apply every plan
+// sent to their run. Then up to kMaxOps ops, each an opcode byte and its arguments (a missing
+// byte reads as 0); the opcode modulo 13 is 0 advance, 1 to 4 beat, 5 restart, 6 jump, 7 and 8
+// send, 9 mutate, 10 expire, 11 report, 12 answer:
 //   advance MS16            the fake clock moves on by 0 to 65535 ms;
 //   beat H STEP M PARTS SEND  agent H (web1, web2, db: keyed; nokey: no key) moves its sequence
 //                           on by STEP (0 repeats it) and builds a beat of M % 8 metrics from its
@@ -21,7 +24,8 @@
 //   mutate J16 POS16 X K    datagram J altered (byte POS xored with X, cut at POS or grown by one
 //                           byte) is sent; K odd: then signed again with its host's key, as an
 //                           agent holding the key could;
-//   expire, report          Monitor::expire() and Monitor::report() at the fake clock.
+//   expire, report          Monitor::expire() and Monitor::report() at the fake clock;
+//   answer HOW ...          an answer to the latest probe, right or wrong (see answer()).
 // Agents sign with their key when they have one; their clocks run on the server's, a few seconds
 // apart and never backwards, as agents' clocks do.
 //
@@ -46,12 +50,17 @@
 //   accepted for the newest sequence, a host's metric slots <= the distinct names it sent and
 //   <= max_metrics_per_host();
 // - every event about a host names one the registry knows at that moment; expire() reports only
-//   hosts that were up (silent) and leaves them silent; report() forgets only silent hosts.
+//   hosts that were up (silent) and leaves them silent; report() forgets only silent hosts;
+// - every plan sent is the plan the host should run (its plan's body and version, or the local
+//   plan when it has none), to a host whose agent said it runs another, signed exactly when the
+//   host has a key, at most kMaxPlanSends in any kPlanResendWindowMs per host, each counted; a
+//   PlanApplied names the datagram's host, running the version it should.
 #include <algorithm>
 #include <array>
 #include <bitset>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <map>
 #include <memory>
@@ -81,6 +90,20 @@ constexpr std::size_t kNamesPerAgent = 64;
 // agents' 64 names so that it is reached.
 std::size_t max_metrics_per_host(const MonitorConfig& config) {
     return config.max_metrics_per_host;
+}
+
+// The plans a driver with plans swaps between: web1 and web2 with a plan of their own and the rest
+// a default; then only db and nokey with a plan, so that the others are sent the local plan.
+const std::shared_ptr<const PlanBook>& plan_book(std::size_t which) {
+    static const std::shared_ptr<const PlanBook> books[] = {
+        std::make_shared<const PlanBook>(PlanBook::parse(
+            "[plans.web]\nhosts = [\"web?\"]\ninterval = 1\ncollectors = { cpu = 1 }\n"
+            "[plans.default]\ninterval = \"5s\"\n",
+            "a.toml")),
+        std::make_shared<const PlanBook>(
+            PlanBook::parse("[plans.db]\nhosts = [\"db\", \"nokey\"]\ninterval = 2\n", "b.toml")),
+    };
+    return books[which];
 }
 
 const KeyRing& key_ring() {
@@ -138,6 +161,7 @@ struct Agent {
     std::uint64_t sequence = 1;
     std::uint32_t interval_ms = 1000;
     std::size_t next_name = 0;
+    std::uint32_t running = 0;  // The plan it runs, as its beats say; 0: its local settings.
 };
 
 // One datagram built, and what became of it.
@@ -260,8 +284,10 @@ class Driver {
         : config_(make_config(settings, extra)),
           store_(RetentionLimits{7 * 86'400, 100'000, (settings & 0x40) ? 16U : 1'000'000U}),
           monitor_(config_, store_, sink_, &out_),
-          strict_(config_.auth.mode == AuthMode::required) {
+          strict_(config_.auth.mode == AuthMode::required),
+          plans_((extra & 8) != 0) {
         sink_.monitor = &monitor_;
+        if (plans_) monitor_.set_plans(plan_book(0));
         static constexpr std::string_view kNames[] = {"web1", "web2", "db", "nokey"};
         for (std::size_t i = 0; i < std::size(kNames); ++i) {
             Agent& a = agents_[i];
@@ -332,6 +358,7 @@ class Driver {
         hb.sequence = a.sequence;
         hb.send_time_ms = kUnixAtZero + now_ + a.clock_offset_ms;
         hb.interval_ms = a.interval_ms;
+        hb.plan_version = a.running;
         std::vector<Metric> metrics;
         a.next_name += m >> 3;
         for (std::size_t i = 0; i < m % 8u; ++i) {
@@ -372,6 +399,7 @@ class Driver {
         a.runs[a.incarnation] = ++a.run;
         a.sequence = b & 0x0f;
         a.interval_ms = kIntervals[b & 3];
+        a.running = 0;  // A new run starts on its local settings.
     }
 
     void resend(std::uint16_t j) {
@@ -453,14 +481,21 @@ class Driver {
         const auto was = before.find(hb.host);
         const HostRecord* host = monitor_.registry().find(hb.host);
         FUZZ_CHECK(host != nullptr);
-        // At most one change of state, and a report of the host's refused metric values.
-        FUZZ_CHECK(sink_.events.size() <= 2);
+        // At most one change of state, its agent running the plan sent it, and a report of the
+        // host's refused metric values.
+        FUZZ_CHECK(sink_.events.size() <= 3);
         std::size_t changes = 0;
         for (const Event& e : sink_.events) {
             FUZZ_CHECK(host_of(e) == hb.host);
             if (const auto* r = std::get_if<MetricsRefused>(&e)) {
                 FUZZ_CHECK(r->refused > 0 && r->limit == config_.max_metrics_per_host);
                 FUZZ_CHECK(&e == &sink_.events.back());
+                continue;
+            }
+            if (const auto* a = std::get_if<PlanApplied>(&e)) {
+                const HostPlanView p = monitor_.plan_of(*host);
+                FUZZ_CHECK(a->version == p.wanted && p.running == p.wanted);
+                FUZZ_CHECK(a->version == hb.plan_version);
                 continue;
             }
             ++changes;
@@ -543,7 +578,7 @@ class Driver {
             const std::uint64_t incarnation =
                 how & 0x20 ? probe.incarnation + 1 : probe.incarnation;
             encode_control(
-                {ControlType::answer, probe.host, incarnation, number, kUnixAtZero + now_},
+                {ControlType::answer, probe.host, incarnation, number, kUnixAtZero + now_, {}},
                 how & 0x40 || a == nullptr ? nullptr : a->key, bytes);
             // (A host made by a mutated datagram has no agent: answered from elsewhere.)
             if ((how & 0x80) == 0 && a != nullptr) from = a->from;
@@ -568,13 +603,13 @@ class Driver {
         }
     }
 
-    // What the monitor sent since the last check: control datagrams it can decode again, an ack or
-    // a probe for a host it knows, to that host's address, signed exactly when there is a key.
+    // What the monitor sent since the last check: control datagrams it can decode again, an ack, a
+    // probe or a plan for a host it knows, to that host's address, signed exactly when there is a
+    // key.
     void check_sent() {
         for (const auto& [bytes, to] : out_.sent) {
             ControlView c;
             FUZZ_CHECK(decode_control(bytes, c) == DecodeError::ok);
-            FUZZ_CHECK(c.type == ControlType::ack || c.type == ControlType::probe);
             const HostRecord* h = monitor_.registry().find(c.host);
             FUZZ_CHECK(h != nullptr);
             FUZZ_CHECK(to == h->address);
@@ -582,13 +617,45 @@ class Driver {
             FUZZ_CHECK(((c.flags & kFlagAuth) != 0) == (key != nullptr));
             if (key != nullptr) FUZZ_CHECK(verify_control(c, *key));
             if (c.type == ControlType::probe) last_probe_ = bytes;
+            if (c.type == ControlType::plan) {
+                check_plan(c, *h);
+            } else {
+                FUZZ_CHECK(c.type == ControlType::ack || c.type == ControlType::probe);
+            }
         }
+        FUZZ_CHECK(monitor_.stats().plans_sent == plans_seen_);
         out_.sent.clear();
         const Liveness& l = monitor_.liveness();
         FUZZ_CHECK(l.suspected_count() <= l.up_count());
         FUZZ_CHECK(l.judged_count(JudgedBy::fixed) + l.judged_count(JudgedBy::phi) +
                        l.judged_count(JudgedBy::probe) ==
                    l.up_count() + l.silent_count());
+    }
+
+    // A plan sent to `h`: the one it should run, sent because its agent ran another, within the
+    // bound per host; its agent (of the run it names) applies it.
+    void check_plan(const ControlView& c, const HostRecord& h) {
+        ++plans_seen_;
+        Plan sent;
+        FUZZ_CHECK(decode_plan(c.payload, sent) == DecodeError::ok);
+        FUZZ_CHECK(c.number == plan_version(c.payload));
+        FUZZ_CHECK(c.incarnation == h.sequence.incarnation());
+        const HostPlanView p = monitor_.plan_of(h);
+        if (p.plan != nullptr) {
+            FUZZ_CHECK(c.payload == p.plan->body && c.number == p.wanted);
+        } else {
+            FUZZ_CHECK(sent == local_plan());
+        }
+        FUZZ_CHECK(p.running != p.wanted);
+        std::deque<std::int64_t>& times = plan_sends_[std::string(c.host)];
+        times.push_back(now_);
+        while (times.front() <= now_ - kPlanResendWindowMs)
+            times.pop_front();
+        FUZZ_CHECK(times.size() <= kMaxPlanSends);
+        for (Agent& a : agents_) {
+            if (a.name == c.host && a.incarnation == c.incarnation)
+                a.running = sets_nothing(sent) ? 0 : static_cast<std::uint32_t>(c.number);
+        }
     }
 
     void expire() {
@@ -620,6 +687,7 @@ class Driver {
 
     void report() {
         const auto before = view(monitor_.registry());
+        if (plans_) monitor_.set_plans(plan_book(++reloads_ % 2));
         sink_.events.clear();
         monitor_.report(now_);
         FUZZ_CHECK(!sink_.events.empty() &&
@@ -698,6 +766,10 @@ class Driver {
     Monitor monitor_;
     std::string last_probe_;
     const bool strict_;  // Required authentication: the replay rules hold across incarnations.
+    const bool plans_;   // The monitor has plans (swapped at every report).
+    std::size_t reloads_ = 0;
+    std::uint64_t plans_seen_ = 0;  // Plans sent, as check_sent() saw them.
+    std::map<std::string, std::deque<std::int64_t>, std::less<>> plan_sends_;  // When, by host.
     std::array<Agent, 4> agents_;
     std::vector<Built> built_;
     std::map<std::string, Shadow, std::less<>> shadows_;
