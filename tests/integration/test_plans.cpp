@@ -15,6 +15,7 @@
 #include "common/key_ring.hpp"
 #include "common/plan.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/plans_example.hpp"
 
 using namespace beat;
 using namespace beat::test;
@@ -23,17 +24,6 @@ using Catch::Matchers::Contains;
 namespace {
 
 const std::string kKeyHex = "5555555555555555555555555555555555555555555555555555555555555555";
-
-const std::string kPlans = R"(# Two plans: db first, then every other host.
-[plans.db]
-hosts = ["db-*", "pg?.example"]
-interval = "2s"
-collectors = { cpu = "2s", mem = "2s", disk = "30s" }
-plugins = { postgres = "30s" }
-
-[plans.default]
-interval = "5s"
-)";
 
 std::int64_t unix_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -123,7 +113,7 @@ TEST_CASE(
     "[plans]") {
     TempDir dir;
     const std::string keys = write_file(dir, "keys", "db-1 " + kKeyHex + "\n");
-    const std::string plans = write_file(dir, "plans.toml", kPlans);
+    const std::string plans = write_file(dir, "plans.toml", std::string(kExamplePlans));
     Server s = start_server({"--key-file", keys, "--plans", plans});
     // (Logged before the listening line start_server() waited for.)
     CHECK(logged(*s.proc, "plans loaded file=" + plans + " plans=2"));

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -12,8 +10,10 @@
 
 #include "beat_server/core/ingest/monitor.hpp"
 #include "common/auth_tag.hpp"
+#include "tests/unit/server/ingest/source_addresses.hpp"
 
 using namespace beat;
+using beat::test::addr;
 
 namespace {
 
@@ -97,14 +97,6 @@ struct Recorder final : EventSink {
         events.push_back(std::visit([](const auto& x) { return describe(x); }, e));
     }
 };
-
-SourceAddress addr(const char* ip, std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    inet_pton(AF_INET, ip, &a.sin_addr);
-    return SourceAddress(reinterpret_cast<const sockaddr*>(&a));
-}
 
 std::string datagram(const std::string& host, std::uint64_t seq, std::vector<Metric> m = {},
                      std::uint64_t inc = 1, std::int64_t send_ms = 1'000'000,

@@ -1,8 +1,6 @@
 // The monitor's side of the two-way channel: acknowledgements, probes and their answers.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-
 #include <string>
 #include <variant>
 #include <vector>
@@ -10,18 +8,12 @@
 #include "beat_server/core/ingest/monitor.hpp"
 #include "common/auth_tag.hpp"
 #include "common/control.hpp"
+#include "tests/unit/server/ingest/source_addresses.hpp"
 
 using namespace beat;
+using beat::test::addr;
 
 namespace {
-
-SourceAddress addr(const char* ip, std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    inet_pton(AF_INET, ip, &a.sin_addr);
-    return SourceAddress(reinterpret_cast<const sockaddr*>(&a));
-}
 
 std::string beat_of(const std::string& host, std::uint64_t seq, std::uint64_t inc = 1,
                     const Key* key = nullptr, std::int64_t send_ms = 1'000'000) {

@@ -2,8 +2,6 @@
 // how often, and what is reported once its agent runs it.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-
 #include <memory>
 #include <string>
 #include <variant>
@@ -12,8 +10,10 @@
 #include "beat_server/core/ingest/monitor.hpp"
 #include "common/auth_tag.hpp"
 #include "common/control.hpp"
+#include "tests/unit/server/ingest/source_addresses.hpp"
 
 using namespace beat;
+using beat::test::addr;
 
 namespace {
 
@@ -31,14 +31,6 @@ interval = "5s"
 
 std::shared_ptr<const PlanBook> book(const std::string& text) {
     return std::make_shared<const PlanBook>(PlanBook::parse(text, "plans.toml"));
-}
-
-SourceAddress addr(const char* ip, std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    inet_pton(AF_INET, ip, &a.sin_addr);
-    return SourceAddress(reinterpret_cast<const sockaddr*>(&a));
 }
 
 struct Out final : DatagramOut {

@@ -14,6 +14,7 @@
 #include "beat_server/core/pages/server_status.hpp"
 #include "beat_server/core/query/executor.hpp"
 #include "beat_server/core/report/log_reporter.hpp"
+#include "tests/plans_example.hpp"
 
 namespace beat::test {
 
@@ -22,19 +23,6 @@ inline constexpr std::int64_t kUnixAtZero = 1'700'000'000'000;
 
 // The version the fixture's status view reports, unlike any real release.
 inline constexpr std::string_view kStatusVersion = "9.8.7";
-
-// The plans of README "Plans": db for db-* and pg?.example, default for the others.
-inline constexpr std::string_view kExamplePlans = R"(
-[plans.db]
-hosts = ["db-*", "pg?.example"]
-interval = "2s"
-collectors = { cpu = "2s", mem = "2s", disk = "30s" }
-plugins = { postgres = "30s" }
-
-[plans.default]
-interval = "5s"
-collectors = { cpu = "5s", mem = "5s", load = "15s", disk = "60s", net = "5s" }
-)";
 
 // A monitor configuration with the phi detector and its default settings.
 inline MonitorConfig phi_detector() {

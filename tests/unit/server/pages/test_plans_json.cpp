@@ -50,7 +50,7 @@ TEST_CASE("/plans lists each plan in file order with its parts, version and host
 
     const json& p = plans[0];
     CHECK(p.at("name") == "db");
-    CHECK(p.at("line") == 2);
+    CHECK(p.at("line") == 3);
     CHECK(p.at("hosts") == json::array({"db-*", "pg?.example"}));
     CHECK(p.at("interval_seconds") == Approx(2.0));
     CHECK(p.at("version") == format_plan_version(db));

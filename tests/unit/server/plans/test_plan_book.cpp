@@ -7,6 +7,7 @@
 
 #include "beat_server/core/plans/plan_book.hpp"
 #include "common/config_value.hpp"
+#include "tests/plans_example.hpp"
 
 using namespace beat;
 using Catch::Matchers::Contains;
@@ -15,20 +16,7 @@ using Catch::Matchers::StartsWith;
 
 namespace {
 
-// The example of README "Plans".
-const std::string kExample =
-    R"(# Plans are matched in file order; the first whose hosts match a host's name is its plan.
-# A plan named "default" (if any) applies to hosts no other plan matches.
-[plans.db]
-hosts = ["db-*", "pg?.example"]      # glob patterns on the host name
-interval = "2s"                      # the beat interval
-collectors = { cpu = "2s", mem = "2s", disk = "30s" }   # only these run, each at its interval
-plugins = { postgres = "30s" }       # plugins the node has installed, by name
-
-[plans.default]
-interval = "5s"
-collectors = { cpu = "5s", mem = "5s", load = "15s", disk = "60s", net = "5s" }
-)";
+const std::string kExample(test::kExamplePlans);
 
 // The message PlanBook::parse() throws for `text`, or "" when it parses.
 std::string error_of(const std::string& text) {
