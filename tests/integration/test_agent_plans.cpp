@@ -3,9 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
-#include <sys/stat.h>
 
-#include <fstream>
 #include <optional>
 #include <set>
 #include <string>
@@ -25,13 +23,6 @@ using Catch::Matchers::Contains;
 namespace {
 
 const std::string kKeyHex = "5555555555555555555555555555555555555555555555555555555555555555";
-
-std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
-    const std::string path = dir.path() + "/" + name;
-    std::ofstream(path) << text;
-    REQUIRE(::chmod(path.c_str(), 0600) == 0);
-    return path;
-}
 
 // The plan of the db hosts: beats every 100 ms, cpu and mem on each, disk on every 5th.
 Plan db_plan() {
