@@ -137,6 +137,14 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     release_stale_metrics(host, now_ms);
     store_metrics(host, hb, newest, now_ms, now_unix_ms / 1000);
 
+    // The plan goes before the ack, so that an agent that waits for the ack (`once --print`)
+    // has the plan by then.
+    if (new_beat && newest) {
+        host.plan.running = hb.plan_version;
+        // A server without plans has nothing to do for an agent that runs none.
+        if (plans_ != nullptr || hb.plan_version != 0 || host.plan.sent)
+            follow_plan(host, now_ms, now_unix_ms);
+    }
     const bool restarted = seen.verdict == SequenceWindow::Verdict::restart;
     if (out_ != nullptr && new_beat) {
         const bool first = seen.verdict != SequenceWindow::Verdict::next &&
@@ -162,12 +170,6 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     } else if (restarted) {
         events_.on_event(
             HostRestarted{event_host(host), now_ms, host.sequence.incarnation(), host.restarts});
-    }
-    if (new_beat && newest) {
-        host.plan.running = hb.plan_version;
-        // A server without plans has nothing to do for an agent that runs none.
-        if (plans_ != nullptr || hb.plan_version != 0 || host.plan.sent)
-            follow_plan(host, now_ms, now_unix_ms);
     }
     report_refused_metrics(host, now_ms);
 }

@@ -304,3 +304,15 @@ TEST_CASE("without a way to send, plans are matched and shown but never sent", "
     CHECK(mon.stats().plans_held == 0);
     CHECK(mon.plan_of(*mon.registry().find("db-1")).plan->plan.name == "db");
 }
+
+TEST_CASE("a host's plan is sent before the ack of the same beat", "[monitor][plans]") {
+    Fixture f;
+    f.mon.set_plans(book(kPlans));
+    f.beat("web-1", 1, 0, 0);  // The first beat of a run is acknowledged at once.
+    REQUIRE(f.out.sent.size() >= 2);
+    ControlView first, second;
+    REQUIRE(decode_control(f.out.sent[0], first) == DecodeError::ok);
+    REQUIRE(decode_control(f.out.sent[1], second) == DecodeError::ok);
+    CHECK(first.type == ControlType::plan);
+    CHECK(second.type == ControlType::ack);
+}
