@@ -46,6 +46,67 @@ void apply_collectors(AgentConfig& cfg, const toml::table& table) {
     }
 }
 
+// One `[plugins.NAME]` table: `command` (required), `timeout`, `every`.
+PluginConfig plugin_from_table(std::string_view name, const toml::node& node) {
+    const std::string key = fmt::format("plugins.{}", name);
+    if (!valid_plan_name(name)) {
+        config_fail(key, fmt::format("invalid plugin name (1 to {} ASCII letters, digits, '_' or "
+                                     "'-': it prefixes the plugin's metric names)",
+                                     kMaxPlanNameLength));
+    }
+    const toml::table* settings = node.as_table();
+    if (!settings) config_fail(key, "expected a table, got " + toml_type_name(node));
+    PluginConfig p;
+    p.name = std::string(name);
+    for (auto&& [field, value] : *settings) {
+        const std::string field_key = fmt::format("{}.{}", key, field.str());
+        if (field.str() == "command") {
+            const toml::array* a = value.as_array();
+            if (!a)
+                config_fail(field_key,
+                            "expected an array of strings, got " + toml_type_name(value));
+            p.command.clear();
+            for (const toml::node& arg : *a) {
+                const std::string_view text = string_value(arg, field_key);
+                if (text.find('\0') != std::string_view::npos)
+                    config_fail(field_key, "an argument holds a NUL character");
+                p.command.emplace_back(text);
+            }
+            if (p.command.empty() || !p.command[0].starts_with('/')) {
+                config_fail(field_key,
+                            "expected the program's absolute path first (no shell "
+                            "runs it), then its arguments");
+            }
+        } else if (field.str() == "timeout") {
+            p.timeout_ms = duration_setting(field_key, duration_text(value, field_key),
+                                            kMinPluginTimeoutMs, kMaxPluginTimeoutMs);
+        } else if (field.str() == "every") {
+            p.every_ms = duration_setting(field_key, duration_text(value, field_key),
+                                          kMinIntervalMs, kMaxIntervalMs);
+        } else {
+            config_fail(field_key, "unknown key (known: command, timeout, every)");
+        }
+    }
+    if (p.command.empty()) config_fail(key, "command is required");
+    return p;
+}
+
+void apply_plugins(AgentConfig& cfg, const toml::table& table) {
+    for (auto&& [name, node] : table) {
+        PluginConfig p = plugin_from_table(name.str(), node);
+        const auto same = std::find_if(cfg.plugins.begin(), cfg.plugins.end(),
+                                       [&](const PluginConfig& c) { return c.name == p.name; });
+        if (same != cfg.plugins.end()) {
+            *same = std::move(p);
+        } else if (cfg.plugins.size() == kMaxPlugins) {
+            config_fail(fmt::format("plugins.{}", name.str()),
+                        fmt::format("at most {} plugins", kMaxPlugins));
+        } else {
+            cfg.plugins.push_back(std::move(p));
+        }
+    }
+}
+
 void apply_metrics(AgentConfig& cfg, const toml::table& table) {
     for (auto&& [name, node] : table) {
         const std::string key = fmt::format("metrics.{}", name.str());
@@ -221,14 +282,16 @@ void apply_config_toml(AgentConfig& cfg, std::string_view toml_text, std::string
             apply_metrics(cfg, *node.as_table());
         } else if (key == "collectors" && node.is_table()) {
             apply_collectors(cfg, *node.as_table());
-        } else if (key == "metrics" || key == "collectors") {
+        } else if (key == "plugins" && node.is_table()) {
+            apply_plugins(cfg, *node.as_table());
+        } else if (key == "metrics" || key == "collectors" || key == "plugins") {
             config_fail(key, "expected a table, got " + toml_type_name(node));
         } else {
             config_fail(
                 key,
                 "unknown key (known: servers, interval, host, log_level, metrics_file, key_file, "
                 "jitter, resolve_interval, accept_unsigned_plans, pin, [metrics], "
-                "[collectors.NAME])");
+                "[collectors.NAME], [plugins.NAME])");
         }
     }
 }

@@ -1,6 +1,7 @@
-// A plugin the node has installed: `[plugins.NAME]` in the agent config.
+// A plugin the node has installed: `[plugins.NAME]` in the agent config (README "Plugins").
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -8,10 +9,14 @@
 
 namespace beat {
 
+inline constexpr std::size_t kMaxPlugins = 32;
+inline constexpr std::int64_t kMinPluginTimeoutMs = 100;
+inline constexpr std::int64_t kMaxPluginTimeoutMs = 3'600'000;
+
 struct PluginConfig {
-    std::string name;                  // valid_plan_name(); prefixes the plugin's metric names.
-    std::vector<std::string> command;  // argv, run without a shell.
-    std::int64_t timeout_ms = 5000;
+    std::string name;                      // valid_plan_name(); prefixes the plugin's metric names.
+    std::vector<std::string> command;      // argv, run without a shell; the first an absolute path.
+    std::int64_t timeout_ms = 5000;        // kMinPluginTimeoutMs..kMaxPluginTimeoutMs.
     std::optional<std::int64_t> every_ms;  // Unset: runs only when a plan names it.
 };
 

@@ -31,13 +31,20 @@ void add_local_plugin(const PluginConfig& p, std::int64_t interval_ms,
 
 }  // namespace
 
+std::vector<PluginEvery> local_plugin_schedule(std::span<const PluginConfig> plugins,
+                                               std::int64_t interval_ms) {
+    std::vector<PluginEvery> out;
+    for (const PluginConfig& p : plugins)
+        add_local_plugin(p, interval_ms, out);
+    return out;
+}
+
 RunSettings local_settings(std::int64_t interval_ms, const CollectorSchedule& collectors,
                            std::span<const PluginConfig> plugins) {
     RunSettings s;
     s.interval_ms = interval_ms;
     s.collectors = collectors;
-    for (const PluginConfig& p : plugins)
-        add_local_plugin(p, interval_ms, s.plugins);
+    s.plugins = local_plugin_schedule(plugins, interval_ms);
     return s;
 }
 
@@ -83,8 +90,7 @@ AppliedPlan apply_plan(std::int64_t interval_ms, const CollectorSchedule& collec
 
     if (plan.plugins && pins.plugins) out.skipped.emplace_back("plugins: pinned");
     if (!plan.plugins || pins.plugins) {
-        for (const PluginConfig& p : plugins)
-            add_local_plugin(p, s.interval_ms, s.plugins);
+        s.plugins = local_plugin_schedule(plugins, s.interval_ms);
         return out;
     }
     for (const PluginConfig& p : plugins) {

@@ -23,8 +23,13 @@ struct RunSettings {
     std::string plan_name;             // Empty with version 0.
 };
 
-// The local settings: `interval_ms` and `collectors` as configured, and every plugin that has a
-// local `every`, at that period rounded to whole beats (every_beats()).
+// The local schedule: each plugin that has a local `every`, at that period rounded to whole beats
+// of `interval_ms` (every_beats()), in the order of `plugins`; plugins without one are left out.
+std::vector<PluginEvery> local_plugin_schedule(std::span<const PluginConfig> plugins,
+                                               std::int64_t interval_ms);
+
+// The local settings: `interval_ms` and `collectors` as configured, and the plugins of
+// local_plugin_schedule().
 RunSettings local_settings(std::int64_t interval_ms, const CollectorSchedule& collectors,
                            std::span<const PluginConfig> plugins);
 

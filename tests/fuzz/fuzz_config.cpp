@@ -8,7 +8,9 @@
 //   KeyFileError); anything else escaping is a crash.
 // - A config that is accepted is within its ranges: intervals, jitter and collector periods in
 //   range, at least one server and none on port 0, a host name that is empty or valid, fixed
-//   metrics with distinct valid names and finite values.
+//   metrics with distinct valid names and finite values, at most kMaxPlugins plugins with
+//   distinct valid names, each with a command whose first argument is an absolute path, no
+//   argument holding a NUL, and a timeout and a period in range.
 // - A key ring that is accepted gives every host a key when it has a shared one, and each key
 //   it holds reads back from its hex form.
 #include <algorithm>
@@ -24,6 +26,7 @@
 #include "beat_client/core/config.hpp"
 #include "beat_client/core/jitter.hpp"
 #include "common/key_ring.hpp"
+#include "common/plan.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace beat::fuzz {
@@ -46,6 +49,18 @@ void check_config(const AgentConfig& cfg) {
     }
     for (Collector c : kAllCollectors)
         FUZZ_CHECK(cfg.collectors[c].every >= 1 && cfg.collectors[c].every <= kMaxEvery);
+    FUZZ_CHECK(cfg.plugins.size() <= kMaxPlugins);
+    for (std::size_t i = 0; i < cfg.plugins.size(); ++i) {
+        const PluginConfig& p = cfg.plugins[i];
+        FUZZ_CHECK(valid_plan_name(p.name));
+        for (std::size_t j = 0; j < i; ++j)
+            FUZZ_CHECK(cfg.plugins[j].name != p.name);
+        FUZZ_CHECK(!p.command.empty() && p.command[0].starts_with('/'));
+        for (const std::string& arg : p.command)
+            FUZZ_CHECK(arg.find('\0') == std::string::npos);
+        FUZZ_CHECK(p.timeout_ms >= kMinPluginTimeoutMs && p.timeout_ms <= kMaxPluginTimeoutMs);
+        if (p.every_ms) FUZZ_CHECK(*p.every_ms >= kMinIntervalMs && *p.every_ms <= kMaxIntervalMs);
+    }
 }
 
 void check_key(const Key& k) {

@@ -172,3 +172,76 @@ TEST_CASE("a pin names a setting a plan sets, or the config is refused", "[confi
     CHECK_THAT(error_for("accept_unsigned_plans = 1"),
                Catch::Contains("accept_unsigned_plans: expected true or false"));
 }
+
+TEST_CASE("a plugin table gives the argv, the timeout and the local period", "[config]") {
+    AgentConfig cfg;
+    CHECK(cfg.plugins.empty());
+    apply_config_toml(cfg, R"(
+[plugins.nginx]
+command = ["/usr/lib/beat/plugins/nginx", "--status", "http://127.0.0.1/status"]
+timeout = "2s"
+every = "30s"
+
+[plugins.postgres]
+command = ["/usr/lib/beat/plugins/postgres"]
+)",
+                      "client.toml");
+    REQUIRE(cfg.plugins.size() == 2);
+    const PluginConfig& nginx = cfg.plugins[0];
+    CHECK(nginx.name == "nginx");
+    CHECK(nginx.command == std::vector<std::string>{"/usr/lib/beat/plugins/nginx", "--status",
+                                                    "http://127.0.0.1/status"});
+    CHECK(nginx.timeout_ms == 2000);
+    CHECK(nginx.every_ms == 30'000);
+    const PluginConfig& postgres = cfg.plugins[1];
+    CHECK(postgres.name == "postgres");
+    CHECK(postgres.timeout_ms == 5000);
+    CHECK_FALSE(postgres.every_ms);  // Runs only when a plan names it.
+
+    // A later file replaces a plugin of the same name rather than adding a second.
+    apply_config_toml(cfg, "[plugins.nginx]\ncommand = [\"/opt/nginx-check\"]\n", "more.toml");
+    REQUIRE(cfg.plugins.size() == 2);
+    CHECK(cfg.plugins[0].command == std::vector<std::string>{"/opt/nginx-check"});
+    CHECK_FALSE(cfg.plugins[0].every_ms);
+}
+
+TEST_CASE("a plugin without an absolute program, a valid name or a timeout in range is refused",
+          "[config]") {
+    CHECK_THAT(error_for("[plugins.x]\ntimeout = \"1s\""),
+               Catch::Contains("plugins.x: command is required"));
+    CHECK_THAT(error_for("[plugins.x]\ncommand = []"),
+               Catch::Contains("plugins.x.command: expected the program's absolute path first"));
+    CHECK_THAT(error_for("[plugins.x]\ncommand = [\"nginx-check\"]"),
+               Catch::Contains("plugins.x.command: expected the program's absolute path first"));
+    CHECK_THAT(error_for("[plugins.x]\ncommand = \"/bin/true\""),
+               Catch::Contains("plugins.x.command: expected an array of strings"));
+    CHECK_THAT(error_for("[plugins.x]\ncommand = [\"/bin/true\", 3]"),
+               Catch::Contains("plugins.x.command: expected a string"));
+    CHECK_THAT(error_for("[plugins.x]\ncommand = [\"/bin/echo\", \"a\\u0000b\"]"),
+               Catch::Contains("plugins.x.command: an argument holds a NUL character"));
+    CHECK_THAT(error_for("[plugins.x]\ncommand = [\"/bin/true\"]\ntimeout = \"50ms\""),
+               Catch::Contains("plugins.x.timeout:"));
+    CHECK_THAT(error_for("[plugins.x]\ncommand = [\"/bin/true\"]\ntimeout = \"2h\""),
+               Catch::Contains("plugins.x.timeout:"));
+    CHECK(error_for("[plugins.x]\ncommand = [\"/bin/true\"]\ntimeout = \"1h\"").empty());
+    CHECK(error_for("[plugins.x]\ncommand = [\"/bin/true\"]\ntimeout = 0.1").empty());
+    CHECK_THAT(error_for("[plugins.x]\ncommand = [\"/bin/true\"]\nevery = \"2d\""),
+               Catch::Contains("plugins.x.every:"));
+    CHECK_THAT(error_for("[plugins.x]\ncommand = [\"/bin/true\"]\nshell = true"),
+               Catch::Contains("plugins.x.shell: unknown key (known: command, timeout, every)"));
+    CHECK_THAT(error_for("[plugins.\"a.b\"]\ncommand = [\"/bin/true\"]"),
+               Catch::Contains("plugins.a.b: invalid plugin name"));
+    CHECK_THAT(error_for("[plugins]\nx = 1"), Catch::Contains("plugins.x: expected a table"));
+    CHECK_THAT(error_for("plugins = 1"), Catch::Contains("plugins: expected a table"));
+}
+
+TEST_CASE("at most 32 plugins are configured", "[config]") {
+    std::string toml;
+    for (std::size_t i = 0; i < kMaxPlugins; ++i)
+        toml += "[plugins.p" + std::to_string(100 + i) + "]\ncommand = [\"/bin/true\"]\n";
+    AgentConfig cfg;
+    apply_config_toml(cfg, toml, "client.toml");
+    CHECK(cfg.plugins.size() == kMaxPlugins);
+    CHECK_THAT(error_for(toml + "[plugins.p999]\ncommand = [\"/bin/true\"]\n"),
+               Catch::Contains("plugins.p999: at most 32 plugins"));
+}

@@ -155,3 +155,16 @@ TEST_CASE("an empty list runs nothing of its kind", "[run_settings]") {
     CHECK(s.plugins.empty());
     CHECK(describe(s) == "interval=5s collectors=none plugins=none");
 }
+
+TEST_CASE("the local plugin schedule has each plugin with a period, in whole beats",
+          "[run_settings]") {
+    std::vector<PluginConfig> plugins = installed();
+    plugins.push_back(plugins[0]);
+    plugins[2].name = "fast";
+    plugins[2].every_ms = 100;  // Shorter than a beat: every beat.
+    CHECK(local_plugin_schedule(plugins, 5000) ==
+          std::vector<PluginEvery>{{"nginx", 12}, {"fast", 1}});
+    CHECK(local_plugin_schedule(plugins, 40'000) ==
+          std::vector<PluginEvery>{{"nginx", 2}, {"fast", 1}});
+    CHECK(local_plugin_schedule({}, 5000).empty());
+}
