@@ -8,10 +8,13 @@
 namespace beat {
 namespace {
 
-// Describes what is wrong with a (name, value) pair, or returns "" when it is valid.
+// Describes what is wrong with a (name, value) pair whose name will follow a prefix of
+// `prefix_size` bytes, or returns "" when it is valid.
 std::string_view pair_problem(std::string_view name, std::string_view value_text,
-                              std::optional<double>& value) {
+                              std::optional<double>& value, std::size_t prefix_size = 0) {
     if (!valid_name(name)) return "invalid metric name (1 to 255 bytes, no blanks or controls)";
+    if (prefix_size + name.size() > kMaxNameLength)
+        return "metric name over 255 bytes with its prefix";
     value = parse_finite_double(value_text);
     if (!value) return "value is not a finite number";
     return {};
@@ -36,7 +39,7 @@ std::optional<Metric> parse_metric_assignment(std::string_view text, std::string
 }
 
 MetricsFileReport parse_metrics_file(std::string_view content, MetricWriter& w,
-                                     std::size_t max_metrics) {
+                                     std::size_t max_metrics, std::string_view prefix) {
     MetricsFileReport report;
     std::size_t line_no = 0;
     while (!content.empty()) {
@@ -47,7 +50,7 @@ MetricsFileReport parse_metrics_file(std::string_view content, MetricWriter& w,
         if (name.empty() || name.front() == '#') continue;
         const std::string_view value_text = next_field(line);
         std::optional<double> value;
-        std::string_view problem = pair_problem(name, value_text, value);
+        std::string_view problem = pair_problem(name, value_text, value, prefix.size());
         if (problem.empty() && !next_field(line).empty()) problem = "more than two fields";
         if (problem.empty() && report.metrics == max_metrics) problem = "too many metrics";
         if (!problem.empty()) {
@@ -56,7 +59,7 @@ MetricsFileReport parse_metrics_file(std::string_view content, MetricWriter& w,
             }
             continue;
         }
-        w.add(*value, name);
+        w.add(*value, prefix, name);
         ++report.metrics;
     }
     return report;

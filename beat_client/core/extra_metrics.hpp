@@ -26,9 +26,12 @@ struct MetricsFileReport {
 };
 
 // Parses a metrics file: one "name value" pair per line, separated by blanks; blank lines and
-// lines starting with '#' are ignored. Valid pairs are appended to `w`, at most `max_metrics`;
-// every other line is counted as bad and the first one is described.
+// lines starting with '#' are ignored. Valid pairs are appended to `w`, at most `max_metrics`,
+// each named `prefix` followed by its name; every other line (a name too long with the prefix
+// too) is counted as bad and the first one is described. `prefix` is empty, or holds only bytes
+// valid in a name.
 MetricsFileReport parse_metrics_file(std::string_view content, MetricWriter& w,
-                                     std::size_t max_metrics = kMaxFileMetrics);
+                                     std::size_t max_metrics = kMaxFileMetrics,
+                                     std::string_view prefix = {});
 
 }  // namespace beat

@@ -1,7 +1,8 @@
 // Fuzz driver for the agent's parsers of node-local text: the /proc parsers
 // (beat_client/core: proc_stat, meminfo, loadavg, net_dev, disks, statm, uptime and the
-// text_fields they share) and the metrics file (extra_metrics). Every input goes through all of
-// them, so that the seed corpus can be the real captures in tests/data/proc as they are.
+// text_fields they share), the metrics file (extra_metrics) and a plugin's output
+// (plugin_output). Every input goes through all of them, so that the seed corpus can be the real
+// captures in tests/data/proc as they are.
 //
 // Invariants, for any input:
 // - No parser reads outside the input, crashes or throws.
@@ -12,6 +13,11 @@
 //   averages and uptime finite and non-negative; net_dev never reports "lo" nor an empty name;
 //   select_disks() picks distinct devices, each a disk filesystem, at most `max` of them; the
 //   metrics file yields only valid names with finite values, at most `max_metrics` of them.
+// - A plugin's output, whole and cut, yields at most kMaxPluginMetrics metrics, each a valid name
+//   under the plugin's prefix with a finite value; it is reported cut when it was, or when it is
+//   longer than kMaxPluginOutputBytes; a cut output gives no metric from after its last newline;
+//   its problem is described exactly when it is not ok(). A stderr excerpt holds at most
+//   kMaxPluginStderrBytes, no control character, quote or backslash, and no blank at either end.
 // - net_dev and mounts give the same result into a vector that a previous parse filled as into
 //   an empty one.
 #include <algorithm>
@@ -28,6 +34,7 @@
 #include "beat_client/core/meminfo.hpp"
 #include "beat_client/core/metric_writer.hpp"
 #include "beat_client/core/net_dev.hpp"
+#include "beat_client/core/plugin_output.hpp"
 #include "beat_client/core/proc_stat.hpp"
 #include "beat_client/core/statm.hpp"
 #include "beat_client/core/text_fields.hpp"
@@ -136,6 +143,35 @@ void check_metrics_file(std::string_view text) {
         FUZZ_CHECK(valid_name(m.name) && std::isfinite(m.value));
 }
 
+void check_plugin_output(std::string_view text) {
+    std::vector<Metric> metrics;
+    for (const bool cut : {false, true}) {
+        MetricWriter w(metrics);
+        const PluginOutputReport r = parse_plugin_output("plug", text, cut, w);
+        w.finish();
+        FUZZ_CHECK(r.lines.metrics == metrics.size() && metrics.size() <= kMaxPluginMetrics);
+        FUZZ_CHECK(r.cut == (cut || text.size() > kMaxPluginOutputBytes));
+        FUZZ_CHECK(r.ok() == (r.lines.bad_lines == 0 && !r.cut));
+        FUZZ_CHECK(output_problem(r).empty() == r.ok());
+        for (const Metric& m : metrics) {
+            FUZZ_CHECK(valid_name(m.name) && m.name.starts_with("plug.") && m.name.size() > 5);
+            FUZZ_CHECK(std::isfinite(m.value));
+        }
+        // What follows the last newline of a cut output never gives a metric.
+        if (r.cut && !metrics.empty()) {
+            const std::string_view kept = text.substr(0, kMaxPluginOutputBytes);
+            FUZZ_CHECK(kept.find('\n') != std::string_view::npos);
+        }
+    }
+    const std::string err = stderr_excerpt(text);
+    FUZZ_CHECK(err.size() <= kMaxPluginStderrBytes);
+    for (const char c : err) {
+        const auto u = static_cast<unsigned char>(c);
+        FUZZ_CHECK(u >= 0x20 && u != 0x7f && c != '"' && c != '\\');
+    }
+    FUZZ_CHECK(err.empty() || (err.front() != ' ' && err.back() != ' '));
+}
+
 }  // namespace
 }  // namespace beat::fuzz
 
@@ -156,5 +192,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     parse_statm_rss(text, 4096);
     if (const auto up = parse_uptime(text)) FUZZ_CHECK(is_non_negative(*up));
     check_metrics_file(text);
+    check_plugin_output(text);
     return 0;
 }
