@@ -19,6 +19,7 @@
 #include "beat_client/io/agent.hpp"
 #include "beat_client/io/beat_source.hpp"
 #include "beat_client/io/file_reader.hpp"
+#include "beat_client/io/plugins.hpp"
 #include "beat_client/io/sender.hpp"
 #include "beat_client/io/system.hpp"
 #include "common/log.hpp"
@@ -174,8 +175,31 @@ void print_acks(uv_loop_t* loop, const Sender& sender, std::uint64_t sequence,
     std::fflush(stdout);
 }
 
+// `once`: runs every plugin that has a local `every` once, all at the same time, waits for the
+// runs to end (each at most its timeout) and returns their metrics.
+std::vector<Metric> run_plugins_once(const AgentConfig& cfg) {
+    std::vector<Metric> metrics;
+    std::vector<PluginEvery> schedule = local_plugin_schedule(cfg.plugins, cfg.interval_ms);
+    if (schedule.empty()) return metrics;
+    uv_loop_t loop;
+    if (uv_loop_init(&loop) != 0) return metrics;
+    {
+        Plugins plugins(&loop, cfg.plugins);
+        plugins.set_schedule(std::move(schedule));
+        MetricWriter w(metrics);
+        plugins.on_beat(0, w);  // Every plugin is due in the first beat.
+        while (!plugins.idle())
+            uv_run(&loop, UV_RUN_ONCE);
+        plugins.collect(w);
+        w.finish();
+    }
+    close_loop(&loop);
+    return metrics;
+}
+
 int run_once(const AgentConfig& cfg, const CommandLine& cl) {
     const std::uint64_t incarnation = random_u64();
+    const std::vector<Metric> plugin_metrics = run_plugins_once(cfg);
     BeatSource source(cfg, incarnation);
     source.prime(monotonic_ms());
     if (cfg.collectors[Collector::cpu].enabled || cfg.collectors[Collector::net].enabled) {
@@ -183,7 +207,8 @@ int run_once(const AgentConfig& cfg, const CommandLine& cl) {
         while (nanosleep(&period, &period) != 0 && errno == EINTR) {
         }
     }
-    const std::vector<std::string>& datagrams = source.next(monotonic_ms(), unix_time_ms());
+    const std::vector<std::string>& datagrams =
+        source.next(monotonic_ms(), unix_time_ms(), plugin_metrics);
     if (datagrams.empty()) return 1;
     if (cl.print) {
         const std::string text = format_beat(datagrams);

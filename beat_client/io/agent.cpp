@@ -58,6 +58,10 @@ Agent::Agent(uv_loop_t* loop, const AgentConfig& cfg, std::uint64_t incarnation,
           [this] { source_.reload_metrics_file(); }),
       notifier_(loop),
       run_(local_settings(cfg.interval_ms, cfg.collectors, cfg.plugins)) {
+    if (!cfg.plugins.empty()) {
+        plugins_ = std::make_unique<Plugins>(loop, cfg.plugins);
+        plugins_->set_schedule(run_.plugins);
+    }
     sender_.on_plan([this](const Plan& plan, std::uint32_t version, std::string_view server) {
         on_plan(plan, version, server);
     });
@@ -109,6 +113,7 @@ void Agent::apply_pending() noexcept {
         const std::string was = describe(run_);
         run_ = std::move(p.applied.settings);
         source_.apply(run_);
+        if (plugins_) plugins_->set_schedule(run_.plugins);
         if (run_.plan_version == 0) {
             log_info("plan withdrawn server={}: back to the local settings {} (was {})", p.server,
                      describe(run_), was);
@@ -131,7 +136,12 @@ void Agent::apply_pending() noexcept {
 void Agent::beat() noexcept {
     if (pending_) apply_pending();
     source_.set_servers_unacknowledging(sender_.servers_unacknowledging());
-    const auto& datagrams = source_.next(monotonic_ms(), unix_time_ms());
+    if (plugins_) {
+        MetricWriter plugin_metrics(plugin_metrics_);
+        plugins_->on_beat(beats_, plugin_metrics);
+        plugin_metrics.finish();
+    }
+    const auto& datagrams = source_.next(monotonic_ms(), unix_time_ms(), plugin_metrics_);
     const std::size_t delivered = sender_.send(datagrams, source_.sequence());
     ++beats_;
     log_debug("beat sequence={} datagrams={} servers={}", source_.sequence(), datagrams.size(),
@@ -148,6 +158,7 @@ void Agent::stop() noexcept {
     close_handle(beat_timer_);
     sender_.close();
     signals_.close();
+    if (plugins_) plugins_->close();
     if (sender_.resolving()) {
         try {
             stuck_timer_ = init_handle<uv_timer_t>(uv_timer_init, loop_, "uv_timer_init");
@@ -162,11 +173,17 @@ void Agent::stop() noexcept {
     std::uint64_t ignored = 0;
     for (std::size_t r = 0; r < kControlIgnoredCount; ++r)
         ignored += control.ignored(static_cast<ControlIgnored>(r));
+    std::string plugins;
+    if (plugins_) {
+        const Plugins::Counts c = plugins_->counts();
+        plugins = fmt::format(" plugin_runs={} plugin_failures={} plugin_runs_skipped={}", c.runs,
+                              c.failures, c.skipped);
+    }
     log_info(
         "stopped beats={} last_sequence={} acks={} answers={} answers_unsent={} "
-        "control_ignored={}",
+        "control_ignored={}{}",
         beats_, source_.sequence(), control.acks(), control.answers(), sender_.answers_unsent(),
-        ignored);
+        ignored, plugins);
 }
 
 void Agent::on_stuck_lookup(uv_timer_t*) noexcept {

@@ -1,11 +1,13 @@
 // `beat_client run`: beats on a timer until SIGTERM or SIGINT; SIGHUP re-reads the metrics file.
 // Under systemd it reports READY=1 once started, STOPPING=1 when stopped, and watchdog pings.
-// A plan a server sends (README "Plans") is applied from the next beat on.
+// A plan a server sends (README "Plans") is applied from the next beat on. Plugins (README
+// "Plugins") run beside the beats, their metrics going into the beat after their run ends.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,6 +15,7 @@
 #include "beat_client/core/jitter.hpp"
 #include "beat_client/core/run_settings.hpp"
 #include "beat_client/io/beat_source.hpp"
+#include "beat_client/io/plugins.hpp"
 #include "beat_client/io/sender.hpp"
 #include "common/uv/signals.hpp"
 #include "common/uv/systemd_notify.hpp"
@@ -73,6 +76,10 @@ class Agent {
         std::string server;
     };
     std::optional<PendingPlan> pending_;
+    // Run on run_.plugins' schedule; null with no plugin configured, so that an agent without
+    // plugins does not even touch the pages of their code.
+    std::unique_ptr<Plugins> plugins_;
+    std::vector<Metric> plugin_metrics_;  // Those of the beat being built.
 };
 
 }  // namespace beat

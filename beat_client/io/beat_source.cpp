@@ -32,8 +32,8 @@ void BeatSource::prime(std::int64_t monotonic_ms) noexcept {
     }
 }
 
-const std::vector<std::string>& BeatSource::next(std::int64_t monotonic_ms,
-                                                 std::int64_t unix_ms) noexcept {
+const std::vector<std::string>& BeatSource::next(std::int64_t monotonic_ms, std::int64_t unix_ms,
+                                                 std::span<const Metric> extra) noexcept {
     try {
         const CollectorSet due = collectors_.due(beat_index_++);
         sampler_.sample(due, sample_);
@@ -47,6 +47,8 @@ const std::vector<std::string>& BeatSource::next(std::int64_t monotonic_ms,
             for (const Metric& m : file_metrics_)
                 w.add(m.value, m.name);
         }
+        for (const Metric& m : extra)
+            w.add(m.value, m.name);
         w.finish();
         ++hb_.sequence;
         hb_.send_time_ms = unix_ms;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,11 @@ class BeatSource {
     // baseline, without producing a beat.
     void prime(std::int64_t monotonic_ms) noexcept;
 
-    // Builds the next beat (sequence numbers start at 1) and returns its datagrams, valid until
+    // Builds the next beat (sequence numbers start at 1), with `extra` (the plugins' metrics)
+    // after the collectors' and the node's own metrics, and returns its datagrams, valid until
     // the next call. Never throws: a beat that cannot be encoded is logged and comes out empty.
-    const std::vector<std::string>& next(std::int64_t monotonic_ms, std::int64_t unix_ms) noexcept;
+    const std::vector<std::string>& next(std::int64_t monotonic_ms, std::int64_t unix_ms,
+                                         std::span<const Metric> extra = {}) noexcept;
 
     // The number of servers not acknowledging, sent as agent.servers_unacked from the next beat
     // on (with the agent collector). Never set in `once`, whose beats leave it out.

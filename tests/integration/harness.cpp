@@ -21,7 +21,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -210,6 +212,24 @@ std::string write_file(const TempDir& dir, const std::string& name, const std::s
     if (::chmod(path.c_str(), mode) != 0)
         throw std::runtime_error("chmod " + path + ": " + std::strerror(errno));
     return path;
+}
+
+std::string write_script(const TempDir& dir, const std::string& name, const std::string& body) {
+    return write_file(dir, name, "#!/bin/sh\n" + body, 0755);
+}
+
+bool wait_process_gone(pid_t pid, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (true) {
+        if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        const std::string text((std::istreambuf_iterator<char>(stat)),
+                               std::istreambuf_iterator<char>());
+        const std::size_t paren = text.rfind(')');  // The command name may hold anything.
+        if (paren != std::string::npos && text.compare(paren + 1, 2, " Z") == 0) return true;
+        if (Clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(10ms);
+    }
 }
 
 Server start_server(std::vector<std::string> extra) {

@@ -80,6 +80,14 @@ class TempDir {
 std::string write_file(const TempDir& dir, const std::string& name, const std::string& text,
                        mode_t mode = 0600);
 
+// Writes an executable /bin/sh script `name` holding `body` (after its "#!" line) into `dir`, as
+// a plugin of the agent; returns its path. Throws when it cannot.
+std::string write_script(const TempDir& dir, const std::string& name, const std::string& body);
+
+// Waits up to `timeout` for process `pid` to be gone: no such process, or a zombie (which runs
+// nothing any more, whether or not its parent has reaped it yet). True when it is.
+bool wait_process_gone(pid_t pid, std::chrono::milliseconds timeout = 5s);
+
 // A running beat_server on 127.0.0.1 with ephemeral ports.
 struct Server {
     std::unique_ptr<Process> proc;
