@@ -19,6 +19,7 @@
 # Environment: BUILD (build tree, default build-footprint), WARMUP (seconds, default 10),
 # NODE_EXPORTER_PORT (default 19100), COLLECTD_PORT (default 25826).
 set -euo pipefail
+source "$(dirname "$0")/agent_bench_lib.sh"
 
 measure_s=120
 while (($#)); do
@@ -62,23 +63,12 @@ client="$build/beat_client/beat_client"
 server="$build/beat_server/beat_server"
 
 # --- processes --------------------------------------------------------------------------------
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+make_work_dir
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_free "$ne_port" || { echo "127.0.0.1:$ne_port is taken; set NODE_EXPORTER_PORT" >&2; exit 1; }
 
-"$server" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http off 2>"$work/server.log" &
-pids+=($!)
-for _ in $(seq 100); do grep -q listening "$work/server.log" 2>/dev/null && break; sleep 0.1; done
-udp_port="$(grep -o -m1 "udp=127.0.0.1:[0-9]*" "$work/server.log" | cut -d: -f2 || true)"
-[[ -n $udp_port ]] || { echo "beat_server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+start_beat_server "$server" "$work/server.log"
 
 "$client" run --server "127.0.0.1:$udp_port" --interval 1 --host bench-agent \
     2>"$work/agent.log" &
@@ -147,15 +137,6 @@ pids+=($cd_pid)
 pids+=($!)
 
 # --- measurement ------------------------------------------------------------------------------
-cpu_ns() {
-    local sum=0 f t
-    for f in /proc/"$1"/task/*/schedstat; do
-        read -r t _ <"$f" 2>/dev/null || continue
-        sum=$((sum + t))
-    done
-    echo "$sum"
-}
-status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 names=(beat_client node_exporter collectd)
 procs=("$agent_pid" "$ne_pid" "$cd_pid")
