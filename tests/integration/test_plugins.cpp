@@ -132,3 +132,26 @@ TEST_CASE("once --print runs each plugin with a local period and shows its metri
     // A plugin without `every` waits for a plan, which `once` does not run.
     CHECK(out.find("planned.") == std::string::npos);
 }
+
+TEST_CASE("a plugin only a plan names runs once the real server's plan for its host names it",
+          "[plugins]") {
+    TempDir dir;
+    const std::string keys = write_file(
+        dir, "keys", "plug-d 5555555555555555555555555555555555555555555555555555555555555555\n");
+    const std::string plans = write_file(
+        dir, "plans.toml", "[plans.p]\nhosts = [\"plug-d\"]\nplugins = { web = \"0.2s\" }\n");
+    const std::string script = write_script(dir, "web", "echo 'requests 42'\n");
+    // No `every`: the plugin waits for a plan.
+    const std::string config =
+        write_file(dir, "client.toml", "[plugins.web]\ncommand = [\"" + script + "\"]\n");
+    Server s = start_server({"--key-file", keys, "--plans", plans});
+    auto agent =
+        start_agent({"--config", config, "--key-file", keys, "--server",
+                     loopback_endpoint(s.udp_port), "--interval", "0.2", "--host", "plug-d"});
+    const auto applied = agent->wait_for_line("plan applied plan=p");
+    REQUIRE(applied);
+    CHECK(applied->find("plugins=web (was ") != std::string::npos);
+    const std::string reply = wait_for_points(s, "plug-d.web.requests");
+    INFO(reply);
+    CHECK(reply.find("plug-d.web.requests 42.0 ") != std::string::npos);
+}
