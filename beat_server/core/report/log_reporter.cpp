@@ -168,10 +168,11 @@ void LogReporter::write(const PlanApplied& e) {
     const LogLevel level = e.after_reload ? LogLevel::debug : LogLevel::info;
     if (!log_enabled(level)) return;
     if (e.version == 0) {
-        log_event(level, "plan_withdrawn",
-                  {{"host", e.host.name},
-                   {"address", e.host.address.to_string()},
-                   text_note("(the server has no plan for it: its agent runs its local settings)")});
+        log_event(
+            level, "plan_withdrawn",
+            {{"host", e.host.name},
+             {"address", e.host.address.to_string()},
+             text_note("(the server has no plan for it: its agent runs its local settings)")});
         return;
     }
     log_event(level, "plan_applied",
