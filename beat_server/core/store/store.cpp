@@ -107,6 +107,7 @@ Series& Store::series(std::string_view key) {
     if (auto it = map_.find(key); it != map_.end()) return it->second;
     Series& s = create(key, next_id_);
     if (journal_ != nullptr) journal_->keys.push_back({s.id_, std::string(key)});
+    if (tap_ != nullptr) tap_->keys.push_back({s.id_, std::string(key)});
     return s;
 }
 
@@ -132,6 +133,7 @@ bool Store::put(Series& s, std::int64_t timestamp, double value, std::int64_t ac
     const bool added = s.put(timestamp, value, accepted_s);
     points_ += added ? 1 : 0;
     if (journal_ != nullptr) journal_->points.push_back({s.id_, timestamp, value});
+    if (tap_ != nullptr) tap_->points.push_back({s.id_, timestamp, value});
     return added;
 }
 
@@ -169,6 +171,7 @@ Store::SweepResult Store::sweep(std::int64_t now_s, std::size_t max_keys_visited
         }
         if (s.points_.empty() && !s.pinned()) {
             if (journal_ != nullptr) journal_->removed.push_back(s.id_);
+            if (tap_ != nullptr) tap_->removed.push_back(s.id_);
             order_[i] = nullptr;
             map_.erase(map_.find(std::string_view(entry->first)));
             ++r.keys_removed;

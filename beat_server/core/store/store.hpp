@@ -99,6 +99,10 @@ class Store {
     // Records every later change in `journal` (nullptr: none). The journal must outlive the store
     // or be detached first; its owner may take its records at any time between calls.
     void set_journal(StoreJournal* journal) noexcept { journal_ = journal; }
+    // Records every later new key, point and removed key in `tap` too (nullptr: none), never a
+    // trim: a second consumer (the PostgreSQL sink) that keeps its own history. Same ownership
+    // rules as set_journal().
+    void set_tap(StoreJournal* tap) noexcept { tap_ = tap; }
 
     // The series for `key`, created (and placed last in insertion order) if it is new, ignoring
     // the key limit. The reference stays valid until the key is removed by sweep(), which never
@@ -155,6 +159,7 @@ class Store {
     std::uint64_t next_id_ = 1;
     std::size_t sweep_cursor_ = 0;  // Index in order_ where the next sweep starts.
     StoreJournal* journal_ = nullptr;
+    StoreJournal* tap_ = nullptr;
 };
 
 }  // namespace beat

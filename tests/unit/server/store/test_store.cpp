@@ -262,6 +262,29 @@ TEST_CASE("the journal records new keys and points in order, and restored data i
     CHECK(s.point_count() == 3);
 }
 
+TEST_CASE("the tap records the same new keys, points and removed keys as the journal, no trims",
+          "[store]") {
+    Store s(RetentionLimits{100, 2, 0});
+    StoreJournal journal;
+    StoreJournal tap;
+    s.set_journal(&journal);
+    s.set_tap(&tap);
+    for (std::int64_t ts = 1; ts <= 3; ++ts)
+        s.put("k", ts, 1, kAt);
+    REQUIRE(tap.keys.size() == 1);
+    CHECK(tap.keys[0].name == "k");
+    CHECK(tap.points.size() == 3);
+    s.sweep(kAt, 100);  // Trims the key to its newest 2 points.
+    CHECK_FALSE(journal.trims.empty());
+    CHECK(tap.trims.empty());
+    s.sweep(kAt + 101, 100);
+    REQUIRE(tap.removed.size() == 1);
+    CHECK(tap.removed[0] == tap.keys[0].id);
+    s.set_tap(nullptr);
+    s.put("later", 9, 1, kAt);
+    CHECK(tap.keys.size() == 1);
+}
+
 TEST_CASE("a restored point keeps the acceptance time it was read back with", "[store]") {
     Store s(RetentionLimits{100, 0, 0});
     s.restore_point(s.restore(1, "k"), 1, 1, kAt);
