@@ -2,9 +2,9 @@
 # Installs the Debian 12 packages beat needs to build and test. A no-op when all are present.
 # Usage: scripts/install-deps.sh [--test]   (--test adds what the tests and benchmarks use)
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libuv1-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsqlite3-dev libsodium-dev libhttp-parser-dev nlohmann-json3-dev catch2)
+pkgs=(build-essential cmake pkg-config libuv1-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsqlite3-dev libsodium-dev libpq-dev libhttp-parser-dev nlohmann-json3-dev catch2)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(redis-server systemd clang libclang-rt-14-dev prometheus chromium)
+  pkgs+=(postgresql-15 redis-server systemd clang libclang-rt-14-dev prometheus chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -73,6 +73,9 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     }
     // The beats are read from the next turn of the loop on: the restored hosts' grace starts now.
     if (storage_) storage_->restore_hosts();
+    // After the load: the points already stored are not written to PostgreSQL again.
+    if (!config.postgres.conninfo.empty())
+        postgres_ = std::make_unique<PostgresSink>(loop, config.postgres, store_);
     const TcpLimits limits{config.max_connections, config.max_connections_per_address,
                            config.tcp_idle_timeout_ms};
     tcp_ = std::make_unique<TcpServer>(loop, config.tcp, limits, executor_,
@@ -334,6 +337,7 @@ void Server::finish() noexcept {
     finished_ = true;
     close_timers();
     if (storage_) storage_->close();
+    if (postgres_) postgres_->close();
     signals_->close();
     if (notifier_) notifier_->close();
     log_totals();
@@ -397,6 +401,12 @@ void Server::log_totals() const {
     for (std::size_t i = 0; i < kRefusalCount; ++i) {
         if (s.refused_by[i] != 0)
             fields.emplace_back(to_string(static_cast<Refusal>(i)), s.refused_by[i]);
+    }
+    if (postgres_) {
+        const PostgresStats pg = postgres_->stats();
+        fields.emplace_back("postgres_rows", pg.rows_written);
+        fields.emplace_back("postgres_dropped", pg.dropped);
+        fields.emplace_back("postgres_failures", pg.failures);
     }
     // Prefixed: request and datagram reasons share some names (bad_value).
     std::vector<std::string> request_keys;

@@ -18,6 +18,7 @@
 #include "beat_server/io/net/http_server.hpp"
 #include "beat_server/io/net/tcp_server.hpp"
 #include "beat_server/io/net/udp_listener.hpp"
+#include "beat_server/io/postgres/postgres_sink.hpp"
 #include "beat_server/io/storage/storage.hpp"
 #include "common/key_ring.hpp"
 #include "common/uv/handle.hpp"
@@ -120,7 +121,8 @@ class Server {
     UvHandle<uv_timer_t> retention_timer_;
     UvHandle<uv_timer_t> watchdog_timer_;
     UvHandle<uv_check_t> drain_check_;
-    std::unique_ptr<Storage> storage_;  // Null when memory only.
+    std::unique_ptr<Storage> storage_;        // Null when memory only.
+    std::unique_ptr<PostgresSink> postgres_;  // Null without --postgres.
     std::unique_ptr<TcpServer> tcp_;
     std::unique_ptr<HttpServer> http_;  // Null with --http off.
     std::unique_ptr<Signals> signals_;

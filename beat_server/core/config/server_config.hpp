@@ -24,6 +24,16 @@ enum class Durability {
     sync,   // "ok" once the transaction holding the put has committed (group commit).
 };
 
+// The PostgreSQL sink (off while conninfo is empty). Every stored point is written to the
+// schema beat within about batch_ms of being stored, or counted as dropped and logged.
+struct PostgresSettings {
+    std::string conninfo;
+    std::int64_t batch_ms = 1000;
+    // Points waiting for the database (away, or slower than the puts) beyond which newer ones
+    // are dropped and counted.
+    std::size_t max_waiting_points = 2'000'000;
+};
+
 struct ServerConfig {
     Endpoint udp{"0.0.0.0", 43278};
     Endpoint tcp{"127.0.0.1", 8888};
@@ -59,6 +69,8 @@ struct ServerConfig {
     // Metric names one host may have at once; values under further names are refused. A name
     // no beat of its host has carried for limits.retention_s is released.
     std::size_t max_metrics_per_host = 256;
+
+    PostgresSettings postgres;  // --postgres, --postgres-batch.
 
     bool persistent() const noexcept { return durability != Durability::off && !data_dir.empty(); }
 };

@@ -321,6 +321,14 @@ std::vector<ServerSetting> make_settings() {
     s.push_back(count(
         "max_keys", "Keys stored; puts for more are refused",
         [](auto& c) -> auto& { return c.limits.max_keys; }, 1, 100'000'000));
+    s.push_back(path(
+        "postgres", "CONNINFO",
+        "Also write every stored point to PostgreSQL (a libpq connection string or URI; the "
+        "password from PGPASSWORD, PGPASSFILE or ~/.pgpass); '' for none",
+        [](auto& c) -> auto& { return c.postgres.conninfo; }));
+    s.push_back(duration(
+        "postgres_batch", "Seconds between writes to PostgreSQL (sooner for a full batch)",
+        [](auto& c) -> auto& { return c.postgres.batch_ms; }, 10));
     s.push_back(choice(
         "log_level", "Least severe level logged", [](auto& c) -> auto& { return c.log_level; },
         Choices<LogLevel>{{"debug", LogLevel::debug},

@@ -46,6 +46,8 @@ const std::map<std::string, Sample> kSamples = {
     {"retention", {"36h", "129600"}},
     {"max_points_per_key", {"10", "10"}},
     {"max_keys", {"5", "5"}},
+    {"postgres", {"host=/run/postgresql dbname=beat", "\"host=/run/postgresql dbname=beat\""}},
+    {"postgres_batch", {"0.25", "0.25"}},
     {"log_level", {"debug", "\"debug\""}},
     {"log_format", {"json", "\"json\""}},
 };

@@ -1,0 +1,59 @@
+// The PostgreSQL sink on the loop: every point the store keeps reaches the schema beat through
+// the store's tap journal, handed to the PostgreSQL writer's thread every --postgres-batch (or as
+// soon as a full chunk has gathered), so the loop never waits on the database.
+//
+// What an acknowledged put promises with --postgres: the local store (and SQLite, per
+// --durability) holds it at once; PostgreSQL receives it within about one batch period while the
+// database is reachable, and otherwise once it is back, unless the points waiting exceed
+// PostgresSettings::max_waiting_points or the server stops before it could write them: then it is
+// counted as dropped (beat_postgres_dropped_points_total, the stopped line) and logged, never lost
+// silently.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "beat_server/core/config/server_config.hpp"
+#include "beat_server/core/store/store.hpp"
+#include "beat_server/io/postgres/postgres_writer.hpp"
+#include "common/uv/handle.hpp"
+
+namespace beat {
+
+class PostgresSink {
+  public:
+    // What the writer may spend at shutdown on the points still waiting, within the server's
+    // 5 s budget.
+    static constexpr std::int64_t kCloseBudgetMs = 3000;
+
+    // Starts the writer (which connects on its own thread: an unreachable database does not
+    // stop the server from starting) and attaches to `store`'s tap. Throws UvError.
+    PostgresSink(uv_loop_t* loop, const PostgresSettings& settings, Store& store);
+    PostgresSink(const PostgresSink&) = delete;
+    PostgresSink& operator=(const PostgresSink&) = delete;
+    ~PostgresSink();  // close() if not done yet.
+
+    // Hands over what is left, lets the writer write it for at most kCloseBudgetMs, stops it and
+    // closes the handles. Safe to call twice.
+    void close() noexcept;
+
+    PostgresStats stats() const { return writer_->stats(); }
+
+  private:
+    static void on_batch_timer(uv_timer_t* t) noexcept;
+    static void on_check(uv_check_t* c) noexcept;
+    void submit() noexcept;
+
+    uv_loop_t* loop_;
+    Store& store_;
+    StoreJournal tap_;
+    std::unique_ptr<PostgresWriter> writer_;
+    UvHandle<uv_timer_t> batch_timer_;
+    UvHandle<uv_check_t> check_;  // A full chunk goes at the end of the loop iteration.
+    std::int64_t last_drop_log_ms_ = -60'000;
+    bool closed_ = false;
+};
+
+}  // namespace beat

@@ -1,0 +1,273 @@
+#include "beat_server/io/postgres/postgres_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_set>
+
+#include "beat_server/core/sql/pg_array.hpp"
+#include "beat_server/core/sql/pg_schema.hpp"
+#include "beat_server/io/postgres/pg_connection.hpp"
+#include "common/log.hpp"
+#include "common/uv/unix_clock.hpp"
+
+namespace beat {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kConnectTimeoutS = 2;
+// Partitions are created for the days of the points from this many days back to tomorrow; points
+// further away land in the default partition beat.point_rows_other.
+constexpr std::int64_t kPartitionDaysBack = 7;
+constexpr const char* kInsertPoints = "beat_insert_points";
+
+template <typename T>
+T parse_number(std::string_view text) {
+    T v{};
+    std::from_chars(text.data(), text.data() + text.size(), v);
+    return v;
+}
+
+}  // namespace
+
+PostgresWriter::PostgresWriter(std::string conninfo, std::size_t max_waiting_points,
+                               std::vector<std::pair<std::uint64_t, std::string>> keys)
+    : conninfo_(std::move(conninfo)), max_waiting_(max_waiting_points) {
+    for (auto& [id, name] : keys)
+        batch_.add_key(id, std::move(name));
+    thread_ = std::thread([this] { run(); });
+}
+
+PostgresWriter::~PostgresWriter() {
+    StoreJournal none;
+    close(none, std::chrono::milliseconds(0));
+}
+
+std::size_t PostgresWriter::submit(StoreJournal& journal) {
+    std::size_t dropped = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (stats_.waiting + journal.points.size() > max_waiting_) {
+            dropped = journal.points.size();
+            journal.points.clear();
+            stats_.dropped += dropped;
+        }
+        if (journal.empty()) return dropped;
+        stats_.waiting += journal.points.size();
+        if (incoming_.empty()) {
+            std::swap(incoming_, journal);
+        } else {
+            std::move(journal.keys.begin(), journal.keys.end(), std::back_inserter(incoming_.keys));
+            incoming_.points.insert(incoming_.points.end(), journal.points.begin(),
+                                    journal.points.end());
+            incoming_.removed.insert(incoming_.removed.end(), journal.removed.begin(),
+                                     journal.removed.end());
+        }
+        journal.clear();
+    }
+    wake_.notify_one();
+    return dropped;
+}
+
+void PostgresWriter::close(StoreJournal& last, std::chrono::milliseconds budget) {
+    if (!thread_.joinable()) return;
+    submit(last);
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+        stop_by_ = Clock::now() + budget;
+    }
+    wake_.notify_one();
+    thread_.join();
+}
+
+PostgresStats PostgresWriter::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+void PostgresWriter::run() noexcept {
+    Clock::time_point retry_at = Clock::now();
+    for (;;) {
+        bool stopping = false;
+        Clock::time_point stop_by;
+        {
+            std::unique_lock lock(mutex_);
+            const bool was_stopping = stop_;
+            if (batch_.empty()) {
+                wake_.wait(lock, [&] { return stop_ || !incoming_.empty(); });
+            } else if (conn_ == nullptr) {
+                // Waiting to reconnect: only stopping (its deadline) cuts the pause short.
+                const Clock::time_point until =
+                    was_stopping ? std::min(retry_at, stop_by_) : retry_at;
+                wake_.wait_until(lock, until, [&] { return stop_ != was_stopping; });
+            }
+            try {
+                batch_.take(incoming_);
+            } catch (const std::exception& e) {
+                log_error("postgres: {}", e.what());
+            }
+            stopping = stop_;
+            stop_by = stop_by_;
+        }
+        const Clock::time_point now = Clock::now();
+        if (stopping && (batch_.empty() || now >= stop_by)) break;
+        if (batch_.empty()) continue;
+        if (conn_ == nullptr) {
+            if (now < retry_at) continue;
+            if (!connect()) {
+                retry_at = Clock::now() + std::chrono::milliseconds(backoff_.failed());
+                continue;
+            }
+        }
+        if (write_chunk()) {
+            backoff_.succeeded();
+        } else {
+            conn_.reset();
+            retry_at = Clock::now() + std::chrono::milliseconds(backoff_.failed());
+        }
+        std::lock_guard lock(mutex_);
+        stats_.waiting = batch_.waiting() + incoming_.points.size();
+        stats_.connected = conn_ != nullptr;
+    }
+    std::size_t left = batch_.drop_all();
+    {
+        std::lock_guard lock(mutex_);
+        left += incoming_.points.size();
+        incoming_.clear();
+        stats_.dropped += left;
+        stats_.waiting = 0;
+        stats_.connected = false;
+    }
+    conn_.reset();
+    if (left > 0)
+        log_error("postgres: {} points not written by the end of the shutdown budget, dropped",
+                  left);
+}
+
+bool PostgresWriter::connect() noexcept {
+    try {
+        auto c = std::make_unique<PgConnection>(conninfo_, kConnectTimeoutS);
+        const bool timescale =
+            c->exec("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").rows() > 0;
+        c->exec(fmt::format("BEGIN;SELECT pg_advisory_xact_lock({})", kSchemaLockKey));
+        c->exec(schema_bootstrap_sql());
+        const int version = parse_number<int>(
+            c->exec("SELECT coalesce(max(version), 0) FROM beat.schema_version").text(0, 0));
+        for (const Migration& m : schema_migrations(timescale)) {
+            if (m.version <= version) continue;
+            c->exec(m.sql);
+            c->exec(
+                fmt::format("INSERT INTO beat.schema_version (version) VALUES ({})", m.version));
+            log_info("postgres: schema beat migrated to version {}{}", m.version,
+                     timescale ? " (timescaledb hypertable)" : "");
+        }
+        c->exec("COMMIT");
+        if (version > schema_latest_version())
+            log_warn("postgres: schema beat is at version {}, newer than this server's {}", version,
+                     schema_latest_version());
+        // Partitions are the writer's to create only when the points are natively partitioned.
+        partitioned_ =
+            c->exec(
+                 "SELECT 1 FROM pg_partitioned_table WHERE partrelid = 'beat.point_rows'::regclass")
+                .rows() > 0;
+        c->prepare(kInsertPoints, insert_points_sql());
+        conn_ = std::move(c);
+        partitions_.clear();
+        std::lock_guard lock(mutex_);
+        if (ever_connected_) ++stats_.reconnects;
+        ever_connected_ = true;
+        stats_.connected = true;
+        return true;
+    } catch (const std::exception& e) {
+        failed(fmt::format("connect: {}", e.what()));
+        return false;
+    }
+}
+
+void PostgresWriter::ensure_partitions(const std::vector<PointBatch::Row>& rows) {
+    if (!partitioned_) return;
+    const std::int64_t today = day_of(unix_now_ms() / 1000);
+    std::vector<std::int64_t> days = {today, today + 1};
+    for (const PointBatch::Row& r : rows) {
+        const std::int64_t d = day_of(r.timestamp);
+        if (d >= today - kPartitionDaysBack && d <= today + 1) days.push_back(d);
+    }
+    std::sort(days.begin(), days.end());
+    days.erase(std::unique(days.begin(), days.end()), days.end());
+    for (std::int64_t d : days) {
+        if (std::find(partitions_.begin(), partitions_.end(), d) != partitions_.end()) continue;
+        try {
+            conn_->exec(create_partition_sql(d));
+        } catch (const PgError& e) {
+            if (!conn_->ok()) throw;
+            // Rows of that day already sit in the default partition: they stay there.
+            conn_->exec("ROLLBACK");
+            log_warn("postgres: partition {} not created, its points go to point_rows_other: {}",
+                     partition_name(d), e.what());
+        }
+        partitions_.push_back(d);
+    }
+}
+
+void PostgresWriter::learn_series(const std::vector<PointBatch::Row>& rows) {
+    std::unordered_map<std::string, std::uint64_t> missing;
+    for (const PointBatch::Row& r : rows)
+        if (!series_ids_.contains(r.key_id)) missing.emplace(batch_.key_name(r.key_id), r.key_id);
+    // A key another server adds at the same moment may be missed once: asked again, it is seen.
+    for (int attempt = 0; attempt < 3 && !missing.empty(); ++attempt) {
+        std::vector<std::string> names;
+        names.reserve(missing.size());
+        for (const auto& [name, id] : missing)
+            names.push_back(name);
+        const PgResult r = conn_->exec_params(upsert_series_sql(), {text_array(names)});
+        for (int i = 0; i < r.rows(); ++i) {
+            auto it = missing.find(std::string(r.text(i, 1)));
+            if (it == missing.end()) continue;
+            series_ids_[it->second] = parse_number<std::int32_t>(r.text(i, 0));
+            missing.erase(it);
+        }
+    }
+    if (!missing.empty()) throw PgError("beat.series did not return every key added");
+}
+
+bool PostgresWriter::write_chunk() noexcept {
+    try {
+        const std::size_t raw = std::min(kChunkRows, batch_.waiting());
+        const std::vector<PointBatch::Row> rows = batch_.chunk(kChunkRows);
+        ensure_partitions(rows);
+        learn_series(rows);
+        std::vector<std::int64_t> series;
+        std::vector<std::int64_t> times;
+        std::vector<double> values;
+        series.reserve(rows.size());
+        times.reserve(rows.size());
+        values.reserve(rows.size());
+        for (const PointBatch::Row& r : rows) {
+            series.push_back(series_ids_.at(r.key_id));
+            times.push_back(r.timestamp);
+            values.push_back(r.value);
+        }
+        conn_->exec_params(kInsertPoints,
+                           {int_array(series), int_array(times), float8_array(values)}, true);
+        batch_.written(raw);
+        std::lock_guard lock(mutex_);
+        stats_.rows_written += rows.size();
+        ++stats_.batches;
+        return true;
+    } catch (const std::exception& e) {
+        failed(e.what());
+        return false;
+    }
+}
+
+void PostgresWriter::failed(const std::string& what) noexcept {
+    log_error("postgres: {}", what);
+    std::lock_guard lock(mutex_);
+    ++stats_.failures;
+    stats_.last_error = what;
+}
+
+}  // namespace beat

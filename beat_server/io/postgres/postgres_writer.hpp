@@ -1,0 +1,99 @@
+// The PostgreSQL writer: a thread that keeps the schema beat (pg_schema.hpp) and writes the
+// store's points into it, so the event loop never waits on the database. The loop hands over the
+// store's tap journal at each batch period; the thread writes what it has in chunks of up to
+// kChunkRows rows, one upsert each. When the database is away the points wait, up to
+// `max_waiting_points`, beyond which new ones are dropped and counted, and the thread reconnects
+// with a backoff from 100 ms to 5 s.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "beat_server/core/sql/backoff.hpp"
+#include "beat_server/core/sql/point_batch.hpp"
+#include "beat_server/core/store/store_journal.hpp"
+
+namespace beat {
+
+class PgConnection;
+
+// What the writer has done, read by the loop for /metrics and the stopped line.
+struct PostgresStats {
+    std::uint64_t rows_written = 0;  // Rows upserted (a row per key and second of each chunk).
+    std::uint64_t batches = 0;       // Chunks written.
+    std::uint64_t failures = 0;      // Failed connections and statements (each logged).
+    std::uint64_t reconnects = 0;    // Connections made after the first.
+    std::uint64_t dropped = 0;       // Points given up: queue full, or left at shutdown.
+    std::size_t waiting = 0;         // Points handed over and not yet written.
+    bool connected = false;
+    std::string last_error;  // Empty: none yet.
+};
+
+class PostgresWriter {
+  public:
+    static constexpr std::size_t kChunkRows = 50'000;
+
+    // Starts the thread, which connects with `conninfo` and creates or migrates the schema.
+    // `keys` names the keys the store holds already (its tap is attached after this).
+    PostgresWriter(std::string conninfo, std::size_t max_waiting_points,
+                   std::vector<std::pair<std::uint64_t, std::string>> keys);
+    PostgresWriter(const PostgresWriter&) = delete;
+    PostgresWriter& operator=(const PostgresWriter&) = delete;
+    ~PostgresWriter();  // close(0) if not done yet.
+
+    // Loop thread: takes the records of `journal` (leaving it empty). When its points would take
+    // the waiting points beyond the limit they are dropped (its keys are kept); returns how many.
+    std::size_t submit(StoreJournal& journal);
+
+    // Writes what is waiting (after `last`, taken like submit()) for at most `budget`, then stops
+    // the thread; points still waiting are dropped, counted and logged. Safe to call twice.
+    void close(StoreJournal& last, std::chrono::milliseconds budget);
+
+    PostgresStats stats() const;
+
+  private:
+    void run() noexcept;
+    // Connects and sets the schema up; false (logged, counted) on failure.
+    bool connect() noexcept;
+    // Writes one chunk of the waiting rows; false (logged, counted) on failure.
+    bool write_chunk() noexcept;
+    // The database's series ids of the keys of `rows` not known yet. Throws PgError.
+    void learn_series(const std::vector<PointBatch::Row>& rows);
+    // Creates the partitions of the days of `rows` near today that are not known yet. Throws.
+    void ensure_partitions(const std::vector<PointBatch::Row>& rows);
+    void failed(const std::string& what) noexcept;
+
+    const std::string conninfo_;
+    const std::size_t max_waiting_;
+
+    // Writer thread only.
+    std::unique_ptr<PgConnection> conn_;
+    PointBatch batch_;
+    Backoff backoff_{100, 5000};
+    bool partitioned_ = false;  // Natively partitioned: the writer creates the partitions.
+    bool ever_connected_ = false;
+    std::unordered_map<std::uint64_t, std::int32_t> series_ids_;  // Store key id -> beat.series.
+    std::vector<std::int64_t> partitions_;                        // Days whose partition exists.
+
+    // Shared with the thread, under mutex_.
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    StoreJournal incoming_;
+    bool stop_ = false;
+    std::chrono::steady_clock::time_point stop_by_;
+    PostgresStats stats_;
+    std::atomic<std::size_t> waiting_{0};  // incoming_ + batch_ points.
+
+    std::thread thread_;
+};
+
+}  // namespace beat

@@ -1,0 +1,132 @@
+// The PostgreSQL sink end to end: real servers writing a real PostgreSQL 15 that the test starts
+// in a temporary directory (tests/integration/postgres_instance.hpp).
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <string>
+#include <thread>
+
+#include "common/wire.hpp"
+#include "tests/integration/harness.hpp"
+#include "tests/integration/postgres_instance.hpp"
+
+using namespace beat;
+using namespace beat::test;
+
+namespace {
+
+std::int64_t unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::vector<std::string> sink_flags(const PostgresInstance& pg, std::string batch = "0.1") {
+    return {"--postgres", pg.conninfo(), "--postgres-batch", std::move(batch)};
+}
+
+// Polls `sql` until it returns `want` (psql's unaligned output), for at most `timeout`; returns
+// the last answer.
+std::string wait_for_query(const PostgresInstance& pg, std::string_view sql, std::string_view want,
+                           std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = Clock::now() + timeout;
+    std::string got;
+    for (;;) {
+        try {
+            got = pg.query(sql);
+        } catch (const std::exception& e) {
+            got = e.what();  // The schema may not exist yet.
+        }
+        if (got == want || Clock::now() >= deadline) return got;
+        std::this_thread::sleep_for(50ms);  // Polling an observable condition, bounded.
+    }
+}
+
+std::string stopped_line(Server& s) {
+    s.proc->signal(SIGTERM);
+    const auto line = s.proc->wait_for_line("INFO stopped ", 8s);
+    REQUIRE(line);
+    REQUIRE(s.proc->wait_exit(5s) == 0);
+    return *line;
+}
+
+std::string beat_datagram(const std::string& host, std::uint64_t seq, std::vector<Metric> metrics) {
+    Heartbeat hb;
+    hb.host = host;
+    hb.incarnation = 7;
+    hb.sequence = seq;
+    hb.send_time_ms = unix_now_ms();
+    hb.interval_ms = 1000;
+    hb.metrics = std::move(metrics);
+    return pack_beat(hb).at(0);
+}
+
+}  // namespace
+
+TEST_CASE("puts and beats' metrics appear in beat.points", "[postgres]") {
+    PostgresInstance pg;
+    Server s = start_server(sink_flags(pg));
+    const std::int64_t now = unix_now_ms() / 1000;
+    const std::string t = std::to_string(now);
+    CHECK(tcp_request(s.tcp_port,
+                      "put app.x 1.5 " + t + "\nput app.x 2.5 " + t + "\nput app.y -1 1136214245\n",
+                      3) == "ok\n\nok\n\nok\n\n");
+    send_udp(s.udp_port, beat_datagram("alpha", 1, {{"cpu", 23.5}}));
+    REQUIRE(s.proc->wait_for_line("host new host=alpha"));
+    // A second write of the same key and second replaced the first; 2006 lands in the default
+    // partition.
+    CHECK(wait_for_query(pg,
+                         "SELECT key, extract(epoch FROM time)::bigint, value FROM beat.points"
+                         " WHERE key LIKE 'app.%' ORDER BY key",
+                         "app.x|" + t + "|2.5\napp.y|1136214245|-1\n") ==
+          "app.x|" + t + "|2.5\napp.y|1136214245|-1\n");
+    CHECK(wait_for_query(pg, "SELECT value FROM beat.points WHERE key = 'alpha.cpu'", "23.5\n") ==
+          "23.5\n");
+    CHECK(pg.query("SELECT count(*) FROM beat.point_rows_other") == "1\n");
+    CHECK(pg.query("SELECT version FROM beat.schema_version") == "1\n");
+    const std::string stopped = stopped_line(s);
+    CHECK(field(stopped, "postgres_dropped") == "0");
+    CHECK(field(stopped, "postgres_failures") == "0");
+}
+
+TEST_CASE("two servers starting together create the schema once and store a point once",
+          "[postgres]") {
+    PostgresInstance pg;
+    std::vector<std::string> flags = sink_flags(pg);
+    flags.insert(flags.end(), {"--log-level", "debug"});
+    Server a = start_server(flags);
+    Server b = start_server(flags);
+    const std::string put = "put shared.k 7 1700000000\n";
+    CHECK(tcp_request(a.tcp_port, put) == "ok\n\n");
+    CHECK(tcp_request(b.tcp_port, put) == "ok\n\n");
+    CHECK(wait_for_query(pg, "SELECT count(*) FROM beat.points WHERE key = 'shared.k'", "1\n") ==
+          "1\n");
+    CHECK(pg.query("SELECT count(*) FROM beat.schema_version") == "1\n");
+    CHECK(pg.query("SELECT count(*) FROM beat.series WHERE key = 'shared.k'") == "1\n");
+    for (Server* s : {&a, &b}) {
+        const std::string stopped = stopped_line(*s);
+        CHECK(field(stopped, "postgres_failures") == "0");
+        for (const std::string& l : s->proc->lines())
+            CHECK(l.find("ERROR") == std::string::npos);
+    }
+}
+
+TEST_CASE("shutdown writes the points still waiting for the next batch", "[postgres]") {
+    PostgresInstance pg;
+    Server s = start_server(sink_flags(pg, "60"));
+    TcpConn c(s.tcp_port);
+    std::string puts;
+    for (int i = 0; i < 1000; ++i)
+        puts += "put flush.k " + std::to_string(i) + " " + std::to_string(1'700'000'000 + i) + "\n";
+    c.send(puts);
+    std::string want;
+    for (int i = 0; i < 1000; ++i)
+        want += "ok\n\n";
+    REQUIRE(c.read_replies(1000) == want);
+    const std::string stopped = stopped_line(s);
+    CHECK(field(stopped, "postgres_rows") == "1000");
+    CHECK(field(stopped, "postgres_dropped") == "0");
+    CHECK(pg.query("SELECT count(*), sum(value) FROM beat.points WHERE key = 'flush.k'") ==
+          "1000|499500\n");
+}
