@@ -351,6 +351,12 @@ StatusView Server::status_view() const {
         v.storage = StorageStatus{true, storage_->commits(), storage_->failures(),
                                   storage_->dropped_points()};
     }
+    if (postgres_) {
+        const PostgresStats pg = postgres_->stats();
+        v.postgres =
+            PostgresStatus{true,        pg.connected,  pg.waiting, pg.rows_written, pg.batches,
+                           pg.failures, pg.reconnects, pg.dropped, pg.last_error};
+    }
     if (http_) v.http = http_->stats();
     v.udp_sends_failed = udp_.sends_failed();
     v.plans_loaded_unix_ms = plans_loaded_unix_ms_;

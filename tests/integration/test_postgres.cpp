@@ -85,6 +85,10 @@ TEST_CASE("puts and beats' metrics appear in beat.points", "[postgres]") {
           "23.5\n");
     CHECK(pg.query("SELECT count(*) FROM beat.point_rows_other") == "1\n");
     CHECK(pg.query("SELECT version FROM beat.schema_version") == "1\n");
+    const std::string metrics = http_get(s.http_port, "/metrics").body;
+    CHECK(metrics.find("\nbeat_postgres_connected 1\n") != std::string::npos);
+    CHECK(metrics.find("\nbeat_postgres_rows_written_total 3\n") != std::string::npos);
+    CHECK(metrics.find("\nbeat_postgres_dropped_points_total 0\n") != std::string::npos);
     const std::string stopped = stopped_line(s);
     CHECK(field(stopped, "postgres_dropped") == "0");
     CHECK(field(stopped, "postgres_failures") == "0");
@@ -129,4 +133,36 @@ TEST_CASE("shutdown writes the points still waiting for the next batch", "[postg
     CHECK(field(stopped, "postgres_dropped") == "0");
     CHECK(pg.query("SELECT count(*), sum(value) FROM beat.points WHERE key = 'flush.k'") ==
           "1000|499500\n");
+}
+
+TEST_CASE("a database restarted under load loses no acknowledged point", "[postgres]") {
+    PostgresInstance pg;
+    Server s = start_server(sink_flags(pg));
+    TcpConn c(s.tcp_port);
+    int sent = 0;
+    // Puts 200 points of distinct seconds, each acknowledged.
+    const auto put_round = [&] {
+        std::string puts, want;
+        for (int i = 0; i < 200; ++i, ++sent) {
+            puts += "put restart.k 1 " + std::to_string(1'700'000'000 + sent) + "\n";
+            want += "ok\n\n";
+        }
+        c.send(puts);
+        REQUIRE(c.read_replies(200) == want);
+    };
+    for (int round = 0; round < 5; ++round)
+        put_round();
+    REQUIRE(wait_for_query(pg, "SELECT count(*) FROM beat.points", "1000\n") == "1000\n");
+    pg.stop();
+    for (int round = 0; round < 10; ++round)  // Acknowledged while the database is away.
+        put_round();
+    REQUIRE(s.proc->wait_for_line("ERROR postgres: ", 10s));  // The failure, logged.
+    pg.start();
+    for (int round = 0; round < 5; ++round)
+        put_round();
+    CHECK(wait_for_query(pg, "SELECT count(*) FROM beat.points", "4000\n", 20s) == "4000\n");
+    const std::string stopped = stopped_line(s);
+    CHECK(field(stopped, "postgres_rows") == "4000");
+    CHECK(field(stopped, "postgres_dropped") == "0");
+    CHECK(field(stopped, "postgres_failures") != "0");
 }

@@ -232,6 +232,33 @@ void write_store(ExpositionWriter& w, const StatusView& v) {
             v.storage.dropped_points);
 }
 
+// Only with --postgres: without it the page is what it was.
+void write_postgres(ExpositionWriter& w, const StatusView& v) {
+    const PostgresStatus& p = v.postgres;
+    if (!p.enabled) return;
+    gauge(w, "beat_postgres_connected", "1 while the PostgreSQL writer is connected, else 0.",
+          std::uint64_t{p.connected});
+    gauge(w, "beat_postgres_waiting_points",
+          "Points stored and not yet written to PostgreSQL (bounded; beyond, they are dropped).",
+          p.waiting_points);
+    counter(w, "beat_postgres_rows_written_total",
+            "Rows upserted into PostgreSQL (one per key and second of each batch).",
+            p.rows_written);
+    counter(w, "beat_postgres_batches_total", "Upserts written to PostgreSQL.", p.batches);
+    counter(w, "beat_postgres_failures_total",
+            "Failed PostgreSQL connections and statements (the batch is retried).", p.failures);
+    counter(w, "beat_postgres_reconnects_total", "Connections to PostgreSQL made after the first.",
+            p.reconnects);
+    counter(w, "beat_postgres_dropped_points_total",
+            "Points never written to PostgreSQL: too many waiting, or left at shutdown.",
+            p.dropped_points);
+    if (!p.last_error.empty()) {
+        w.begin("beat_postgres_last_error_info", MetricType::gauge,
+                "The PostgreSQL writer's latest failure, as a label.");
+        w.sample({{"error", p.last_error}}, std::uint64_t{1});
+    }
+}
+
 void write_tcp(ExpositionWriter& w, const StatusView& v) {
     gauge(w, "beat_tcp_connections_open", "Connections open on the put/get TCP port.", v.tcp.open);
     counter(w, "beat_tcp_connections_accepted_total",
@@ -311,6 +338,7 @@ std::string render_metrics(const StatusView& view) {
     write_hosts(w, view, rows);
     write_ingest(w, view, rows);
     write_store(w, view);
+    write_postgres(w, view);
     write_tcp(w, view);
     write_http(w, view);
     write_process(w, view);

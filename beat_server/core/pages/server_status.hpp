@@ -31,6 +31,19 @@ struct StorageStatus {
     std::uint64_t dropped_points = 0;  // Points given up on after the retries.
 };
 
+// The PostgreSQL sink (--postgres), as its writer counts.
+struct PostgresStatus {
+    bool enabled = false;
+    bool connected = false;
+    std::size_t waiting_points = 0;    // Handed to the writer, not yet written.
+    std::uint64_t rows_written = 0;    // Rows upserted.
+    std::uint64_t batches = 0;         // Upserts (chunks) written.
+    std::uint64_t failures = 0;        // Failed connections and statements.
+    std::uint64_t reconnects = 0;      // Connections after the first.
+    std::uint64_t dropped_points = 0;  // Queue full, or still waiting at shutdown.
+    std::string last_error;            // Empty: none.
+};
+
 struct HttpStats {
     std::size_t open = 0;           // Connections open now.
     std::uint64_t accepted = 0;     // Connections accepted since start.
@@ -61,6 +74,7 @@ struct StatusView {
     const ProtocolStats& protocol;
     TcpStatus tcp;
     StorageStatus storage;
+    PostgresStatus postgres;
     HttpStats http;
     std::uint64_t udp_sends_failed = 0;  // Acknowledgements and probes the socket did not send.
     // When the plans in force (the monitor's) were read, Unix ms; unset without a plans file.

@@ -314,3 +314,20 @@ TEST_CASE("plans sent and held are counted, and hosts by whether their agent run
     CHECK(has_line(page, "beat_hosts_plan{state=\"current\"} 1"));
     CHECK(has_line(page, "beat_hosts_plan{state=\"pending\"} 1"));  // web1: default, not run.
 }
+
+TEST_CASE("the PostgreSQL sink's figures are listed only when it is on, its last error as a label",
+          "[metrics_page]") {
+    Server s;
+    StatusView v = s.view(0);
+    CHECK(render_metrics(v).find("beat_postgres_") == std::string::npos);
+    v.postgres = PostgresStatus{true, true, 12, 3000, 3, 1, 1, 5, "connect: \"db\" away"};
+    const std::string page = render_metrics(v);
+    CHECK(has_line(page, "beat_postgres_connected 1"));
+    CHECK(has_line(page, "beat_postgres_waiting_points 12"));
+    CHECK(has_line(page, "beat_postgres_rows_written_total 3000"));
+    CHECK(has_line(page, "beat_postgres_batches_total 3"));
+    CHECK(has_line(page, "beat_postgres_failures_total 1"));
+    CHECK(has_line(page, "beat_postgres_reconnects_total 1"));
+    CHECK(has_line(page, "beat_postgres_dropped_points_total 5"));
+    CHECK(has_line(page, R"(beat_postgres_last_error_info{error="connect: \"db\" away"} 1)"));
+}
