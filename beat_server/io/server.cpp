@@ -51,7 +51,7 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     : loop_(loop),
       config_(config),
       keys_(load_keys(config)),
-      monitor_(monitor_config(config, keys_), store_, reporter_, &udp_),
+      monitor_(monitor_config(config, keys_), store_, events_, &udp_),
       udp_(loop, config.udp, config.udp_rcvbuf_bytes, monitor_, [this] { arm_detector(); }) {
     // First: a bad plans file is a bad start, like a bad flag, and stops it before the storage
     // and the other listeners are opened.
@@ -74,8 +74,10 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     // The beats are read from the next turn of the loop on: the restored hosts' grace starts now.
     if (storage_) storage_->restore_hosts();
     // After the load: the points already stored are not written to PostgreSQL again.
-    if (!config.postgres.conninfo.empty())
-        postgres_ = std::make_unique<PostgresSink>(loop, config.postgres, store_);
+    if (!config.postgres.conninfo.empty()) {
+        postgres_ = std::make_unique<PostgresSink>(loop, config.postgres, store_, udp_.bound());
+        events_.set_second(postgres_.get());
+    }
     const TcpLimits limits{config.max_connections, config.max_connections_per_address,
                            config.tcp_idle_timeout_ms};
     tcp_ = std::make_unique<TcpServer>(loop, config.tcp, limits, executor_,
@@ -337,7 +339,10 @@ void Server::finish() noexcept {
     finished_ = true;
     close_timers();
     if (storage_) storage_->close();
-    if (postgres_) postgres_->close();
+    if (postgres_) {
+        events_.set_second(nullptr);
+        postgres_->close();
+    }
     signals_->close();
     if (notifier_) notifier_->close();
     log_totals();

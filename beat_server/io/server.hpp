@@ -13,6 +13,7 @@
 #include "beat_server/core/ingest/monitor.hpp"
 #include "beat_server/core/pages/server_status.hpp"
 #include "beat_server/core/query/executor.hpp"
+#include "beat_server/core/report/event_tee.hpp"
 #include "beat_server/core/report/log_reporter.hpp"
 #include "beat_server/core/store/store.hpp"
 #include "beat_server/io/net/http_server.hpp"
@@ -99,6 +100,7 @@ class Server {
     Store store_{config_.limits};
     Executor executor_{store_};
     LogReporter reporter_;
+    EventTee events_{reporter_};  // The reporter, and the PostgreSQL sink with --postgres.
     Monitor monitor_;
     // Bound before everything else it feeds and is fed by, and closed by stop(); the monitor sends
     // through it.

@@ -84,6 +84,12 @@ TEST_CASE("puts and beats' metrics appear in beat.points", "[postgres]") {
     CHECK(wait_for_query(pg, "SELECT value FROM beat.points WHERE key = 'alpha.cpu'", "23.5\n") ==
           "23.5\n");
     CHECK(pg.query("SELECT count(*) FROM beat.point_rows_other") == "1\n");
+    // The host's arrival is an event of this server, named by its host name and UDP port.
+    const std::string server = "|" + std::to_string(s.udp_port) + "\n";
+    const std::string events =
+        wait_for_query(pg, "SELECT host, event, split_part(server, ':', 2) FROM beat.host_events",
+                       "alpha|new" + server);
+    CHECK(events == "alpha|new" + server);
     CHECK(pg.query("SELECT version FROM beat.schema_version") == "1\n");
     const std::string metrics = http_get(s.http_port, "/metrics").body;
     CHECK(metrics.find("\nbeat_postgres_connected 1\n") != std::string::npos);

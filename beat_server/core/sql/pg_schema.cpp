@@ -106,6 +106,13 @@ std::string insert_points_sql() {
            " ON CONFLICT (series, time) DO UPDATE SET value = EXCLUDED.value";
 }
 
+std::string insert_events_sql() {
+    return "INSERT INTO beat.host_events (time, server, host, event, address, detail)"
+           " SELECT to_timestamp(u.t / 1000.0), $2, u.h, u.e, u.a, u.d::jsonb"
+           " FROM unnest($1::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])"
+           " AS u(t, h, e, a, d)";
+}
+
 std::string upsert_series_sql() {
     return "WITH k AS (SELECT DISTINCT unnest($1::text[]) AS key),"
            " added AS (INSERT INTO beat.series (key) SELECT key FROM k"

@@ -48,6 +48,11 @@ std::string create_partition_sql(std::int64_t day);
 // value.
 std::string insert_points_sql();
 
+// Adds host events: $1 bigint[] Unix milliseconds, $2 text the server's name, $3 text[] hosts,
+// $4 text[] events, $5 text[] addresses, $6 text[] details (JSON objects), the arrays of the same
+// length.
+std::string insert_events_sql();
+
 // Adds keys: $1 text[]; returns (id, key) of each of them, new or not.
 std::string upsert_series_sql();
 

@@ -1,17 +1,35 @@
 #include "beat_server/io/postgres/postgres_sink.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
+
 #include "common/log.hpp"
+#include "common/uv/unix_clock.hpp"
 
 namespace beat {
+namespace {
 
-PostgresSink::PostgresSink(uv_loop_t* loop, const PostgresSettings& settings, Store& store)
+// HOSTNAME:PORT, the port taken from the heartbeat endpoint.
+std::string server_name(std::string_view udp_bound) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "beat");
+    const auto colon = udp_bound.rfind(':');
+    return std::string(host) +
+           std::string(colon == std::string_view::npos ? "" : udp_bound.substr(colon));
+}
+
+}  // namespace
+
+PostgresSink::PostgresSink(uv_loop_t* loop, const PostgresSettings& settings, Store& store,
+                           std::string_view udp_bound)
     : loop_(loop), store_(store) {
     std::vector<std::pair<std::uint64_t, std::string>> keys;
     keys.reserve(store.key_count());
     for (const Store::Entry* e : store.entries())
         if (e != nullptr) keys.emplace_back(e->second.id(), e->first);
-    writer_ = std::make_unique<PostgresWriter>(settings.conninfo, settings.max_waiting_points,
-                                               std::move(keys));
+    writer_ = std::make_unique<PostgresWriter>(settings.conninfo, server_name(udp_bound),
+                                               settings.max_waiting_points, std::move(keys));
     batch_timer_ = UvHandle<uv_timer_t>(uv_timer_init, loop, "timer init");
     batch_timer_->data = this;
     const auto period = static_cast<std::uint64_t>(settings.batch_ms);
@@ -36,9 +54,19 @@ void PostgresSink::on_check(uv_check_t* c) noexcept {
     if (self->tap_.points.size() >= PostgresWriter::kChunkRows) self->submit();
 }
 
+void PostgresSink::on_event(const Event& event) {
+    if (closed_) return;
+    const auto now = static_cast<std::int64_t>(uv_now(loop_));
+    if (std::optional<EventRow> row = event_row(event, unix_now_ms() - now))
+        events_.push_back(std::move(*row));
+}
+
 void PostgresSink::submit() noexcept {
-    if (tap_.empty()) return;
+    if (tap_.empty() && events_.empty()) return;
     try {
+        if (writer_->submit_events(events_) > 0)
+            log_error("postgres: too many host events waiting for the database, dropped={}",
+                      writer_->stats().events_dropped);
         const std::size_t dropped = writer_->submit(tap_);
         const auto now = static_cast<std::int64_t>(uv_now(loop_));
         if (dropped > 0 && now - last_drop_log_ms_ >= 60'000) {
@@ -58,10 +86,13 @@ void PostgresSink::close() noexcept {
     batch_timer_.close();
     check_.close();
     try {
+        writer_->submit_events(events_);
         writer_->close(tap_, std::chrono::milliseconds(kCloseBudgetMs));
         const PostgresStats s = writer_->stats();
-        log_info("postgres: closed after {} rows in {} batches, dropped={} failures={}",
-                 s.rows_written, s.batches, s.dropped, s.failures);
+        log_info(
+            "postgres: closed after {} rows in {} batches and {} events, dropped={} "
+            "events_dropped={} failures={}",
+            s.rows_written, s.batches, s.events_written, s.dropped, s.events_dropped, s.failures);
     } catch (const std::exception& e) {
         log_error("postgres: {}", e.what());
     }

@@ -1,6 +1,7 @@
 // The PostgreSQL sink on the loop: every point the store keeps reaches the schema beat through
-// the store's tap journal, handed to the PostgreSQL writer's thread every --postgres-batch (or as
-// soon as a full chunk has gathered), so the loop never waits on the database.
+// the store's tap journal, and every host event (new, silent, back, ...) reaches beat.host_events
+// as an event sink; both are handed to the PostgreSQL writer's thread every --postgres-batch (or
+// as soon as a full chunk has gathered), so the loop never waits on the database.
 //
 // What an acknowledged put promises with --postgres: the local store (and SQLite, per
 // --durability) holds it at once; PostgreSQL receives it within about one batch period while the
@@ -16,21 +17,24 @@
 #include <memory>
 
 #include "beat_server/core/config/server_config.hpp"
+#include "beat_server/core/ingest/events.hpp"
 #include "beat_server/core/store/store.hpp"
 #include "beat_server/io/postgres/postgres_writer.hpp"
 #include "common/uv/handle.hpp"
 
 namespace beat {
 
-class PostgresSink {
+class PostgresSink : public EventSink {
   public:
     // What the writer may spend at shutdown on the points still waiting, within the server's
     // 5 s budget.
     static constexpr std::int64_t kCloseBudgetMs = 3000;
 
     // Starts the writer (which connects on its own thread: an unreachable database does not
-    // stop the server from starting) and attaches to `store`'s tap. Throws UvError.
-    PostgresSink(uv_loop_t* loop, const PostgresSettings& settings, Store& store);
+    // stop the server from starting) and attaches to `store`'s tap. `udp_bound` (the heartbeat
+    // endpoint, ADDR:PORT) names this server in the database, as HOSTNAME:PORT. Throws UvError.
+    PostgresSink(uv_loop_t* loop, const PostgresSettings& settings, Store& store,
+                 std::string_view udp_bound);
     PostgresSink(const PostgresSink&) = delete;
     PostgresSink& operator=(const PostgresSink&) = delete;
     ~PostgresSink();  // close() if not done yet.
@@ -41,6 +45,9 @@ class PostgresSink {
 
     PostgresStats stats() const { return writer_->stats(); }
 
+    // Keeps the host events for the next batch (the others are not the database's business).
+    void on_event(const Event& event) override;
+
   private:
     static void on_batch_timer(uv_timer_t* t) noexcept;
     static void on_check(uv_check_t* c) noexcept;
@@ -49,6 +56,7 @@ class PostgresSink {
     uv_loop_t* loop_;
     Store& store_;
     StoreJournal tap_;
+    std::vector<EventRow> events_;
     std::unique_ptr<PostgresWriter> writer_;
     UvHandle<uv_timer_t> batch_timer_;
     UvHandle<uv_check_t> check_;  // A full chunk goes at the end of the loop iteration.

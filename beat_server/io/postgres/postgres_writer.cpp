@@ -22,6 +22,7 @@ constexpr int kConnectTimeoutS = 2;
 // further away land in the default partition beat.point_rows_other.
 constexpr std::int64_t kPartitionDaysBack = 7;
 constexpr const char* kInsertPoints = "beat_insert_points";
+constexpr const char* kInsertEvents = "beat_insert_events";
 
 template <typename T>
 T parse_number(std::string_view text) {
@@ -32,9 +33,10 @@ T parse_number(std::string_view text) {
 
 }  // namespace
 
-PostgresWriter::PostgresWriter(std::string conninfo, std::size_t max_waiting_points,
+PostgresWriter::PostgresWriter(std::string conninfo, std::string server,
+                               std::size_t max_waiting_points,
                                std::vector<std::pair<std::uint64_t, std::string>> keys)
-    : conninfo_(std::move(conninfo)), max_waiting_(max_waiting_points) {
+    : conninfo_(std::move(conninfo)), server_(std::move(server)), max_waiting_(max_waiting_points) {
     for (auto& [id, name] : keys)
         batch_.add_key(id, std::move(name));
     thread_ = std::thread([this] { run(); });
@@ -71,6 +73,24 @@ std::size_t PostgresWriter::submit(StoreJournal& journal) {
     return dropped;
 }
 
+std::size_t PostgresWriter::submit_events(std::vector<EventRow>& events) {
+    std::size_t dropped = 0;
+    {
+        std::lock_guard lock(mutex_);
+        for (EventRow& e : events) {
+            if (incoming_events_.size() >= kMaxWaitingEvents) {
+                ++dropped;
+                continue;
+            }
+            incoming_events_.push_back(std::move(e));
+        }
+        stats_.events_dropped += dropped;
+    }
+    events.clear();
+    wake_.notify_one();
+    return dropped;
+}
+
 void PostgresWriter::close(StoreJournal& last, std::chrono::milliseconds budget) {
     if (!thread_.joinable()) return;
     submit(last);
@@ -96,8 +116,9 @@ void PostgresWriter::run() noexcept {
         {
             std::unique_lock lock(mutex_);
             const bool was_stopping = stop_;
-            if (batch_.empty()) {
-                wake_.wait(lock, [&] { return stop_ || !incoming_.empty(); });
+            if (batch_.empty() && events_.empty()) {
+                wake_.wait(
+                    lock, [&] { return stop_ || !incoming_.empty() || !incoming_events_.empty(); });
             } else if (conn_ == nullptr) {
                 // Waiting to reconnect: only stopping (its deadline) cuts the pause short.
                 const Clock::time_point until =
@@ -106,6 +127,9 @@ void PostgresWriter::run() noexcept {
             }
             try {
                 batch_.take(incoming_);
+                std::move(incoming_events_.begin(), incoming_events_.end(),
+                          std::back_inserter(events_));
+                incoming_events_.clear();
             } catch (const std::exception& e) {
                 log_error("postgres: {}", e.what());
             }
@@ -113,8 +137,9 @@ void PostgresWriter::run() noexcept {
             stop_by = stop_by_;
         }
         const Clock::time_point now = Clock::now();
-        if (stopping && (batch_.empty() || now >= stop_by)) break;
-        if (batch_.empty()) continue;
+        const bool idle = batch_.empty() && events_.empty();
+        if (stopping && (idle || now >= stop_by)) break;
+        if (idle) continue;
         if (conn_ == nullptr) {
             if (now < retry_at) continue;
             if (!connect()) {
@@ -122,7 +147,7 @@ void PostgresWriter::run() noexcept {
                 continue;
             }
         }
-        if (write_chunk()) {
+        if ((events_.empty() || write_events()) && (batch_.empty() || write_chunk())) {
             backoff_.succeeded();
         } else {
             conn_.reset();
@@ -133,18 +158,24 @@ void PostgresWriter::run() noexcept {
         stats_.connected = conn_ != nullptr;
     }
     std::size_t left = batch_.drop_all();
+    std::size_t events_left = events_.size();
     {
         std::lock_guard lock(mutex_);
         left += incoming_.points.size();
+        events_left += incoming_events_.size();
         incoming_.clear();
+        incoming_events_.clear();
         stats_.dropped += left;
+        stats_.events_dropped += events_left;
         stats_.waiting = 0;
         stats_.connected = false;
     }
     conn_.reset();
-    if (left > 0)
-        log_error("postgres: {} points not written by the end of the shutdown budget, dropped",
-                  left);
+    if (left > 0 || events_left > 0)
+        log_error(
+            "postgres: {} points and {} events not written by the end of the shutdown "
+            "budget, dropped",
+            left, events_left);
 }
 
 bool PostgresWriter::connect() noexcept {
@@ -174,6 +205,7 @@ bool PostgresWriter::connect() noexcept {
                  "SELECT 1 FROM pg_partitioned_table WHERE partrelid = 'beat.point_rows'::regclass")
                 .rows() > 0;
         c->prepare(kInsertPoints, insert_points_sql());
+        c->prepare(kInsertEvents, insert_events_sql());
         conn_ = std::move(c);
         partitions_.clear();
         std::lock_guard lock(mutex_);
@@ -256,6 +288,31 @@ bool PostgresWriter::write_chunk() noexcept {
         std::lock_guard lock(mutex_);
         stats_.rows_written += rows.size();
         ++stats_.batches;
+        return true;
+    } catch (const std::exception& e) {
+        failed(e.what());
+        return false;
+    }
+}
+
+bool PostgresWriter::write_events() noexcept {
+    try {
+        std::vector<std::int64_t> times;
+        std::vector<std::string> hosts, kinds, addresses, details;
+        for (const EventRow& e : events_) {
+            times.push_back(e.unix_ms);
+            hosts.push_back(e.host);
+            kinds.push_back(e.event);
+            addresses.push_back(e.address);
+            details.push_back(e.detail);
+        }
+        conn_->exec_params(kInsertEvents,
+                           {int_array(times), server_, text_array(hosts), text_array(kinds),
+                            text_array(addresses), text_array(details)},
+                           true);
+        std::lock_guard lock(mutex_);
+        stats_.events_written += events_.size();
+        events_.clear();
         return true;
     } catch (const std::exception& e) {
         failed(e.what());

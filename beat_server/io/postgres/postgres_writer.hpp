@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "beat_server/core/sql/backoff.hpp"
+#include "beat_server/core/sql/event_row.hpp"
 #include "beat_server/core/sql/point_batch.hpp"
 #include "beat_server/core/store/store_journal.hpp"
 
@@ -28,12 +29,14 @@ class PgConnection;
 
 // What the writer has done, read by the loop for /metrics and the stopped line.
 struct PostgresStats {
-    std::uint64_t rows_written = 0;  // Rows upserted (a row per key and second of each chunk).
-    std::uint64_t batches = 0;       // Chunks written.
-    std::uint64_t failures = 0;      // Failed connections and statements (each logged).
-    std::uint64_t reconnects = 0;    // Connections made after the first.
-    std::uint64_t dropped = 0;       // Points given up: queue full, or left at shutdown.
-    std::size_t waiting = 0;         // Points handed over and not yet written.
+    std::uint64_t rows_written = 0;    // Rows upserted (a row per key and second of each chunk).
+    std::uint64_t batches = 0;         // Chunks written.
+    std::uint64_t failures = 0;        // Failed connections and statements (each logged).
+    std::uint64_t reconnects = 0;      // Connections made after the first.
+    std::uint64_t dropped = 0;         // Points given up: queue full, or left at shutdown.
+    std::uint64_t events_written = 0;  // Rows added to beat.host_events.
+    std::uint64_t events_dropped = 0;  // Events given up: queue full, or left at shutdown.
+    std::size_t waiting = 0;           // Points handed over and not yet written.
     bool connected = false;
     std::string last_error;  // Empty: none yet.
 };
@@ -41,10 +44,12 @@ struct PostgresStats {
 class PostgresWriter {
   public:
     static constexpr std::size_t kChunkRows = 50'000;
+    static constexpr std::size_t kMaxWaitingEvents = 100'000;
 
     // Starts the thread, which connects with `conninfo` and creates or migrates the schema.
-    // `keys` names the keys the store holds already (its tap is attached after this).
-    PostgresWriter(std::string conninfo, std::size_t max_waiting_points,
+    // `keys` names the keys the store holds already (its tap is attached after this); `server`
+    // names this server in beat.host_events and beat.hosts.
+    PostgresWriter(std::string conninfo, std::string server, std::size_t max_waiting_points,
                    std::vector<std::pair<std::uint64_t, std::string>> keys);
     PostgresWriter(const PostgresWriter&) = delete;
     PostgresWriter& operator=(const PostgresWriter&) = delete;
@@ -53,6 +58,9 @@ class PostgresWriter {
     // Loop thread: takes the records of `journal` (leaving it empty). When its points would take
     // the waiting points beyond the limit they are dropped (its keys are kept); returns how many.
     std::size_t submit(StoreJournal& journal);
+    // Loop thread: takes `events` (leaving it empty), dropping them (counted, and returned)
+    // beyond kMaxWaitingEvents.
+    std::size_t submit_events(std::vector<EventRow>& events);
 
     // Writes what is waiting (after `last`, taken like submit()) for at most `budget`, then stops
     // the thread; points still waiting are dropped, counted and logged. Safe to call twice.
@@ -66,6 +74,8 @@ class PostgresWriter {
     bool connect() noexcept;
     // Writes one chunk of the waiting rows; false (logged, counted) on failure.
     bool write_chunk() noexcept;
+    // Writes the waiting events; false (logged, counted) on failure.
+    bool write_events() noexcept;
     // The database's series ids of the keys of `rows` not known yet. Throws PgError.
     void learn_series(const std::vector<PointBatch::Row>& rows);
     // Creates the partitions of the days of `rows` near today that are not known yet. Throws.
@@ -73,11 +83,13 @@ class PostgresWriter {
     void failed(const std::string& what) noexcept;
 
     const std::string conninfo_;
+    const std::string server_;
     const std::size_t max_waiting_;
 
     // Writer thread only.
     std::unique_ptr<PgConnection> conn_;
     PointBatch batch_;
+    std::vector<EventRow> events_;
     Backoff backoff_{100, 5000};
     bool partitioned_ = false;  // Natively partitioned: the writer creates the partitions.
     bool ever_connected_ = false;
@@ -88,6 +100,7 @@ class PostgresWriter {
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     StoreJournal incoming_;
+    std::vector<EventRow> incoming_events_;
     bool stop_ = false;
     std::chrono::steady_clock::time_point stop_by_;
     PostgresStats stats_;
