@@ -4,6 +4,8 @@
 
 #include <signal.h>
 
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -171,4 +173,52 @@ TEST_CASE("a database restarted under load loses no acknowledged point", "[postg
     CHECK(field(stopped, "postgres_rows") == "4000");
     CHECK(field(stopped, "postgres_dropped") == "0");
     CHECK(field(stopped, "postgres_failures") != "0");
+}
+
+namespace {
+
+// The timestamps `get KEY` answers with, one per line of "KEY VALUE TS".
+std::set<std::string> stored_seconds(const Server& s, const std::string& key) {
+    std::set<std::string> seconds;
+    std::istringstream in(tcp_request(s.tcp_port, "get " + key + "\n"));
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto space = line.rfind(' ');
+        if (line.starts_with(key + " ") && space != std::string::npos)
+            seconds.insert(line.substr(space + 1));
+    }
+    return seconds;
+}
+
+}  // namespace
+
+TEST_CASE("two servers fed by one fanned-out agent store each point once", "[postgres]") {
+    PostgresInstance pg;
+    Server a = start_server(sink_flags(pg));
+    Server b = start_server(sink_flags(pg));
+    auto agent = start_agent({"--server", "127.0.0.1:" + std::to_string(a.udp_port), "--server",
+                              "127.0.0.1:" + std::to_string(b.udp_port), "--interval", "0.2",
+                              "--host", "fan", "--metric", "role=3"});
+    REQUIRE(a.proc->wait_for_line("host new host=fan"));
+    REQUIRE(b.proc->wait_for_line("host new host=fan"));
+    // Beats of at least three seconds, written by both servers.
+    REQUIRE(wait_for_query(pg, "SELECT count(*) >= 3 FROM beat.points WHERE key = 'fan.role'",
+                           "t\n") == "t\n");
+    agent->signal(SIGTERM);
+    REQUIRE(agent->wait_exit(5s) == 0);
+    std::set<std::string> seconds = stored_seconds(a, "fan.role");
+    seconds.merge(stored_seconds(b, "fan.role"));
+    for (Server* s : {&a, &b}) {
+        const std::string stopped = stopped_line(*s);
+        CHECK(field(stopped, "postgres_failures") == "0");
+        CHECK(field(stopped, "postgres_rows") != "0");
+    }
+    std::string want;
+    for (const std::string& t : seconds)
+        want += t + "|3\n";
+    CHECK(pg.query("SELECT extract(epoch FROM time)::bigint, value FROM beat.points"
+                   " WHERE key = 'fan.role' ORDER BY 1") == want);
+    CHECK(pg.query("SELECT count(*) FROM beat.series WHERE key = 'fan.role'") == "1\n");
+    CHECK(pg.query("SELECT count(*) FROM beat.host_events WHERE host = 'fan' AND event = 'new'") ==
+          "2\n");
 }
