@@ -75,7 +75,8 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     if (storage_) storage_->restore_hosts();
     // After the load: the points already stored are not written to PostgreSQL again.
     if (!config.postgres.conninfo.empty()) {
-        postgres_ = std::make_unique<PostgresSink>(loop, config.postgres, store_, udp_.bound());
+        postgres_ =
+            std::make_unique<PostgresSink>(loop, config.postgres, store_, monitor_, udp_.bound());
         events_.set_second(postgres_.get());
     }
     const TcpLimits limits{config.max_connections, config.max_connections_per_address,

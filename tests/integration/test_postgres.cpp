@@ -92,6 +92,8 @@ TEST_CASE("puts and beats' metrics appear in beat.points", "[postgres]") {
         wait_for_query(pg, "SELECT host, event, split_part(server, ':', 2) FROM beat.host_events",
                        "alpha|new" + server);
     CHECK(events == "alpha|new" + server);
+    CHECK(wait_for_query(pg, "SELECT host, state, (detail->>'beats') FROM beat.hosts",
+                         "alpha|up|1\n") == "alpha|up|1\n");
     CHECK(pg.query("SELECT version FROM beat.schema_version") == "1\n");
     const std::string metrics = http_get(s.http_port, "/metrics").body;
     CHECK(metrics.find("\nbeat_postgres_connected 1\n") != std::string::npos);

@@ -113,6 +113,15 @@ std::string insert_events_sql() {
            " AS u(t, h, e, a, d)";
 }
 
+std::string upsert_hosts_sql() {
+    return "INSERT INTO beat.hosts (server, host, state, last_seen, address, detail)"
+           " SELECT $1, u.h, u.s, to_timestamp(u.t / 1000.0), u.a, u.d::jsonb"
+           " FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])"
+           " AS u(h, s, t, a, d)"
+           " ON CONFLICT (server, host) DO UPDATE SET state = EXCLUDED.state,"
+           " last_seen = EXCLUDED.last_seen, address = EXCLUDED.address, detail = EXCLUDED.detail";
+}
+
 std::string upsert_series_sql() {
     return "WITH k AS (SELECT DISTINCT unnest($1::text[]) AS key),"
            " added AS (INSERT INTO beat.series (key) SELECT key FROM k"

@@ -53,6 +53,11 @@ std::string insert_points_sql();
 // length.
 std::string insert_events_sql();
 
+// Records hosts: $1 text the server's name, $2 text[] hosts, $3 text[] states, $4 bigint[] Unix
+// milliseconds last seen, $5 text[] addresses, $6 text[] details (JSON), no host twice. A host
+// already recorded by that server is updated.
+std::string upsert_hosts_sql();
+
 // Adds keys: $1 text[]; returns (id, key) of each of them, new or not.
 std::string upsert_series_sql();
 

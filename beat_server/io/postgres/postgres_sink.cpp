@@ -22,8 +22,8 @@ std::string server_name(std::string_view udp_bound) {
 }  // namespace
 
 PostgresSink::PostgresSink(uv_loop_t* loop, const PostgresSettings& settings, Store& store,
-                           std::string_view udp_bound)
-    : loop_(loop), store_(store) {
+                           const Monitor& monitor, std::string_view udp_bound)
+    : loop_(loop), store_(store), monitor_(monitor) {
     std::vector<std::pair<std::uint64_t, std::string>> keys;
     keys.reserve(store.key_count());
     for (const Store::Entry* e : store.entries())
@@ -57,18 +57,36 @@ void PostgresSink::on_check(uv_check_t* c) noexcept {
 void PostgresSink::on_event(const Event& event) {
     if (closed_) return;
     const auto now = static_cast<std::int64_t>(uv_now(loop_));
-    if (std::optional<EventRow> row = event_row(event, unix_now_ms() - now))
-        events_.push_back(std::move(*row));
+    const std::int64_t offset = unix_now_ms() - now;
+    std::optional<EventRow> row = event_row(event, offset);
+    if (!row) return;
+    if (const auto* f = std::get_if<HostForgotten>(&event)) {
+        hosts_.push_back(
+            {row->host, "forgotten", f->at_ms - f->silent_for_ms + offset, row->address, "{}"});
+    } else if (const HostRecord* h = monitor_.registry().find(row->host)) {
+        hosts_.push_back(host_row(*h, offset));
+    }
+    events_.push_back(std::move(*row));
+}
+
+void PostgresSink::record_hosts(std::int64_t now_ms, std::int64_t offset_ms) {
+    const std::int64_t since = hosts_recorded_ms_;
+    monitor_.registry().for_each([&](const HostRecord& h) {
+        if (h.last_seen_ms >= since) hosts_.push_back(host_row(h, offset_ms));
+    });
+    hosts_recorded_ms_ = now_ms;
 }
 
 void PostgresSink::submit() noexcept {
-    if (tap_.empty() && events_.empty()) return;
     try {
+        const auto now = static_cast<std::int64_t>(uv_now(loop_));
+        if (now - hosts_recorded_ms_ >= kHostsIntervalMs) record_hosts(now, unix_now_ms() - now);
+        writer_->submit_hosts(hosts_);
+        if (tap_.empty() && events_.empty()) return;
         if (writer_->submit_events(events_) > 0)
             log_error("postgres: too many host events waiting for the database, dropped={}",
                       writer_->stats().events_dropped);
         const std::size_t dropped = writer_->submit(tap_);
-        const auto now = static_cast<std::int64_t>(uv_now(loop_));
         if (dropped > 0 && now - last_drop_log_ms_ >= 60'000) {
             last_drop_log_ms_ = now;
             log_error("postgres: too many points waiting for the database, dropped_points={}",
@@ -86,6 +104,9 @@ void PostgresSink::close() noexcept {
     batch_timer_.close();
     check_.close();
     try {
+        const auto now = static_cast<std::int64_t>(uv_now(loop_));
+        record_hosts(now, unix_now_ms() - now);
+        writer_->submit_hosts(hosts_);
         writer_->submit_events(events_);
         writer_->close(tap_, std::chrono::milliseconds(kCloseBudgetMs));
         const PostgresStats s = writer_->stats();

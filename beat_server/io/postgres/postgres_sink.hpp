@@ -18,6 +18,7 @@
 
 #include "beat_server/core/config/server_config.hpp"
 #include "beat_server/core/ingest/events.hpp"
+#include "beat_server/core/ingest/monitor.hpp"
 #include "beat_server/core/store/store.hpp"
 #include "beat_server/io/postgres/postgres_writer.hpp"
 #include "common/uv/handle.hpp"
@@ -30,11 +31,17 @@ class PostgresSink : public EventSink {
     // 5 s budget.
     static constexpr std::int64_t kCloseBudgetMs = 3000;
 
+    // How often the hosts heard since the last time are recorded in beat.hosts (a host's change
+    // of state is recorded with the next batch).
+    static constexpr std::int64_t kHostsIntervalMs = 5000;
+
     // Starts the writer (which connects on its own thread: an unreachable database does not
-    // stop the server from starting) and attaches to `store`'s tap. `udp_bound` (the heartbeat
-    // endpoint, ADDR:PORT) names this server in the database, as HOSTNAME:PORT. Throws UvError.
+    // stop the server from starting) and attaches to `store`'s tap; `monitor`'s hosts are
+    // recorded in beat.hosts. `udp_bound` (the heartbeat endpoint, ADDR:PORT) names this server
+    // in the database, as HOSTNAME:PORT. `store` and `monitor` must outlive the sink. Throws
+    // UvError.
     PostgresSink(uv_loop_t* loop, const PostgresSettings& settings, Store& store,
-                 std::string_view udp_bound);
+                 const Monitor& monitor, std::string_view udp_bound);
     PostgresSink(const PostgresSink&) = delete;
     PostgresSink& operator=(const PostgresSink&) = delete;
     ~PostgresSink();  // close() if not done yet.
@@ -52,9 +59,15 @@ class PostgresSink : public EventSink {
     static void on_batch_timer(uv_timer_t* t) noexcept;
     static void on_check(uv_check_t* c) noexcept;
     void submit() noexcept;
+    // Every host heard since the last walk (every host at the first), their Unix time offset.
+    void record_hosts(std::int64_t now_ms, std::int64_t offset_ms);
 
     uv_loop_t* loop_;
     Store& store_;
+    const Monitor& monitor_;
+    std::vector<HostRow> hosts_;
+    // Loop time of the last walk over the hosts: the first walk takes them all.
+    std::int64_t hosts_recorded_ms_ = -kHostsIntervalMs;
     StoreJournal tap_;
     std::vector<EventRow> events_;
     std::unique_ptr<PostgresWriter> writer_;

@@ -23,6 +23,7 @@ constexpr int kConnectTimeoutS = 2;
 constexpr std::int64_t kPartitionDaysBack = 7;
 constexpr const char* kInsertPoints = "beat_insert_points";
 constexpr const char* kInsertEvents = "beat_insert_events";
+constexpr const char* kUpsertHosts = "beat_upsert_hosts";
 
 template <typename T>
 T parse_number(std::string_view text) {
@@ -91,6 +92,14 @@ std::size_t PostgresWriter::submit_events(std::vector<EventRow>& events) {
     return dropped;
 }
 
+void PostgresWriter::submit_hosts(std::vector<HostRow>& hosts) {
+    {
+        std::lock_guard lock(mutex_);
+        std::move(hosts.begin(), hosts.end(), std::back_inserter(incoming_hosts_));
+    }
+    hosts.clear();
+}
+
 void PostgresWriter::close(StoreJournal& last, std::chrono::milliseconds budget) {
     if (!thread_.joinable()) return;
     submit(last);
@@ -116,9 +125,11 @@ void PostgresWriter::run() noexcept {
         {
             std::unique_lock lock(mutex_);
             const bool was_stopping = stop_;
-            if (batch_.empty() && events_.empty()) {
-                wake_.wait(
-                    lock, [&] { return stop_ || !incoming_.empty() || !incoming_events_.empty(); });
+            if (batch_.empty() && events_.empty() && hosts_.empty()) {
+                wake_.wait(lock, [&] {
+                    return stop_ || !incoming_.empty() || !incoming_events_.empty() ||
+                           !incoming_hosts_.empty();
+                });
             } else if (conn_ == nullptr) {
                 // Waiting to reconnect: only stopping (its deadline) cuts the pause short.
                 const Clock::time_point until =
@@ -130,6 +141,9 @@ void PostgresWriter::run() noexcept {
                 std::move(incoming_events_.begin(), incoming_events_.end(),
                           std::back_inserter(events_));
                 incoming_events_.clear();
+                for (HostRow& h : incoming_hosts_)
+                    hosts_[h.host] = std::move(h);
+                incoming_hosts_.clear();
             } catch (const std::exception& e) {
                 log_error("postgres: {}", e.what());
             }
@@ -137,7 +151,7 @@ void PostgresWriter::run() noexcept {
             stop_by = stop_by_;
         }
         const Clock::time_point now = Clock::now();
-        const bool idle = batch_.empty() && events_.empty();
+        const bool idle = batch_.empty() && events_.empty() && hosts_.empty();
         if (stopping && (idle || now >= stop_by)) break;
         if (idle) continue;
         if (conn_ == nullptr) {
@@ -147,7 +161,8 @@ void PostgresWriter::run() noexcept {
                 continue;
             }
         }
-        if ((events_.empty() || write_events()) && (batch_.empty() || write_chunk())) {
+        if ((events_.empty() || write_events()) && (hosts_.empty() || write_hosts()) &&
+            (batch_.empty() || write_chunk())) {
             backoff_.succeeded();
         } else {
             conn_.reset();
@@ -206,6 +221,7 @@ bool PostgresWriter::connect() noexcept {
                 .rows() > 0;
         c->prepare(kInsertPoints, insert_points_sql());
         c->prepare(kInsertEvents, insert_events_sql());
+        c->prepare(kUpsertHosts, upsert_hosts_sql());
         conn_ = std::move(c);
         partitions_.clear();
         std::lock_guard lock(mutex_);
@@ -288,6 +304,29 @@ bool PostgresWriter::write_chunk() noexcept {
         std::lock_guard lock(mutex_);
         stats_.rows_written += rows.size();
         ++stats_.batches;
+        return true;
+    } catch (const std::exception& e) {
+        failed(e.what());
+        return false;
+    }
+}
+
+bool PostgresWriter::write_hosts() noexcept {
+    try {
+        std::vector<std::int64_t> times;
+        std::vector<std::string> names, states, addresses, details;
+        for (const auto& [name, h] : hosts_) {
+            names.push_back(h.host);
+            states.push_back(h.state);
+            times.push_back(h.last_seen_unix_ms);
+            addresses.push_back(h.address);
+            details.push_back(h.detail);
+        }
+        conn_->exec_params(kUpsertHosts,
+                           {server_, text_array(names), text_array(states), int_array(times),
+                            text_array(addresses), text_array(details)},
+                           true);
+        hosts_.clear();
         return true;
     } catch (const std::exception& e) {
         failed(e.what());

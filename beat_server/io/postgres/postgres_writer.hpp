@@ -20,6 +20,7 @@
 
 #include "beat_server/core/sql/backoff.hpp"
 #include "beat_server/core/sql/event_row.hpp"
+#include "beat_server/core/sql/host_row.hpp"
 #include "beat_server/core/sql/point_batch.hpp"
 #include "beat_server/core/store/store_journal.hpp"
 
@@ -61,6 +62,9 @@ class PostgresWriter {
     // Loop thread: takes `events` (leaving it empty), dropping them (counted, and returned)
     // beyond kMaxWaitingEvents.
     std::size_t submit_events(std::vector<EventRow>& events);
+    // Loop thread: takes `hosts` (leaving it empty); a host given again before it was written
+    // replaces its earlier row.
+    void submit_hosts(std::vector<HostRow>& hosts);
 
     // Writes what is waiting (after `last`, taken like submit()) for at most `budget`, then stops
     // the thread; points still waiting are dropped, counted and logged. Safe to call twice.
@@ -76,6 +80,8 @@ class PostgresWriter {
     bool write_chunk() noexcept;
     // Writes the waiting events; false (logged, counted) on failure.
     bool write_events() noexcept;
+    // Writes the waiting host rows; false (logged, counted) on failure.
+    bool write_hosts() noexcept;
     // The database's series ids of the keys of `rows` not known yet. Throws PgError.
     void learn_series(const std::vector<PointBatch::Row>& rows);
     // Creates the partitions of the days of `rows` near today that are not known yet. Throws.
@@ -90,6 +96,7 @@ class PostgresWriter {
     std::unique_ptr<PgConnection> conn_;
     PointBatch batch_;
     std::vector<EventRow> events_;
+    std::unordered_map<std::string, HostRow> hosts_;
     Backoff backoff_{100, 5000};
     bool partitioned_ = false;  // Natively partitioned: the writer creates the partitions.
     bool ever_connected_ = false;
@@ -101,6 +108,7 @@ class PostgresWriter {
     std::condition_variable wake_;
     StoreJournal incoming_;
     std::vector<EventRow> incoming_events_;
+    std::vector<HostRow> incoming_hosts_;
     bool stop_ = false;
     std::chrono::steady_clock::time_point stop_by_;
     PostgresStats stats_;
