@@ -224,3 +224,29 @@ TEST_CASE("two servers fed by one fanned-out agent store each point once", "[pos
     CHECK(pg.query("SELECT count(*) FROM beat.host_events WHERE host = 'fan' AND event = 'new'") ==
           "2\n");
 }
+
+TEST_CASE("points the database never got by the end of a shutdown are counted and logged",
+          "[postgres]") {
+    PostgresInstance pg;
+    Server s = start_server(sink_flags(pg));
+    REQUIRE(tcp_request(s.tcp_port, "put away.k 1 1700000000\n") == "ok\n\n");
+    REQUIRE(wait_for_query(pg, "SELECT count(*) FROM beat.points", "1\n") == "1\n");
+    pg.stop();
+    TcpConn c(s.tcp_port);
+    std::string puts, want;
+    for (int i = 1; i <= 100; ++i) {
+        puts += "put away.k 2 " + std::to_string(1'700'000'000 + i) + "\n";
+        want += "ok\n\n";
+    }
+    c.send(puts);
+    REQUIRE(c.read_replies(100) == want);
+    const auto sent = Clock::now();
+    const std::string stopped = stopped_line(s);
+    CHECK(Clock::now() - sent < 5s);  // Within the shutdown budget, the database away.
+    CHECK(field(stopped, "postgres_rows") == "1");
+    CHECK(field(stopped, "postgres_dropped") == "100");
+    bool logged = false;
+    for (const std::string& l : s.proc->lines())
+        logged = logged || l.find("100 points and 0 events not written") != std::string::npos;
+    CHECK(logged);
+}
