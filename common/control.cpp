@@ -3,23 +3,9 @@
 #include <cstring>
 
 #include "common/auth_tag.hpp"
+#include "common/big_endian.hpp"
 
 namespace beat {
-namespace {
-
-std::uint64_t load_be64(const char* p) noexcept {
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i)
-        v = (v << 8) | static_cast<unsigned char>(p[i]);
-    return v;
-}
-
-void put_be64(std::string& out, std::uint64_t v) {
-    for (int i = 7; i >= 0; --i)
-        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-}  // namespace
 
 bool is_control(std::string_view d) noexcept {
     return d.size() >= kControlMagic.size() && d.substr(0, kControlMagic.size()) == kControlMagic;
@@ -38,9 +24,9 @@ DecodeError decode_control(std::string_view d, ControlView& out) noexcept {
     out.flags = static_cast<std::uint8_t>(d[6]);
     if ((out.flags & ~kFlagAuth) != 0) return DecodeError::bad_flags;
     const std::size_t host_len = static_cast<unsigned char>(d[7]);
-    out.incarnation = load_be64(d.data() + 8);
-    out.number = load_be64(d.data() + 16);
-    const std::uint64_t time = load_be64(d.data() + 24);
+    out.incarnation = load_be<std::uint64_t>(d.data() + 8);
+    out.number = load_be<std::uint64_t>(d.data() + 16);
+    const std::uint64_t time = load_be<std::uint64_t>(d.data() + 24);
     if (time >= static_cast<std::uint64_t>(kMaxSendTimeMs)) return DecodeError::bad_time;
     out.time_ms = static_cast<std::int64_t>(time);
     if (host_len == 0) return DecodeError::bad_length;
@@ -77,9 +63,9 @@ void encode_control(const Control& c, const Key* key, std::string& out) {
     out.push_back(static_cast<char>(c.type));
     out.push_back(static_cast<char>(key ? kFlagAuth : 0));
     out.push_back(static_cast<char>(c.host.size()));
-    put_be64(out, c.incarnation);
-    put_be64(out, c.number);
-    put_be64(out, static_cast<std::uint64_t>(c.time_ms));
+    append_be<std::uint64_t>(out, c.incarnation);
+    append_be<std::uint64_t>(out, c.number);
+    append_be<std::uint64_t>(out, static_cast<std::uint64_t>(c.time_ms));
     out.append(c.host);
     if (c.type == ControlType::plan) {
         out.push_back(static_cast<char>((c.payload.size() >> 8) & 0xff));

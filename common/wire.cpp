@@ -5,25 +5,13 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/big_endian.hpp"
 #include "common/utf8.hpp"
 
 namespace beat {
 namespace {
 
 constexpr char kMagic[4] = {'B', 'E', 'A', 'T'};
-
-// The big-endian unsigned integer of sizeof(T) bytes at `p`.
-template <typename T>
-T load_be(const char* p) noexcept {
-    T v;
-    std::memcpy(&v, p, sizeof v);
-    if constexpr (std::endian::native == std::endian::little) {
-        if constexpr (sizeof(T) == 2) v = __builtin_bswap16(v);
-        if constexpr (sizeof(T) == 4) v = __builtin_bswap32(v);
-        if constexpr (sizeof(T) == 8) v = __builtin_bswap64(v);
-    }
-    return v;
-}
 
 // Reads big-endian integers from a bounded buffer; every read checks the bytes that are left.
 class Reader {
@@ -50,13 +38,6 @@ class Reader {
     std::string_view buf_;
     std::size_t pos_ = 0;
 };
-
-template <typename T>
-void put(std::string& out, T v) {
-    auto u = static_cast<std::uint64_t>(v);
-    for (int i = sizeof(T) - 1; i >= 0; --i)
-        out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
-}
 
 double to_double(std::uint64_t bits) noexcept {
     return std::bit_cast<double>(bits);
@@ -187,22 +168,22 @@ std::string encode_datagram(const Heartbeat& hb, std::span<const Metric> metrics
         size += encoded_size(m);
     out.reserve(size);
     out.append(kMagic, 4);
-    put<std::uint8_t>(out, kWireVersion);
-    put<std::uint8_t>(out, plan ? kFlagPlan : 0);
-    put<std::uint8_t>(out, part);
-    put<std::uint8_t>(out, parts);
-    put<std::uint64_t>(out, hb.incarnation);
-    put<std::uint64_t>(out, hb.sequence);
-    put<std::uint64_t>(out, static_cast<std::uint64_t>(hb.send_time_ms));
-    put<std::uint32_t>(out, hb.interval_ms);
-    put<std::uint8_t>(out, static_cast<std::uint8_t>(hb.host.size()));
+    append_be<std::uint8_t>(out, kWireVersion);
+    append_be<std::uint8_t>(out, plan ? kFlagPlan : 0);
+    append_be<std::uint8_t>(out, part);
+    append_be<std::uint8_t>(out, parts);
+    append_be<std::uint64_t>(out, hb.incarnation);
+    append_be<std::uint64_t>(out, hb.sequence);
+    append_be<std::uint64_t>(out, static_cast<std::uint64_t>(hb.send_time_ms));
+    append_be<std::uint32_t>(out, hb.interval_ms);
+    append_be<std::uint8_t>(out, static_cast<std::uint8_t>(hb.host.size()));
     out += hb.host;
-    if (plan) put<std::uint32_t>(out, hb.plan_version);
-    put<std::uint16_t>(out, static_cast<std::uint16_t>(metrics.size()));
+    if (plan) append_be<std::uint32_t>(out, hb.plan_version);
+    append_be<std::uint16_t>(out, static_cast<std::uint16_t>(metrics.size()));
     for (const Metric& m : metrics) {
-        put<std::uint8_t>(out, static_cast<std::uint8_t>(m.name.size()));
+        append_be<std::uint8_t>(out, static_cast<std::uint8_t>(m.name.size()));
         out += m.name;
-        put<std::uint64_t>(out, std::bit_cast<std::uint64_t>(m.value));
+        append_be<std::uint64_t>(out, std::bit_cast<std::uint64_t>(m.value));
     }
     return out;
 }

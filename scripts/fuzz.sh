@@ -18,6 +18,7 @@ declare -A max_len=(
   [fuzz_datagram]=1500
   [fuzz_datagram_auth]=1500
   [fuzz_control]=400
+  [fuzz_binary_frame]=4096
   [fuzz_protocol]=4096
   [fuzz_proc]=4096
   [fuzz_config]=4096
@@ -27,8 +28,8 @@ declare -A max_len=(
   [fuzz_process_stat]=4096
   [fuzz_ingest]=2048
 )
-targets=(fuzz_datagram fuzz_datagram_auth fuzz_control fuzz_protocol fuzz_proc fuzz_config fuzz_server_config
-  fuzz_plans fuzz_http fuzz_process_stat fuzz_ingest)
+targets=(fuzz_datagram fuzz_datagram_auth fuzz_control fuzz_binary_frame fuzz_protocol fuzz_proc fuzz_config
+  fuzz_server_config fuzz_plans fuzz_http fuzz_process_stat fuzz_ingest)
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBEAT_FUZZ=ON -DBEAT_WERROR=ON -DBEAT_TESTS=OFF -DBEAT_BENCH=OFF >/dev/null
