@@ -68,6 +68,7 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
         storage_ = std::make_unique<Storage>(loop, config, store_, monitor_,
                                              [this](std::uint64_t generation) {
                                                  if (tcp_) tcp_->committed(generation);
+                                                 if (binary_) binary_->committed(generation);
                                              });
         durable_generation = [this] { return storage_->ack_generation(); };
     }
@@ -81,8 +82,11 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     }
     const TcpLimits limits{config.max_connections, config.max_connections_per_address,
                            config.tcp_idle_timeout_ms};
-    tcp_ = std::make_unique<TcpServer>(loop, config.tcp, limits, executor_,
-                                       std::move(durable_generation));
+    tcp_ = std::make_unique<TcpServer>(loop, config.tcp, limits, executor_, durable_generation);
+    if (config.binary) {
+        binary_ = std::make_unique<BinaryServer>(loop, *config.binary, limits, frame_ingest_,
+                                                 std::move(durable_generation));
+    }
     if (config.http) {
         HttpLimits http_limits;
         http_limits.idle_timeout_ms = config.http_idle_timeout_ms;
@@ -114,6 +118,7 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     std::vector<LogField> listening = {
         {"udp", udp_.bound()},
         {"tcp", tcp_->bound()},
+        {"binary", binary_ ? LogValue(binary_->bound()) : LogValue("off")},
         {"http", http_ ? LogValue(http_->bound()) : LogValue("off")},
         {"rcvbuf", udp_.rcvbuf_bytes()},
         {"timeout", config.timeout_ms ? LogValue::milliseconds(*config.timeout_ms)
@@ -150,6 +155,12 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
             "who can reach it can read and write every series (bind it to 127.0.0.1 or "
             "firewall it)",
             tcp_->bound());
+    }
+    if (config.binary && !is_loopback(*config.binary)) {
+        log_warn(
+            "binary port bound to {}: metric frames carry no authentication, so anyone who can "
+            "reach it can write every series (bind it to 127.0.0.1 or firewall it)",
+            binary_->bound());
     }
     notifier_ = std::make_unique<SystemdNotifier>(loop);
     notifier_->ready(fmt::format("listening udp={} tcp={}", udp_.bound(), tcp_->bound()));
@@ -254,12 +265,14 @@ void Server::on_retention_timer(uv_timer_t* t) noexcept {
         log_debug("retention: dropped points={} keys={} (visited {})", r.points_dropped,
                   r.keys_removed, r.keys_visited);
     }
-    const std::uint64_t refused =
-        self->executor_.stats().key_limit + self->monitor_.stats().metrics_refused;
+    const std::uint64_t refused = self->executor_.stats().key_limit +
+                                  self->monitor_.stats().metrics_refused +
+                                  self->frame_ingest_.stats().key_limit;
     if (refused != self->key_limit_logged_ && now_ms - self->key_limit_log_ms_ >= 60'000) {
-        log_warn("key limit reached: max_keys={} refused_puts={} refused_metrics={}",
-                 self->store_.limits().max_keys, self->executor_.stats().key_limit,
-                 self->monitor_.stats().metrics_refused);
+        log_warn(
+            "key limit reached: max_keys={} refused_puts={} refused_metrics={} refused_frames={}",
+            self->store_.limits().max_keys, self->executor_.stats().key_limit,
+            self->monitor_.stats().metrics_refused, self->frame_ingest_.stats().key_limit);
         self->key_limit_logged_ = refused;
         self->key_limit_log_ms_ = now_ms;
     }
@@ -318,6 +331,8 @@ void Server::stop() {
     if (notifier_) notifier_->stopping();
     udp_.close();
     if (http_) http_->close();
+    // Frames have no reply to wait for: those read are stored, the connections go now.
+    if (binary_) binary_->close();
     uv_timer_stop(detector_timer_.get());
     uv_timer_stop(report_timer_.get());
     uv_timer_stop(retention_timer_.get());
@@ -353,6 +368,13 @@ StatusView Server::status_view() const {
     StatusView v(monitor_, store_, executor_.stats());
     v.tcp = TcpStatus{tcp_->connections(), tcp_->accepted(), tcp_->refused(),
                       tcp_->refused_per_address(), tcp_->closed_idle()};
+    if (binary_) {
+        v.binary.enabled = true;
+        v.binary.connections =
+            TcpStatus{binary_->connections(), binary_->accepted(), binary_->refused(),
+                      binary_->refused_per_address(), binary_->closed_idle()};
+    }
+    v.binary.frames = frame_ingest_.stats();
     if (storage_) {
         v.storage = StorageStatus{true, storage_->commits(), storage_->failures(),
                                   storage_->dropped_points()};
@@ -422,11 +444,22 @@ void Server::log_totals() const {
     }
     // Prefixed: request and datagram reasons share some names (bad_value).
     std::vector<std::string> request_keys;
-    request_keys.reserve(kRequestErrorCount);
+    request_keys.reserve(kRequestErrorCount + kFrameErrorCount);
     for (std::size_t i = 1; i < kRequestErrorCount; ++i) {
         if (p.malformed_by[i] == 0) continue;
         request_keys.push_back(fmt::format("request_{}", to_string(static_cast<RequestError>(i))));
         fields.emplace_back(request_keys.back(), p.malformed_by[i]);
+    }
+    if (binary_) {
+        const FrameStats& f = frame_ingest_.stats();
+        fields.emplace_back("binary_connections", binary_->accepted());
+        fields.emplace_back("binary_frames", f.stored);
+        fields.emplace_back("binary_key_limit", f.key_limit);
+        for (std::size_t i = 1; i < kFrameErrorCount; ++i) {
+            if (f.malformed_by[i] == 0) continue;
+            request_keys.push_back(fmt::format("binary_{}", to_string(static_cast<FrameError>(i))));
+            fields.emplace_back(request_keys.back(), f.malformed_by[i]);
+        }
     }
     log_event(LogLevel::info, "stopped", fields);
 }

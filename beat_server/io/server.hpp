@@ -14,8 +14,10 @@
 #include "beat_server/core/pages/server_status.hpp"
 #include "beat_server/core/query/executor.hpp"
 #include "beat_server/core/report/event_tee.hpp"
+#include "beat_server/core/query/frame_ingest.hpp"
 #include "beat_server/core/report/log_reporter.hpp"
 #include "beat_server/core/store/store.hpp"
+#include "beat_server/io/net/binary_server.hpp"
 #include "beat_server/io/net/http_server.hpp"
 #include "beat_server/io/net/tcp_server.hpp"
 #include "beat_server/io/net/udp_listener.hpp"
@@ -99,6 +101,7 @@ class Server {
     KeyRing keys_;  // Empty without --key-file.
     Store store_{config_.limits};
     Executor executor_{store_};
+    FrameIngest frame_ingest_{store_};  // The --binary port's frames.
     LogReporter reporter_;
     EventTee events_{reporter_};  // The reporter, and the PostgreSQL sink with --postgres.
     Monitor monitor_;
@@ -126,7 +129,8 @@ class Server {
     std::unique_ptr<Storage> storage_;        // Null when memory only.
     std::unique_ptr<PostgresSink> postgres_;  // Null without --postgres.
     std::unique_ptr<TcpServer> tcp_;
-    std::unique_ptr<HttpServer> http_;  // Null with --http off.
+    std::unique_ptr<BinaryServer> binary_;  // Null without --binary.
+    std::unique_ptr<HttpServer> http_;      // Null with --http off.
     std::unique_ptr<Signals> signals_;
     std::unique_ptr<SystemdNotifier> notifier_;  // READY=1, STOPPING=1, watchdog pings.
     bool stopping_ = false;

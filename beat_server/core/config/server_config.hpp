@@ -37,6 +37,8 @@ struct PostgresSettings {
 struct ServerConfig {
     Endpoint udp{"0.0.0.0", 43278};
     Endpoint tcp{"127.0.0.1", 8888};
+    // The TCP port for collectors' binary metric frames (common/binary_frame.hpp); unset: none.
+    std::optional<Endpoint> binary;
     // The HTTP port (/metrics, /hosts, /healthz, the status page); unset with --http off. 43279
     // sits beside the UDP port and outside Prometheus' exporter range (9100-9999).
     std::optional<Endpoint> http = Endpoint{"127.0.0.1", 43279};

@@ -161,25 +161,26 @@ ServerSetting then(
     return s;
 }
 
-// The HTTP listener: an endpoint, or "off" for none.
-ServerSetting http_setting() {
-    return {"http",
+// A listener that may be turned off: an endpoint, or "off" for none.
+template <class Field>
+ServerSetting optional_endpoint(std::string_view name, std::string help, Field field) {
+    return {name,
             "ADDR:PORT|off",
             SettingType::string,
-            "HTTP listener for /metrics, /hosts, /healthz and the status page, or 'off'",
+            std::move(help),
             "",
             "",
-            [](ServerConfig& c, std::string_view key, std::string_view text) {
+            [field](ServerConfig& c, std::string_view key, std::string_view text) {
                 if (text == "off") {
-                    c.http.reset();
+                    field(c).reset();
                     return;
                 }
                 const auto e = parse_endpoint(text);
                 if (!e)
                     config_fail(key, fmt::format("expected ADDR:PORT or off, got \"{}\"", text));
-                c.http = *e;
+                field(c) = *e;
             },
-            [](const ServerConfig& c) { return c.http ? to_string(*c.http) : "off"; }};
+            [field](const ServerConfig& c) { return field(c) ? to_string(*field(c)) : "off"; }};
 }
 
 // --timeout: unset by default (3 x each host's interval); set, it picks the fixed detector unless
@@ -208,10 +209,15 @@ std::vector<ServerSetting> make_settings() {
         "udp", "UDP heartbeat listener", [](auto& c) -> auto& { return c.udp; }));
     s.push_back(endpoint(
         "tcp", "TCP put/get listener", [](auto& c) -> auto& { return c.tcp; }));
-    s.push_back(http_setting());
+    s.push_back(optional_endpoint(
+        "http", "HTTP listener for /metrics, /hosts, /healthz and the status page, or 'off'",
+        [](auto& c) -> auto& { return c.http; }));
     s.push_back(duration(
         "http_idle_timeout", "Seconds an HTTP connection may stay idle before it is closed",
         [](auto& c) -> auto& { return c.http_idle_timeout_ms; }, 100));
+    s.push_back(optional_endpoint(
+        "binary", "TCP listener for collectors' binary metric frames, or 'off'",
+        [](auto& c) -> auto& { return c.binary; }));
     s.push_back(timeout_setting());
     s.push_back(choice(
         "detector",

@@ -287,6 +287,31 @@ void write_tcp(ExpositionWriter& w, const StatusView& v) {
     w.sample({{"command", "invalid"}, {"result", "too_long"}}, p.too_long);
 }
 
+void write_binary(ExpositionWriter& w, const StatusView& v) {
+    const BinaryStatus& b = v.binary;
+    gauge(w, "beat_binary_enabled", "1 when the --binary port for metric frames is open, else 0.",
+          std::uint64_t{b.enabled});
+    w.begin("beat_binary_frames_total", MetricType::counter,
+            "Metric frames read on the --binary port: stored as puts, or not stored because "
+            "their key would exceed --max-keys.");
+    w.sample({{"result", "stored"}}, b.frames.stored);
+    w.sample({{"result", "key_limit"}}, b.frames.key_limit);
+    gauge(w, "beat_binary_connections_open", "Connections open on the --binary port.",
+          b.connections.open);
+    counter(w, "beat_binary_connections_accepted_total",
+            "Connections accepted on the --binary port.", b.connections.accepted);
+    w.begin("beat_binary_connections_refused_total", MetricType::counter,
+            "Connections to the --binary port closed at once, by the limit they exceeded.");
+    w.sample({{"reason", "max_connections"}}, b.connections.refused);
+    w.sample({{"reason", "per_address"}}, b.connections.refused_per_address);
+    w.begin("beat_binary_connections_closed_total", MetricType::counter,
+            "Connections to the --binary port closed by the server: idle for --tcp-idle-timeout, "
+            "or at a malformed frame, by its reason.");
+    w.sample({{"reason", "idle"}}, b.connections.closed_idle);
+    for (std::size_t i = 1; i < kFrameErrorCount; ++i)
+        w.sample({{"reason", to_string(static_cast<FrameError>(i))}}, b.frames.malformed_by[i]);
+}
+
 void write_http(ExpositionWriter& w, const StatusView& v) {
     const HttpStats& h = v.http;
     gauge(w, "beat_http_connections_open", "Connections open on the HTTP port.", h.open);
@@ -340,6 +365,7 @@ std::string render_metrics(const StatusView& view) {
     write_store(w, view);
     write_postgres(w, view);
     write_tcp(w, view);
+    write_binary(w, view);
     write_http(w, view);
     write_process(w, view);
     return w.take();

@@ -11,6 +11,7 @@
 
 #include "beat_server/core/ingest/ingest_stats.hpp"
 #include "beat_server/core/ingest/monitor.hpp"
+#include "beat_server/core/query/frame_ingest.hpp"
 #include "beat_server/core/query/protocol_stats.hpp"
 #include "beat_server/core/store/store.hpp"
 
@@ -22,6 +23,13 @@ struct TcpStatus {
     std::uint64_t refused = 0;              // Closed at once beyond --max-connections.
     std::uint64_t refused_per_address = 0;  // Closed at once beyond the per-address limit.
     std::uint64_t closed_idle = 0;          // Closed after --tcp-idle-timeout.
+};
+
+// The --binary port: its connections, and what became of the frames they sent.
+struct BinaryStatus {
+    bool enabled = false;
+    TcpStatus connections;  // As the put/get port counts its own.
+    FrameStats frames;
 };
 
 struct StorageStatus {
@@ -73,6 +81,7 @@ struct StatusView {
     const Store& store;
     const ProtocolStats& protocol;
     TcpStatus tcp;
+    BinaryStatus binary;
     StorageStatus storage;
     PostgresStatus postgres;
     HttpStats http;

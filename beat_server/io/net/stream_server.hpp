@@ -129,6 +129,10 @@ class StreamServer {
     void maybe_finish(Connection& c) noexcept;
     // The one way a connection dies: it leaves connections_ now and is freed once libuv is done.
     void close(Connection& c) noexcept;
+    // Stops reading `c`'s bytes, until read_again().
+    void stop_reading(Connection& c) noexcept;
+    // Reads `c` again, unless it is paused, done or closing, or the server stopped.
+    void read_again(Connection& c) noexcept;
 
     std::list<Connection*> connections_;  // Least recently active first.
 
@@ -162,7 +166,6 @@ class StreamServer {
     bool admit_peer(Connection& c) noexcept;
     // Starts the idle timer for the deadline of the least recently active connection.
     void arm_idle_timer() noexcept;
-    void stop_reading(Connection& c) noexcept;
     // Calls the on_idle of shutdown() once, when every connection has closed.
     void finish_draining() noexcept;
 

@@ -3,7 +3,6 @@
 #include <deque>
 #include <vector>
 
-#include "beat_server/core/ingest/source_address.hpp"
 #include "common/line_framer.hpp"
 #include "common/log.hpp"
 #include "common/protocol.hpp"
@@ -28,8 +27,8 @@ struct TcpServer::LineConnection : StreamServer::Connection {
 TcpServer::TcpServer(uv_loop_t* loop, const Endpoint& at, const TcpLimits& limits,
                      Executor& executor, std::function<std::uint64_t()> durable_generation)
     : StreamServer(loop, at, "tcp", limits.max_connections, limits.idle_timeout_ms),
-      limits_(limits),
       executor_(executor),
+      addresses_("tcp", limits.max_per_address),
       durable_generation_(std::move(durable_generation)) {}
 
 StreamServer::Connection* TcpServer::make_connection() noexcept {
@@ -39,28 +38,8 @@ StreamServer::Connection* TcpServer::make_connection() noexcept {
 bool TcpServer::admit(Connection& base, const sockaddr* peer) noexcept {
     auto& c = static_cast<LineConnection&>(base);
     // A connection reset before it was accepted has no peer; it is closed like a refused one.
-    if (peer == nullptr) return false;
-    try {
-        std::string ip = SourceAddress(peer).ip();
-        std::size_t& open = per_address_[ip];
-        if (open < limits_.max_per_address) {
-            ++open;
-            c.address = std::move(ip);
-            return true;
-        }
-        ++refused_per_address_;
-        const auto now = static_cast<std::int64_t>(uv_now(c.handle.loop));
-        if (address_log_.allow(ip, now)) {
-            log_warn(
-                "tcp per-address connection limit reached: address={} "
-                "max_connections_per_address={} refused_since_last_log={} refused_total={}",
-                ip, limits_.max_per_address, address_log_.take_suppressed(ip) + 1,
-                refused_per_address_);
-        }
-    } catch (const std::bad_alloc&) {
-        log_error("tcp accept: out of memory");
-    }
-    return false;
+    return peer != nullptr &&
+           addresses_.admit(*peer, static_cast<std::int64_t>(uv_now(c.handle.loop)), c.address);
 }
 
 bool TcpServer::waits_for_server(const Connection& c) const noexcept {
@@ -70,10 +49,7 @@ bool TcpServer::waits_for_server(const Connection& c) const noexcept {
 void TcpServer::forget(Connection& base) noexcept {
     auto& c = static_cast<LineConnection&>(base);
     if (!c.held.empty()) --holding_;
-    if (!c.address.empty()) {
-        const auto it = per_address_.find(c.address);
-        if (--it->second == 0) per_address_.erase(it);
-    }
+    addresses_.release(c.address);
 }
 
 StreamServer::Handled TcpServer::handle(Connection& base, std::string_view data, std::string& out) {

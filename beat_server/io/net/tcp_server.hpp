@@ -7,12 +7,11 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <unordered_map>
 
 #include "beat_server/core/query/executor.hpp"
+#include "beat_server/io/net/address_limit.hpp"
 #include "beat_server/io/net/stream_server.hpp"
 #include "common/endpoint.hpp"
-#include "common/rate_limiter.hpp"
 
 namespace beat {
 
@@ -41,7 +40,7 @@ class TcpServer : public StreamServer {
 
     // Connections closed at once beyond max_per_address (refused() counts those beyond
     // max_connections).
-    std::uint64_t refused_per_address() const noexcept { return refused_per_address_; }
+    std::uint64_t refused_per_address() const noexcept { return addresses_.refused(); }
 
     // Releases the replies held for generations up to `generation`, in order.
     void committed(std::uint64_t generation) noexcept;
@@ -65,11 +64,8 @@ class TcpServer : public StreamServer {
     // reply starts in `out` (npos: none).
     void send_or_hold(LineConnection& c, std::string& out, std::size_t first_put);
 
-    TcpLimits limits_;
     Executor& executor_;
-    std::unordered_map<std::string, std::size_t> per_address_;  // Open connections by peer IP.
-    RateLimiter address_log_{60'000};  // Per-address refusals: one log line a minute per IP.
-    std::uint64_t refused_per_address_ = 0;
+    AddressLimit addresses_;
     std::function<std::uint64_t()> durable_generation_;
     std::size_t holding_ = 0;  // Connections with held replies.
 };

@@ -2,87 +2,16 @@
 // as it reads, the queue staying near the high-water mark, while other clients are answered.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <stdexcept>
 #include <string>
 
 #include "beat_server/io/net/tcp_server.hpp"
 #include "tests/io/loop_fixture.hpp"
+#include "tests/io/net/stream_client.hpp"
 
 using namespace beat;
 using namespace beat::test;
 
 namespace {
-
-// A non-blocking client socket connected to 127.0.0.1:`port`, its receive buffer at `rcvbuf`
-// bytes when not 0 (so that it holds little of a reply it does not read).
-class Client {
-  public:
-    Client(std::uint16_t port, int rcvbuf = 0) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-        if (fd_ < 0) throw std::runtime_error("socket failed");
-        if (rcvbuf != 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        // The kernel completes a loopback connection to a listening socket before accept().
-        if (::connect(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
-            throw std::runtime_error("connect failed");
-        }
-        ::fcntl(fd_, F_SETFL, O_NONBLOCK);
-    }
-    Client(const Client&) = delete;
-    Client& operator=(const Client&) = delete;
-    ~Client() { ::close(fd_); }
-
-    void send(std::string_view bytes) {
-        REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-                static_cast<ssize_t>(bytes.size()));
-    }
-    // Appends to received() what the socket holds now; false when it held nothing.
-    bool read_some() {
-        char buf[64 * 1024];
-        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-        if (n <= 0) return false;
-        received_.append(buf, static_cast<std::size_t>(n));
-        return true;
-    }
-    const std::string& received() const noexcept { return received_; }
-    int fd() const noexcept { return fd_; }
-
-  private:
-    int fd_;
-    std::string received_;
-};
-
-std::uint16_t port_of(const std::string& bound) {
-    return static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
-}
-
-// Whether the server closed `c`: read what the socket holds, and it then reads end of file.
-bool closed_by_server(Client& c) {
-    while (c.read_some()) {
-    }
-    char byte;
-    return ::recv(c.fd(), &byte, 1, 0) == 0;
-}
-
-// Runs the loop without blocking until `c` has received `size` bytes, reading what arrives;
-// false when that takes more than `max_iterations`.
-bool receive(TestLoop& loop, Client& c, std::size_t size, int max_iterations = 1'000'000) {
-    for (int i = 0; i < max_iterations && c.received().size() < size; ++i) {
-        uv_run(loop.get(), UV_RUN_NOWAIT);
-        while (c.read_some()) {
-        }
-    }
-    return c.received().size() >= size;
-}
 
 // Fills `store` with `keys` keys of `points` points each: each reply line is 120 bytes.
 void fill(Store& store, int keys, int points) {

@@ -23,6 +23,7 @@ const std::map<std::string, Sample> kSamples = {
     {"tcp", {"[::1]:2", "\"[::1]:2\""}},
     {"http", {"off", "\"off\""}},
     {"http_idle_timeout", {"0.5", "0.5"}},
+    {"binary", {"[::1]:9999", "\"[::1]:9999\""}},
     {"timeout", {"250ms", "\"250ms\""}},
     {"detector", {"phi", "\"phi\""}},
     {"phi_threshold", {"10.5", "10.5"}},
@@ -108,6 +109,14 @@ TEST_CASE("the settings with a default that depends on others say so", "[setting
     CHECK(default_text(*find_server_setting("retention")) == "7d");
     CHECK(default_text(*find_server_setting("report_interval")) == "20s");
     CHECK(default_text(*find_server_setting("http")) == "127.0.0.1:43279");
+}
+
+TEST_CASE("the binary port is off unless given", "[settings]") {
+    CHECK(default_text(*find_server_setting("binary")) == "off");
+    CHECK_FALSE(ServerConfig{}.binary);
+    CHECK(from_toml("binary = \"0.0.0.0:9999\"\n").binary == Endpoint{"0.0.0.0", 9999});
+    CHECK_FALSE(from_toml("binary = \"off\"\n").binary);
+    CHECK(flag_error("binary", "9999") == "--binary: expected ADDR:PORT or off, got \"9999\"");
 }
 
 TEST_CASE("the table drives the flags and the config file alike", "[settings]") {
