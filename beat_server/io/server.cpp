@@ -28,6 +28,7 @@ MonitorConfig monitor_config(const ServerConfig& config, const KeyRing& keys) {
     m.max_hosts = config.max_hosts;
     m.max_metrics_per_host = config.max_metrics_per_host;
     m.auth = AuthPolicy{config.auth, &keys, config.max_clock_skew_ms};
+    m.legacy_interval_ms = static_cast<std::uint32_t>(config.legacy_interval_ms);
     // Nobody who does not see a probe can guess its nonce, nor the next ones from it.
     randombytes_buf(m.nonce_key.data(), m.nonce_key.size());
     return m;
@@ -405,6 +406,7 @@ void Server::log_totals() const {
                                     {"rejected", s.rejected},
                                     {"refused", s.refused},
                                     {"duplicates", s.duplicates},
+                                    {"pyheartbeats", s.pyheartbeats},
                                     {"hosts", monitor_.registry().size()},
                                     {"keys", store_.key_count()},
                                     {"points", store_.point_count()},

@@ -62,6 +62,8 @@ struct ServerConfig {
     std::int64_t max_clock_skew_ms = 300'000;  // Tagged beats: |agent clock - server clock|.
     // The plans file (README "Plans"), reread on SIGHUP. Empty: none, so no host has a plan.
     std::string plans_file;
+    // The interval of hosts beating with PyHeartBeat datagrams, which carry none: its own 5 s.
+    std::int64_t legacy_interval_ms = 5'000;
     std::size_t udp_rcvbuf_bytes = 32 * 1024 * 1024;
     LogLevel log_level = LogLevel::info;
     LogFormat log_format = LogFormat::text;

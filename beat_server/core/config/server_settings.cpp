@@ -12,6 +12,7 @@
 #include "common/float_repr.hpp"
 #include "common/parse_number.hpp"
 #include "common/toml_value.hpp"
+#include "common/wire.hpp"
 
 namespace beat {
 namespace {
@@ -298,6 +299,18 @@ std::vector<ServerSetting> make_settings() {
         "Collection plans for the agents: which hosts get which interval, collectors and "
         "plugins (see README); reread on SIGHUP",
         [](auto& c) -> auto& { return c.plans_file; }));
+    ServerSetting legacy = then(
+        duration(
+            "legacy_interval",
+            "The beat interval of hosts sending PyHeartBeat datagrams (\"PyHB\"), which say none",
+            [](auto& c) -> auto& { return c.legacy_interval_ms; }, kMinIntervalMs),
+        [](ServerConfig& c, std::string_view key, std::string_view) {
+            if (c.legacy_interval_ms > kMaxIntervalMs)
+                config_fail(key,
+                            fmt::format("expected at most {}", format_duration_unit(kMaxIntervalMs)));
+        });
+    legacy.range += " and at most " + format_duration_unit(kMaxIntervalMs);
+    s.push_back(std::move(legacy));
     s.push_back(count(
         "max_connections", "Concurrent TCP connections",
         [](auto& c) -> auto& { return c.max_connections; }, 1, 1'000'000));

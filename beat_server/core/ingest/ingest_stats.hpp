@@ -50,6 +50,7 @@ struct IngestStats {
     std::array<std::uint64_t, kRefusalCount> refused_by{};
     std::uint64_t duplicates = 0;       // Decoded but already seen (or older than the window).
     std::uint64_t late = 0;             // Accepted out of order.
+    std::uint64_t pyheartbeats = 0;     // PyHeartBeat datagrams accepted (counted in accepted).
     std::uint64_t metrics = 0;          // Metric values stored.
     std::uint64_t metrics_refused = 0;  // Not stored: their key would exceed --max-keys.
     // Neither stored nor kept as the latest value: their name would exceed

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "beat_server/core/ingest/pyheartbeat.hpp"
+
 namespace beat {
 namespace {
 
@@ -33,7 +35,7 @@ Monitor::Monitor(const MonitorConfig& config, Store& store, EventSink& events, D
     local_version_ = plan_version(local_body_);
 }
 
-void Monitor::refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
+void Monitor::refuse(Refusal reason, std::string_view host, const SourceAddress& from,
                      std::int64_t now_ms) {
     ++stats_.refused;
     ++stats_.refused_by[static_cast<std::size_t>(reason)];
@@ -41,7 +43,7 @@ void Monitor::refuse(Refusal reason, const HeartbeatView& hb, const SourceAddres
     // buffer already allocated rather than a new string each time.
     DatagramRefused& r = *std::get_if<DatagramRefused>(&refused_);
     r.reason = reason;
-    r.host.assign(hb.host);
+    r.host.assign(host);
     r.from = from;
     r.at_ms = now_ms;
     events_.on_event(refused_);
@@ -52,6 +54,7 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     ++stats_.datagrams;
     unix_offset_ms_ = now_unix_ms - now_ms;
     if (is_control(datagram)) return on_control(datagram, from, now_ms);
+    if (is_pyheartbeat(datagram)) return on_legacy_beat(from, now_ms);
     HeartbeatView hb;
     if (const DecodeError e = decode_heartbeat(datagram, hb); e != DecodeError::ok) {
         ++stats_.rejected;
@@ -61,12 +64,12 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     }
 
     const AuthVerdict auth = check_auth(config_.auth, hb, now_unix_ms);
-    if (!auth.ok) return refuse(auth.reason, hb, from, now_ms);
+    if (!auth.ok) return refuse(auth.reason, hb.host, from, now_ms);
 
     HostRecord* found = registry_.find(hb.host);
     const bool is_new = found == nullptr;
     if (is_new && registry_.size() >= config_.max_hosts)
-        return refuse(Refusal::host_limit, hb, from, now_ms);
+        return refuse(Refusal::host_limit, hb.host, from, now_ms);
     // A different incarnation is a restart only when it started after the current one: anything
     // older is a replay, or a straggler from before the restart. Unauthenticated beats of a host
     // already silent are let through, so that an agent whose clock stepped back is not shut out
@@ -74,7 +77,7 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     if (!is_new && hb.incarnation != found->sequence.incarnation() &&
         hb.send_time_ms <= found->incarnation_start_ms &&
         (auth.authenticated || found->liveness.state != HostState::silent)) {
-        return refuse(Refusal::replay, hb, from, now_ms);
+        return refuse(Refusal::replay, hb.host, from, now_ms);
     }
     HostRecord& host = is_new ? registry_.add(hb.host, now_ms) : *found;
 
@@ -124,6 +127,7 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
     host.address = from;
     host.interval_ms = hb.interval_ms;
     host.last_seen_ms = now_ms;
+    host.legacy = false;
     const bool newest = seen.verdict != SequenceWindow::Verdict::late;
     if (newest) host.last_send_time_ms = hb.send_time_ms;
 
@@ -360,6 +364,8 @@ void Monitor::restore(const HostSnapshot& snap, std::int64_t now_ms, std::int64_
     host.lost = snap.lost;
     host.restarts = snap.restarts;
     host.duplicates = snap.duplicates;
+    // Only a host heard through PyHeartBeat alone has no agent run and no sequence.
+    host.legacy = snap.incarnation == 0 && snap.sequence == 0;
     // The grace: up until now + the fixed timeout, while last_seen keeps the real time it was
     // heard.
     liveness_.beat(host.liveness, snap.interval_ms, now_ms, Arrival::restored);

@@ -38,6 +38,9 @@ struct MonitorConfig {
     // An accepted beat is acknowledged when its sequence is a multiple of this, and when it is
     // the first of its agent run or ends a silence; 0: never.
     std::uint32_t ack_every = 4;
+    // The interval a host beating with PyHeartBeat datagrams (pyheartbeat.hpp) is judged by:
+    // they carry none, and PyHeartBeat's clients send one every 5 s.
+    std::uint32_t legacy_interval_ms = 5'000;
     // The key of the probes' nonces (SipHash of a counter): random in the server, so that nobody
     // who does not see a probe can answer it.
     std::array<unsigned char, 16> nonce_key{};
@@ -79,6 +82,15 @@ class Monitor {
     void on_datagram(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms) {
         on_datagram(datagram, from, now_ms, now_ms);
     }
+
+    // Applies a PyHeartBeat datagram (exactly kPyHeartBeat, which on_datagram() hands here) from
+    // `from` at `now_ms`: a beat of the host named by the source's IP address (pyheartbeat_host()),
+    // advertising legacy_interval_ms, through the same failure detector and events as any beat.
+    // It carries no metrics and no sequence, so every datagram counts as a beat and no loss can
+    // be measured; its sender cannot answer, so nothing is ever sent to it, and the probe
+    // detector judges it by phi. Refused (auth_missing) under --auth required, since it cannot be
+    // signed, and for a new host beyond max_hosts (host_limit). O(log hosts).
+    void on_legacy_beat(const SourceAddress& from, std::int64_t now_ms);
 
     // Reports every host whose deadline has passed as silent (or flapping), and every flapping
     // host that has settled; sends the probes that are due. O(log hosts) for each of them.
@@ -131,7 +143,7 @@ class Monitor {
     void release_stale_metrics(HostRecord& host, std::int64_t now_ms);
     // Reports the host's refused metric values when there are some and the report is due.
     void report_refused_metrics(HostRecord& host, std::int64_t now_ms);
-    void refuse(Refusal reason, const HeartbeatView& hb, const SourceAddress& from,
+    void refuse(Refusal reason, std::string_view host, const SourceAddress& from,
                 std::int64_t now_ms);
     // An answer to a probe (or anything else in the control format, which is refused).
     void on_control(std::string_view datagram, const SourceAddress& from, std::int64_t now_ms);

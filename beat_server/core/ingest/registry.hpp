@@ -46,6 +46,8 @@ struct HostRecord {
     std::int64_t metrics_refused_report_due_ms = std::numeric_limits<std::int64_t>::min();
     HostPlan plan;          // The plan its agent runs, and the one the server wants it to run.
     LivenessNode liveness;  // Its host_id is the record's index in the registry.
+    // Its latest beat was a PyHeartBeat datagram (pyheartbeat.hpp): no sequence, so no loss.
+    bool legacy = false;
 };
 
 // Records are found by name, or in O(1) by the index each one's liveness.host_id holds (how the

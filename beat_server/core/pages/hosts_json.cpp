@@ -30,10 +30,12 @@ json host_object(const HostRecord& host, const StatusView& view) {
     h["next_beat"] = to_seconds(to_unix_ms(view, reading.expected_ms));
     h["next_beat_in_seconds"] = to_seconds(reading.expected_ms - view.now_ms);
     h["address"] = host.address.to_string();
+    // A PyHeartBeat host's beats carry no sequence: how many were lost is unknown.
+    h["protocol"] = host.legacy ? "pyheartbeat" : "beat";
     h["interval_seconds"] = to_seconds(host.interval_ms);
     h["beats"] = host.beats;
-    h["lost"] = host.lost;
-    h["loss_rate"] = finite_or_null(reading.loss);
+    h["lost"] = host.legacy ? json(nullptr) : json(host.lost);
+    h["loss_rate"] = host.legacy ? json(nullptr) : finite_or_null(reading.loss);
     h["restarts"] = host.restarts;
     h["duplicates"] = host.duplicates;
     h["judged_by"] = to_string(reading.judged_by);

@@ -175,6 +175,10 @@ void write_ingest(ExpositionWriter& w, const StatusView& v, const std::vector<Ho
     counter(w, "beat_datagrams_late_total",
             "Datagrams accepted out of order (counted in beat_datagrams_accepted_total too).",
             s.late);
+    counter(w, "beat_pyheartbeat_beats_total",
+            "PyHeartBeat datagrams (\"PyHB\") accepted as beats of the host of their source "
+            "address (counted in beat_datagrams_accepted_total too).",
+            s.pyheartbeats);
     counter(w, "beat_datagrams_duplicate_total",
             "Datagrams decoded but dropped as already seen or older than the sequence window.",
             s.duplicates);

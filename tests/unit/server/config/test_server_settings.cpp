@@ -39,6 +39,7 @@ const std::map<std::string, Sample> kSamples = {
     {"auth", {"optional", "\"optional\""}},
     {"max_clock_skew", {"60", "\"1m\""}},
     {"plans", {"/etc/beat/plans.toml", "\"/etc/beat/plans.toml\""}},
+    {"legacy_interval", {"20", "\"20s\""}},
     {"max_connections", {"10", "10"}},
     {"max_connections_per_address", {"3", "3"}},
     {"tcp_idle_timeout", {"1m", "60"}},
@@ -111,12 +112,19 @@ TEST_CASE("the settings with a default that depends on others say so", "[setting
     CHECK(default_text(*find_server_setting("http")) == "127.0.0.1:43279");
 }
 
-TEST_CASE("the binary port is off unless given", "[settings]") {
+TEST_CASE("the binary port is off unless given, and PyHeartBeat hosts beat every 5 s unless told",
+          "[settings]") {
     CHECK(default_text(*find_server_setting("binary")) == "off");
     CHECK_FALSE(ServerConfig{}.binary);
     CHECK(from_toml("binary = \"0.0.0.0:9999\"\n").binary == Endpoint{"0.0.0.0", 9999});
     CHECK_FALSE(from_toml("binary = \"off\"\n").binary);
     CHECK(flag_error("binary", "9999") == "--binary: expected ADDR:PORT or off, got \"9999\"");
+
+    CHECK(ServerConfig{}.legacy_interval_ms == 5000);
+    CHECK(from_toml("legacy_interval = \"250ms\"\n").legacy_interval_ms == 250);
+    CHECK(from_toml("legacy_interval = \"1d\"\n").legacy_interval_ms == 86'400'000);
+    CHECK(toml_error("legacy_interval = \"5ms\"\n").starts_with("legacy_interval: "));
+    CHECK(flag_error("legacy_interval", "25h") == "--legacy-interval: expected at most 1d");
 }
 
 TEST_CASE("the table drives the flags and the config file alike", "[settings]") {

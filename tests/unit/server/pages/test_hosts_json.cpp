@@ -67,6 +67,22 @@ TEST_CASE("a host's object carries its state, times, address, counters and lates
     CHECK(h.at("phi").is_null());  // The fixed detector has no phi.
     CHECK(h.at("judged_by") == "fixed");
     CHECK(h.at("metrics") == json{{"cpu", 12.5}, {"mem.used_pct", 41.0}});
+    CHECK(h.at("protocol") == "beat");
+}
+
+TEST_CASE("a PyHeartBeat host says so, and its loss is unknown rather than none", "[hosts_json]") {
+    StatusFixture f;
+    f.monitor.on_datagram("PyHB", f.from, 0, kUnixAtZero);
+    f.monitor.on_datagram("PyHB", f.from, 5000, kUnixAtZero + 5000);
+
+    const json h =
+        json::parse(render_host_json(*f.monitor.registry().find("192.0.2.7"), f.view(6000)));
+    CHECK(h.at("protocol") == "pyheartbeat");
+    CHECK(h.at("beats") == 2);
+    CHECK(h.at("lost").is_null());
+    CHECK(h.at("loss_rate").is_null());
+    CHECK(h.at("interval_seconds") == Approx(5.0));
+    CHECK(h.at("metrics").empty());
 }
 
 TEST_CASE("a host's next beat is expected one advertised interval after it was heard",
