@@ -258,10 +258,12 @@ Server start_server(std::vector<std::string> extra) {
         s.udp_port = port_of(event.at("udp").get<std::string>());
         s.tcp_port = port_of(event.at("tcp").get<std::string>());
         s.http_port = port_of(event.at("http").get<std::string>());
+        s.binary_port = port_of(event.value("binary", ""));
     } else {
         s.udp_port = port_of(field(*line, "udp"));
         s.tcp_port = port_of(field(*line, "tcp"));
         s.http_port = port_of(field(*line, "http"));
+        s.binary_port = port_of(field(*line, "binary"));
     }
     if (s.udp_port == 0 || s.tcp_port == 0) throw std::runtime_error("no ports in: " + *line);
     return s;

@@ -94,6 +94,7 @@ struct Server {
     std::uint16_t udp_port = 0;
     std::uint16_t tcp_port = 0;
     std::uint16_t http_port = 0;        // 0 with --http off.
+    std::uint16_t binary_port = 0;      // 0 without --binary.
     std::shared_ptr<TempDir> data_dir;  // The --data-dir the harness chose, if it chose one.
 };
 
