@@ -12,19 +12,13 @@
 #include <string_view>
 
 #include "common/binary_frame.hpp"
+#include "tests/binary_frames.hpp"
 #include "tests/integration/harness.hpp"
-#include "tests/seed_frame.hpp"
 
 using namespace beat;
 using namespace beat::test;
 
 namespace {
-
-std::string frame(std::uint64_t timestamp_us, std::string_view name, double value) {
-    std::string out;
-    encode_frame(timestamp_us, name, value, out);
-    return out;
-}
 
 // Sends `parts` on a fresh connection to the binary port, one send() each, then the end of the
 // stream, and waits for the server to close it: by then it has handled every byte.
@@ -59,7 +53,7 @@ TEST_CASE("the collector's example frame split at every position is stored exact
     // Back to back on one connection, each frame cut in three.
     std::string frames;
     for (int i = 0; i < 50; ++i)
-        frames += frame(1'700'000'000'000'000 + i * 1'000'000ull, "collector.cpu", 0.5 * i);
+        frames += frame_bytes(1'700'000'000'000'000 + i * 1'000'000ull, "collector.cpu", 0.5 * i);
     stream(s, {std::string_view(frames).substr(0, 100), std::string_view(frames).substr(100, 333),
                std::string_view(frames).substr(433)});
     const std::string points = tcp_request(s.tcp_port, "get collector.cpu\n");
@@ -78,16 +72,17 @@ TEST_CASE("a malformed frame closes its connection, counted and logged, and no o
           "[server][binary]") {
     Server s = start_server({"--binary", "127.0.0.1:0"});
     TcpConn steady(s.binary_port);
-    steady.send(frame(1'000'000, "steady", 1));
+    steady.send(frame_bytes(1'000'000, "steady", 1));
 
     // Each malformed kind on a connection of its own: the frame before it is stored, the one
     // after it never read.
-    const std::string after = frame(1'000'000, "after", 1);
+    const std::string after = frame_bytes(1'000'000, "after", 1);
     for (const std::string& bad :
-         {std::string(17, '\0'), frame(1'000'000, "caf\xC3", 1), frame(1'000'000, "two words", 1),
-          frame(1'000'000, "nan", std::numeric_limits<double>::quiet_NaN())}) {
+         {std::string(17, '\0'), frame_bytes(1'000'000, "caf\xC3", 1),
+          frame_bytes(1'000'000, "two words", 1),
+          frame_bytes(1'000'000, "nan", std::numeric_limits<double>::quiet_NaN())}) {
         TcpConn c(s.binary_port);
-        c.send(frame(1'000'000, "before", 1) + bad + after);
+        c.send(frame_bytes(1'000'000, "before", 1) + bad + after);
         CHECK(c.read_until_closed().empty());
     }
     const auto logged = s.proc->wait_for_line("malformed binary frame");
@@ -95,7 +90,7 @@ TEST_CASE("a malformed frame closes its connection, counted and logged, and no o
     CHECK(field(*logged, "reason") == "empty_name");
     CHECK(field(*logged, "frames_stored") == "1");
 
-    steady.send(frame(2'000'000, "steady", 2));
+    steady.send(frame_bytes(2'000'000, "steady", 2));
     const std::string expected = "ok\nsteady 1.0 1\nsteady 2.0 2\n\n";
     std::string got;
     for (const auto deadline = Clock::now() + 5s; got != expected && Clock::now() < deadline;)
@@ -126,7 +121,7 @@ TEST_CASE("under --durability sync a stream the server has closed is on disk: ki
     auto dir = std::make_shared<TempDir>();
     std::string frames(kSeedFrame);
     for (int i = 0; i < 2000; ++i)
-        frames += frame(1'700'000'000'000'000 + i * 1'000'000ull, "synced", i);
+        frames += frame_bytes(1'700'000'000'000'000 + i * 1'000'000ull, "synced", i);
     {
         Server s = start_server(
             {"--binary", "127.0.0.1:0", "--data-dir", dir->path(), "--durability", "sync"});

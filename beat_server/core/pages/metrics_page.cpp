@@ -1,9 +1,12 @@
 #include "beat_server/core/pages/metrics_page.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "beat_server/core/pages/exposition_writer.hpp"
@@ -263,14 +266,22 @@ void write_postgres(ExpositionWriter& w, const StatusView& v) {
     }
 }
 
+// The families of a TCP port's connections: beat_`port`_connections_open, _accepted_total and
+// _refused_total by limit; `what` names the port in their help ("the put/get TCP port").
+void write_connections(ExpositionWriter& w, std::string_view port, std::string_view what,
+                       const TcpStatus& s) {
+    const std::string family = fmt::format("beat_{}_connections", port);
+    gauge(w, family + "_open", fmt::format("Connections open on {}.", what), s.open);
+    counter(w, family + "_accepted_total", fmt::format("Connections accepted on {}.", what),
+            s.accepted);
+    w.begin(family + "_refused_total", MetricType::counter,
+            fmt::format("Connections to {} closed at once, by the limit they exceeded.", what));
+    w.sample({{"reason", "max_connections"}}, s.refused);
+    w.sample({{"reason", "per_address"}}, s.refused_per_address);
+}
+
 void write_tcp(ExpositionWriter& w, const StatusView& v) {
-    gauge(w, "beat_tcp_connections_open", "Connections open on the put/get TCP port.", v.tcp.open);
-    counter(w, "beat_tcp_connections_accepted_total",
-            "Connections accepted on the put/get TCP port.", v.tcp.accepted);
-    w.begin("beat_tcp_connections_refused_total", MetricType::counter,
-            "Connections to the put/get TCP port closed at once, by the limit they exceeded.");
-    w.sample({{"reason", "max_connections"}}, v.tcp.refused);
-    w.sample({{"reason", "per_address"}}, v.tcp.refused_per_address);
+    write_connections(w, "tcp", "the put/get TCP port", v.tcp);
     counter(w, "beat_tcp_connections_idle_closed_total",
             "Connections to the put/get TCP port closed after --tcp-idle-timeout.",
             v.tcp.closed_idle);
@@ -300,14 +311,7 @@ void write_binary(ExpositionWriter& w, const StatusView& v) {
             "their key would exceed --max-keys.");
     w.sample({{"result", "stored"}}, b.frames.stored);
     w.sample({{"result", "key_limit"}}, b.frames.key_limit);
-    gauge(w, "beat_binary_connections_open", "Connections open on the --binary port.",
-          b.connections.open);
-    counter(w, "beat_binary_connections_accepted_total",
-            "Connections accepted on the --binary port.", b.connections.accepted);
-    w.begin("beat_binary_connections_refused_total", MetricType::counter,
-            "Connections to the --binary port closed at once, by the limit they exceeded.");
-    w.sample({{"reason", "max_connections"}}, b.connections.refused);
-    w.sample({{"reason", "per_address"}}, b.connections.refused_per_address);
+    write_connections(w, "binary", "the --binary port", b.connections);
     w.begin("beat_binary_connections_closed_total", MetricType::counter,
             "Connections to the --binary port closed by the server: idle for --tcp-idle-timeout, "
             "or at a malformed frame, by its reason.");

@@ -1,5 +1,7 @@
 #include "beat_server/io/net/binary_server.hpp"
 
+#include <deque>
+#include <utility>
 #include <vector>
 
 #include "common/log.hpp"
@@ -10,8 +12,10 @@ namespace beat {
 struct BinaryServer::FrameConnection : StreamServer::Connection {
     std::string address;  // The peer's IP, once counted in addresses_.
     FrameDecoder decoder;
-    std::uint64_t frames = 0;    // Frames stored from this connection.
-    std::uint64_t wait_for = 0;  // Not read until this generation commits; 0: reading.
+    std::uint64_t frames = 0;  // Frames stored from this connection.
+    // Bytes of the frames waiting for a commit, by the generation they wait for, oldest first
+    // (their sum is held_bytes).
+    std::deque<std::pair<std::uint64_t, std::size_t>> waiting;
 };
 
 BinaryServer::BinaryServer(uv_loop_t* loop, const Endpoint& at, const TcpLimits& limits,
@@ -32,12 +36,12 @@ bool BinaryServer::admit(Connection& base, const sockaddr* peer) noexcept {
 }
 
 bool BinaryServer::waits_for_server(const Connection& c) const noexcept {
-    return static_cast<const FrameConnection&>(c).wait_for != 0;
+    return !static_cast<const FrameConnection&>(c).waiting.empty();
 }
 
 void BinaryServer::forget(Connection& base) noexcept {
     auto& c = static_cast<FrameConnection&>(base);
-    if (c.wait_for != 0) --waiting_;
+    if (!c.waiting.empty()) --waiting_;
     addresses_.release(c.address);
 }
 
@@ -49,7 +53,7 @@ StreamServer::Handled BinaryServer::handle(Connection& base, std::string_view da
     switch (step) {
         case FrameDecoder::Step::frame:
             if (ingest_.store(c.decoder.frame(), unix_now_ms() / 1000)) ++c.frames;
-            wait_for_commit(c);
+            hold_for_commit(c, kFrameFixed + c.decoder.frame().name.size());
             return {consumed, true};
         case FrameDecoder::Step::need_more:
             break;
@@ -60,13 +64,15 @@ StreamServer::Handled BinaryServer::handle(Connection& base, std::string_view da
     return {consumed, false};
 }
 
-void BinaryServer::wait_for_commit(FrameConnection& c) noexcept {
+void BinaryServer::hold_for_commit(FrameConnection& c, std::size_t bytes) {
     const std::uint64_t generation = durable_generation_ ? durable_generation_() : 0;
     if (generation == 0) return;
-    if (c.wait_for == 0) ++waiting_;
-    c.wait_for = generation;
-    // The frames of this read are stored still; the next read waits.
-    stop_reading(c);
+    if (c.waiting.empty()) ++waiting_;
+    if (c.waiting.empty() || c.waiting.back().first != generation) {
+        c.waiting.emplace_back(generation, 0);
+    }
+    c.waiting.back().second += bytes;
+    c.held_bytes += bytes;
 }
 
 void BinaryServer::refuse(FrameConnection& c) noexcept {
@@ -92,11 +98,19 @@ void BinaryServer::committed(std::uint64_t generation) noexcept {
     const std::vector<Connection*> all(connections_.begin(), connections_.end());
     for (Connection* base : all) {
         auto* c = static_cast<FrameConnection*>(base);
-        if (c->wait_for == 0 || c->wait_for > generation) continue;
-        c->wait_for = 0;
-        --waiting_;
+        if (c->waiting.empty() || c->waiting.front().first > generation) continue;
+        while (!c->waiting.empty() && c->waiting.front().first <= generation) {
+            c->held_bytes -= c->waiting.front().second;
+            c->waiting.pop_front();
+        }
+        if (c->waiting.empty()) --waiting_;
         touch(*c);
-        read_again(*c);
+        try {
+            resume_if_drained(*c);
+        } catch (const std::exception& e) {
+            log_error("binary frame handling failed peer={}: {}", c->peer, e.what());
+            close(*c);
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -23,9 +24,10 @@ class BinaryServer : public StreamServer {
   public:
     // Binds and listens on `at`, with the put/get port's kind of limits (counted apart from its
     // connections). Throws UvError when it cannot (e.g. port in use). With `durable_generation`
-    // set, a connection that stored frames while durable_generation() returned a generation
-    // other than 0 is no longer read until committed() reports that generation, which holds a
-    // collector to what the disk takes as put replies held for a commit do.
+    // set, frames stored while durable_generation() returns a generation other than 0 wait for
+    // committed() to report it, as put replies held for a commit do: their connection is read no
+    // further once kHighWater bytes of them wait, and is not closed (at the end of its stream)
+    // before they are committed.
     BinaryServer(uv_loop_t* loop, const Endpoint& at, const TcpLimits& limits, FrameIngest& ingest,
                  std::function<std::uint64_t()> durable_generation = {});
 
@@ -33,7 +35,8 @@ class BinaryServer : public StreamServer {
     // max_connections).
     std::uint64_t refused_per_address() const noexcept { return addresses_.refused(); }
 
-    // Reads again the connections that waited for generations up to `generation`.
+    // Releases the frames that waited for generations up to `generation`: their connections are
+    // read again, or closed when their stream has ended.
     void committed(std::uint64_t generation) noexcept;
 
   private:
@@ -48,8 +51,9 @@ class BinaryServer : public StreamServer {
     // A connection waiting for a commit waits for the server, not the client.
     bool waits_for_server(const Connection& c) const noexcept override;
     void forget(Connection& c) noexcept override;
-    // After `c` stored a frame: stops reading it until the generation it must wait for commits.
-    void wait_for_commit(FrameConnection& c) noexcept;
+    // After `c` stored a frame of `bytes`: holds them until the generation they wait for, if any,
+    // has committed.
+    void hold_for_commit(FrameConnection& c, std::size_t bytes);
     // Counts and logs the malformed frame that ends `c`, and closes it.
     void refuse(FrameConnection& c) noexcept;
 

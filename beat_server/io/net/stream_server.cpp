@@ -345,7 +345,10 @@ void StreamServer::resume_if_drained(Connection& c) {
     if (c.paused && queued(c) < kLowWater) {
         // The client caught up: handle the requests held back, then read again.
         pump(c, {});
-        read_again(c);
+        if (!c.paused && !c.eof && !c.close_when_flushed && !c.closing && !c.reading && !stopped_) {
+            c.reading =
+                uv_read_start(reinterpret_cast<uv_stream_t*>(&c.handle), &on_alloc, &on_read) == 0;
+        }
     }
     maybe_finish(c);
 }
@@ -359,11 +362,6 @@ void StreamServer::stop_reading(Connection& c) noexcept {
     if (!c.reading) return;
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&c.handle));
     c.reading = false;
-}
-
-void StreamServer::read_again(Connection& c) noexcept {
-    if (c.paused || c.eof || c.close_when_flushed || c.closing || c.reading || stopped_) return;
-    c.reading = uv_read_start(reinterpret_cast<uv_stream_t*>(&c.handle), &on_alloc, &on_read) == 0;
 }
 
 void StreamServer::close(Connection& c) noexcept {

@@ -71,7 +71,10 @@ class StreamServer {
         std::uint64_t active_ms = 0;                // Loop time of the last activity.
         std::string in;    // Bytes read but not yet handled: held back while replies are queued.
         std::string peer;  // "ip:port", for logs; empty when unknown.
-        std::size_t held_bytes = 0;  // Reply bytes the protocol holds back before sending them.
+        // Bytes the protocol holds for the server: replies held back before they are sent, or
+        // frames read that wait for a commit. They count as queued: at kHighWater they pause the
+        // connection, and it is not closed before they are released.
+        std::size_t held_bytes = 0;
         // A reply is being written in slices: continue_reply() writes the rest of it before the
         // next request is handled, also once the connection answers no more.
         bool streaming = false;
@@ -129,10 +132,6 @@ class StreamServer {
     void maybe_finish(Connection& c) noexcept;
     // The one way a connection dies: it leaves connections_ now and is freed once libuv is done.
     void close(Connection& c) noexcept;
-    // Stops reading `c`'s bytes, until read_again().
-    void stop_reading(Connection& c) noexcept;
-    // Reads `c` again, unless it is paused, done or closing, or the server stopped.
-    void read_again(Connection& c) noexcept;
 
     std::list<Connection*> connections_;  // Least recently active first.
 
@@ -166,6 +165,7 @@ class StreamServer {
     bool admit_peer(Connection& c) noexcept;
     // Starts the idle timer for the deadline of the least recently active connection.
     void arm_idle_timer() noexcept;
+    void stop_reading(Connection& c) noexcept;
     // Calls the on_idle of shutdown() once, when every connection has closed.
     void finish_draining() noexcept;
 

@@ -53,6 +53,11 @@ class Client {
         received_.append(buf, static_cast<std::size_t>(n));
         return true;
     }
+    // Sends what the socket takes now of `bytes`; returns how many it took.
+    std::size_t send_some(std::string_view bytes) {
+        const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        return n > 0 ? static_cast<std::size_t>(n) : 0;
+    }
     // Sends the end of the stream: the client will send nothing more.
     void shut_write() { REQUIRE(::shutdown(fd_, SHUT_WR) == 0); }
     const std::string& received() const noexcept { return received_; }

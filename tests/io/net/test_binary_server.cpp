@@ -9,20 +9,14 @@
 
 #include "beat_server/core/query/executor.hpp"
 #include "beat_server/io/net/binary_server.hpp"
+#include "tests/binary_frames.hpp"
 #include "tests/io/loop_fixture.hpp"
 #include "tests/io/net/stream_client.hpp"
-#include "tests/seed_frame.hpp"
 
 using namespace beat;
 using namespace beat::test;
 
 namespace {
-
-std::string frame(std::uint64_t timestamp_us, std::string_view name, double value) {
-    std::string out;
-    encode_frame(timestamp_us, name, value, out);
-    return out;
-}
 
 std::string get(Store& store, std::string_view key) {
     Executor ex(store);
@@ -53,9 +47,9 @@ TEST_CASE("frames split anywhere across reads are stored, and the stream's end c
         const std::string seed(kSeedFrame);
         c.send(seed.substr(0, 3));
         c.send(seed.substr(3, 10));
-        c.send(seed.substr(13) + frame(2'500'000, "web.cpu", 0.25).substr(0, 20));
+        c.send(seed.substr(13) + frame_bytes(2'500'000, "web.cpu", 0.25).substr(0, 20));
         REQUIRE(stored(loop, ingest, 1));
-        c.send(frame(2'500'000, "web.cpu", 0.25).substr(20));
+        c.send(frame_bytes(2'500'000, "web.cpu", 0.25).substr(20));
         c.shut_write();
         REQUIRE(wait_closed(loop, c));
         CHECK(ingest.stats().stored == 2);
@@ -78,17 +72,17 @@ TEST_CASE("a malformed frame closes its connection, counted by reason, and no ot
         const std::uint16_t port = port_of(server.bound());
         Client good(port);
         Client bad(port);
-        good.send(frame(1'000'000, "good", 1));
+        good.send(frame_bytes(1'000'000, "good", 1));
         REQUIRE(stored(loop, ingest, 1));
         // A frame with an empty name ends the stream: the frame after it is never read.
-        bad.send(frame(1'000'000, "before", 1) + std::string(17, '\0') +
-                 frame(1'000'000, "after", 1));
+        bad.send(frame_bytes(1'000'000, "before", 1) + std::string(17, '\0') +
+                 frame_bytes(1'000'000, "after", 1));
         REQUIRE(wait_closed(loop, bad));
         CHECK(ingest.stats().malformed_by[static_cast<std::size_t>(FrameError::empty_name)] == 1);
         CHECK(store.find("before") != nullptr);
         CHECK(store.find("after") == nullptr);
 
-        good.send(frame(2'000'000, "good", 2));
+        good.send(frame_bytes(2'000'000, "good", 2));
         REQUIRE(stored(loop, ingest, 3));
         CHECK_FALSE(closed_by_server(good));
         CHECK(get(store, "good") == "ok\ngood 1.0 1\ngood 2.0 2\n\n");
@@ -119,8 +113,10 @@ TEST_CASE("connections beyond the per-address limit are closed at once", "[binar
     CHECK(loop.closes_with_no_handle_open());
 }
 
-TEST_CASE("a connection whose frames wait for a commit is read again once it is committed",
-          "[binary_server]") {
+TEST_CASE(
+    "frames waiting for a commit pause their connection at the high-water mark, as held "
+    "put replies do, and keep it open until committed",
+    "[binary_server]") {
     TestLoop loop;
     Store store;
     FrameIngest ingest(store);
@@ -129,18 +125,47 @@ TEST_CASE("a connection whose frames wait for a commit is read again once it is 
                         [&] { return generation; });
     {
         Client c(port_of(server.bound()));
-        c.send(frame(1'000'000, "m", 1));
-        REQUIRE(stored(loop, ingest, 1));
-        // The next frame waits in the socket until generation 7 has committed.
-        c.send(frame(2'000'000, "m", 2));
-        CHECK_FALSE(stored(loop, ingest, 2, 10'000));
-        server.committed(6);
-        CHECK_FALSE(stored(loop, ingest, 2, 10'000));
-        generation = 0;  // The disk has caught up: no frame waits any more.
+        // 2 MiB of frames, 272 bytes each: far beyond what may wait for one commit.
+        std::string frames;
+        const std::string name(255, 'n');
+        for (int i = 0; i < 8000; ++i)
+            frames += frame_bytes(1'000'000ull * (i + 1), name, i);
+        std::size_t sent = 0;
+        for (int i = 0; i < 200'000 && sent < frames.size(); ++i) {
+            sent += c.send_some(std::string_view(frames).substr(sent));
+            uv_run(loop.get(), UV_RUN_NOWAIT);
+        }
+        // Reading stopped once about kHighWater bytes of frames waited (plus the read in hand).
+        for (int i = 0; i < 10'000; ++i)
+            uv_run(loop.get(), UV_RUN_NOWAIT);
+        const std::uint64_t held = ingest.stats().stored;
+        CHECK(held * kMaxFrame >= StreamServer::kHighWater);
+        CHECK(held * kMaxFrame <= StreamServer::kHighWater + 128 * 1024);
+        server.committed(6);  // An older generation releases nothing.
+        for (int i = 0; i < 10'000; ++i)
+            uv_run(loop.get(), UV_RUN_NOWAIT);
+        CHECK(ingest.stats().stored == held);
+
+        // Generation 7 commits; the disk keeps up from now on.
+        generation = 0;
         server.committed(7);
-        REQUIRE(stored(loop, ingest, 2));
-        c.send(frame(3'000'000, "m", 3));
-        REQUIRE(stored(loop, ingest, 3));
+        for (int i = 0; i < 200'000 && sent < frames.size(); ++i) {
+            sent += c.send_some(std::string_view(frames).substr(sent));
+            uv_run(loop.get(), UV_RUN_NOWAIT);
+        }
+        REQUIRE(sent == frames.size());
+        REQUIRE(stored(loop, ingest, 8000));
+
+        // The end of a stream whose last frame waits for a commit closes it only once committed.
+        generation = 8;
+        c.send(frame_bytes(1, "last", 1));
+        REQUIRE(stored(loop, ingest, 8001));
+        c.shut_write();
+        for (int i = 0; i < 10'000; ++i)
+            uv_run(loop.get(), UV_RUN_NOWAIT);
+        CHECK_FALSE(closed_by_server(c));
+        server.committed(8);
+        CHECK(wait_closed(loop, c));
     }
     server.close();
     CHECK(loop.closes_with_no_handle_open());

@@ -8,14 +8,15 @@
 #include <vector>
 
 #include "common/binary_frame.hpp"
-#include "tests/seed_frame.hpp"
+#include "tests/binary_frames.hpp"
 
 using namespace beat;
+using namespace beat::test;
 using Step = FrameDecoder::Step;
 
 namespace {
 
-const std::string kSeedExample(beat::test::kSeedFrame);
+const std::string kSeedExample(kSeedFrame);
 
 // A frame as decoded, owning its name.
 struct Decoded {
@@ -60,12 +61,6 @@ Outcome decode_chunks(const std::vector<std::string>& chunks) {
 
 Outcome decode_whole(const std::string& stream) {
     return decode_chunks({stream});
-}
-
-std::string frame(std::uint64_t timestamp_us, std::string_view name, double value) {
-    std::string out;
-    encode_frame(timestamp_us, name, value, out);
-    return out;
 }
 
 }  // namespace
@@ -121,10 +116,10 @@ TEST_CASE("a frame wholly inside the chunk is decoded in place", "[binary_frame]
 
 TEST_CASE("frames back to back come out in order, however the stream is cut", "[binary_frame]") {
     std::string stream;
-    stream += frame(1, "a", 1.5);
-    stream += frame(2'000'000, std::string(255, 'n'), -0.0);
+    stream += frame_bytes(1, "a", 1.5);
+    stream += frame_bytes(2'000'000, std::string(255, 'n'), -0.0);
     stream += kSeedExample;
-    stream += frame(253'402'300'799'000'000, "host.cpu", 1e300);
+    stream += frame_bytes(253'402'300'799'000'000, "host.cpu", 1e300);
     const Outcome whole = decode_whole(stream);
     REQUIRE(whole.frames.size() == 4);
     CHECK(whole.frames[1].name.size() == 255);
@@ -139,7 +134,7 @@ TEST_CASE("frames back to back come out in order, however the stream is cut", "[
 }
 
 TEST_CASE("a stream that ends inside a frame holds at most one frame's bytes", "[binary_frame]") {
-    const std::string longest = frame(7, std::string(255, 'x'), 1);
+    const std::string longest = frame_bytes(7, std::string(255, 'x'), 1);
     REQUIRE(longest.size() == kMaxFrame);
     const Outcome o = decode_whole(longest.substr(0, kMaxFrame - 1));
     CHECK(o.frames.empty());
@@ -152,22 +147,22 @@ TEST_CASE("each malformed frame stops the stream with its own reason", "[binary_
     const double inf = std::numeric_limits<double>::infinity();
     std::string empty_name(17, '\0');
     CHECK(decode_whole(empty_name).error == FrameError::empty_name);
-    CHECK(decode_whole(frame(1, "caf\xC3", 1)).error == FrameError::name_not_utf8);
-    CHECK(decode_whole(frame(1, "\xED\xA0\x80", 1)).error == FrameError::name_not_utf8);
-    CHECK(decode_whole(frame(1, "two words", 1)).error == FrameError::bad_name);
-    CHECK(decode_whole(frame(1, "tab\there", 1)).error == FrameError::bad_name);
-    CHECK(decode_whole(frame(1, "*", 1)).error == FrameError::bad_name);
-    CHECK(decode_whole(frame(1, "m", nan)).error == FrameError::non_finite_value);
-    CHECK(decode_whole(frame(1, "m", -inf)).error == FrameError::non_finite_value);
-    CHECK(decode_whole(frame(std::numeric_limits<std::uint64_t>::max(), "m", 1)).error ==
+    CHECK(decode_whole(frame_bytes(1, "caf\xC3", 1)).error == FrameError::name_not_utf8);
+    CHECK(decode_whole(frame_bytes(1, "\xED\xA0\x80", 1)).error == FrameError::name_not_utf8);
+    CHECK(decode_whole(frame_bytes(1, "two words", 1)).error == FrameError::bad_name);
+    CHECK(decode_whole(frame_bytes(1, "tab\there", 1)).error == FrameError::bad_name);
+    CHECK(decode_whole(frame_bytes(1, "*", 1)).error == FrameError::bad_name);
+    CHECK(decode_whole(frame_bytes(1, "m", nan)).error == FrameError::non_finite_value);
+    CHECK(decode_whole(frame_bytes(1, "m", -inf)).error == FrameError::non_finite_value);
+    CHECK(decode_whole(frame_bytes(std::numeric_limits<std::uint64_t>::max(), "m", 1)).error ==
           FrameError::timestamp_range);
     // The names put/get takes are taken: UTF-8, dots, '*' inside a name.
-    CHECK(decode_whole(frame(1, "caf\xC3\xA9.temp*", 1)).error == FrameError::none);
+    CHECK(decode_whole(frame_bytes(1, "caf\xC3\xA9.temp*", 1)).error == FrameError::none);
 }
 
 TEST_CASE("the frames before a malformed one are decoded, and nothing after it", "[binary_frame]") {
     const std::string stream =
-        kSeedExample + frame(5, "bad name", 1) + kSeedExample + std::string(3, '\0');
+        kSeedExample + frame_bytes(5, "bad name", 1) + kSeedExample + std::string(3, '\0');
     for (std::size_t size : {1u, 5u, 23u, 1000u}) {
         std::vector<std::string> chunks;
         for (std::size_t pos = 0; pos < stream.size(); pos += size)
@@ -188,11 +183,11 @@ TEST_CASE("the frames before a malformed one are decoded, and nothing after it",
 TEST_CASE("the last second of year 9999 is the latest timestamp", "[binary_frame]") {
     const std::uint64_t last = 253'402'300'799ull * 1'000'000 + 999'999;
     FrameDecoder ok;
-    const std::string good = frame(last, "m", 1);
+    const std::string good = frame_bytes(last, "m", 1);
     std::string_view rest = good;
     REQUIRE(ok.next(rest) == Step::frame);
     CHECK(ok.frame().second() == 253'402'300'799);
-    CHECK(decode_whole(frame(last + 1, "m", 1)).error == FrameError::timestamp_range);
+    CHECK(decode_whole(frame_bytes(last + 1, "m", 1)).error == FrameError::timestamp_range);
 }
 
 TEST_CASE("encoding refuses a name the length byte cannot carry", "[binary_frame]") {

@@ -10,7 +10,7 @@
 
 #include "beat_server/core/ingest/monitor.hpp"
 #include "common/auth_tag.hpp"
-#include "tests/unit/server/ingest/source_addresses.hpp"
+#include "tests/unit/server/ingest/ingest_helpers.hpp"
 
 using namespace beat;
 using beat::test::addr;

@@ -8,10 +8,10 @@
 #include "beat_server/core/ingest/monitor.hpp"
 #include "common/auth_tag.hpp"
 #include "common/control.hpp"
-#include "tests/unit/server/ingest/source_addresses.hpp"
+#include "tests/unit/server/ingest/ingest_helpers.hpp"
 
 using namespace beat;
-using beat::test::addr;
+using namespace beat::test;
 
 namespace {
 
@@ -28,54 +28,14 @@ std::string beat_of(const std::string& host, std::uint64_t seq, std::uint64_t in
     return d;
 }
 
-struct Sent {
-    std::string bytes;
-    std::string to;
-};
-
-struct Out final : DatagramOut {
-    std::vector<Sent> sent;
-    void send(std::string_view bytes, const SourceAddress& to) noexcept override {
-        sent.push_back({std::string(bytes), to.to_string()});
-    }
-    // The control datagrams sent of `type`, decoded (views into `sent`).
-    std::vector<ControlView> of(ControlType type) const {
-        std::vector<ControlView> out;
-        for (const Sent& s : sent) {
-            ControlView c;
-            REQUIRE(decode_control(s.bytes, c) == DecodeError::ok);
-            if (c.type == type) out.push_back(c);
-        }
-        return out;
-    }
-};
-
-struct Events final : EventSink {
-    std::vector<Event> kept;
-    void on_event(const Event& e) override { kept.push_back(e); }
-    template <typename T>
-    int count() const {
-        int n = 0;
-        for (const Event& e : kept)
-            n += std::holds_alternative<T>(e);
-        return n;
-    }
-};
-
 MonitorConfig probing() {
     MonitorConfig c;
     c.detector.kind = DetectorKind::probe;
     return c;
 }
 
-struct Fixture {
-    explicit Fixture(const MonitorConfig& c = probing())
-        : config(c), mon(config, store, events, &out) {}
-    MonitorConfig config;
-    Store store;
-    Events events;
-    Out out;
-    Monitor mon;
+struct Fixture : MonitorFixture {
+    explicit Fixture(const MonitorConfig& c = probing()) : MonitorFixture(c) {}
     SourceAddress from = addr("10.0.0.1", 4000);
 
     std::string answer(const ControlView& probe, std::uint64_t inc = 1, const Key* key = nullptr) {

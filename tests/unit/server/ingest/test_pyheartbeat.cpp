@@ -2,8 +2,6 @@
 // the server's, through the same failure detector and events, never sent anything.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-
 #include <string>
 #include <variant>
 #include <vector>
@@ -11,45 +9,12 @@
 #include "beat_server/core/ingest/monitor.hpp"
 #include "beat_server/core/ingest/pyheartbeat.hpp"
 #include "common/control.hpp"
+#include "tests/unit/server/ingest/ingest_helpers.hpp"
 
 using namespace beat;
+using namespace beat::test;
 
 namespace {
-
-SourceAddress v4(const char* ip, std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    inet_pton(AF_INET, ip, &a.sin_addr);
-    return SourceAddress(reinterpret_cast<const sockaddr*>(&a));
-}
-
-SourceAddress v6(const char* ip, std::uint16_t port) {
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(port);
-    inet_pton(AF_INET6, ip, &a.sin6_addr);
-    return SourceAddress(reinterpret_cast<const sockaddr*>(&a));
-}
-
-struct Events final : EventSink {
-    std::vector<Event> kept;
-    void on_event(const Event& e) override { kept.push_back(e); }
-    template <typename T>
-    std::vector<T> of() const {
-        std::vector<T> out;
-        for (const Event& e : kept)
-            if (const T* x = std::get_if<T>(&e)) out.push_back(*x);
-        return out;
-    }
-};
-
-struct Out final : DatagramOut {
-    std::vector<std::string> sent;
-    void send(std::string_view bytes, const SourceAddress&) noexcept override {
-        sent.emplace_back(bytes);
-    }
-};
 
 MonitorConfig with(DetectorKind kind) {
     MonitorConfig c;
@@ -58,14 +23,8 @@ MonitorConfig with(DetectorKind kind) {
     return c;
 }
 
-struct Fixture {
-    explicit Fixture(const MonitorConfig& c = with(DetectorKind::fixed))
-        : config(c), mon(config, store, events, &out) {}
-    MonitorConfig config;
-    Store store;
-    Events events;
-    Out out;
-    Monitor mon;
+struct Fixture : MonitorFixture {
+    explicit Fixture(const MonitorConfig& c = with(DetectorKind::fixed)) : MonitorFixture(c) {}
 
     void pyhb(const SourceAddress& from, std::int64_t now_ms) {
         mon.on_datagram(kPyHeartBeat, from, now_ms, 1'700'000'000'000 + now_ms);
@@ -81,8 +40,8 @@ struct Fixture {
 
 TEST_CASE("a PyHB datagram is a beat of the host named by its source address", "[pyheartbeat]") {
     Fixture f;
-    f.pyhb(v4("10.0.0.7", 40001), 0);
-    f.pyhb(v4("10.0.0.7", 40002), 5000);  // Each beat from a fresh socket, as its client sends.
+    f.pyhb(addr("10.0.0.7", 40001), 0);
+    f.pyhb(addr("10.0.0.7", 40002), 5000);  // Each beat from a fresh socket, as its client sends.
     const HostRecord* h = f.mon.registry().find("10.0.0.7");
     REQUIRE(h != nullptr);
     CHECK(h->legacy);
@@ -107,7 +66,7 @@ TEST_CASE("a PyHB datagram is a beat of the host named by its source address", "
 TEST_CASE("a PyHeartBeat host that stops is reported silent once, and back when it beats again",
           "[pyheartbeat]") {
     Fixture f;  // The fixed detector: silent after 3 x 5 s.
-    const SourceAddress from = v4("192.168.0.15", 43278);
+    const SourceAddress from = addr("192.168.0.15", 43278);
     for (std::int64_t t = 0; t <= 20'000; t += 5000)
         f.pyhb(from, t);
     f.run_until(20'000, 34'999);
@@ -129,7 +88,7 @@ TEST_CASE("a PyHeartBeat host that stops is reported silent once, and back when 
 TEST_CASE("the probe detector judges a PyHeartBeat host by phi and sends it nothing",
           "[pyheartbeat]") {
     Fixture f(with(DetectorKind::probe));
-    const SourceAddress from = v4("10.0.0.7", 40000);
+    const SourceAddress from = addr("10.0.0.7", 40000);
     std::int64_t t = 0;
     for (int i = 0; i < 30; ++i, t += 5000) {
         f.pyhb(from, t);
@@ -150,7 +109,7 @@ TEST_CASE("the probe detector judges a PyHeartBeat host by phi and sends it noth
 
 TEST_CASE("an agent's host that goes on with PyHB is no longer probed", "[pyheartbeat]") {
     Fixture f(with(DetectorKind::probe));
-    const SourceAddress from = v4("10.0.0.1", 4000);
+    const SourceAddress from = addr("10.0.0.1", 4000);
     // An agent named after its address, which answers the discovery probe: judged by probes.
     Heartbeat hb;
     hb.host = "10.0.0.1";
@@ -161,7 +120,7 @@ TEST_CASE("an agent's host that goes on with PyHB is no longer probed", "[pyhear
     f.mon.on_datagram(pack_beat(hb).at(0), from, 0);
     ControlView probe;
     REQUIRE(f.out.sent.size() == 2);  // The acknowledgement and the discovery probe.
-    REQUIRE(decode_control(f.out.sent[1], probe) == DecodeError::ok);
+    REQUIRE(decode_control(f.out.sent[1].bytes, probe) == DecodeError::ok);
     std::string answer;
     encode_control({ControlType::answer, "10.0.0.1", 1, probe.number, 1'700'000'000'000, {}},
                    nullptr, answer);
@@ -185,7 +144,7 @@ TEST_CASE("a PyHB datagram cannot be signed: refused under required authenticati
     MonitorConfig c = with(DetectorKind::fixed);
     c.auth = AuthPolicy{AuthMode::required, &keys, 300'000};
     Fixture required(c);
-    required.pyhb(v4("10.0.0.7", 1), 0);
+    required.pyhb(addr("10.0.0.7", 1), 0);
     CHECK(required.mon.registry().size() == 0);
     CHECK(required.mon.stats().refused_by[static_cast<std::size_t>(Refusal::auth_missing)] == 1);
     CHECK(required.mon.stats().pyheartbeats == 0);
@@ -196,7 +155,7 @@ TEST_CASE("a PyHB datagram cannot be signed: refused under required authenticati
 
     c.auth.mode = AuthMode::optional;
     Fixture optional(c);
-    optional.pyhb(v4("10.0.0.7", 1), 0);
+    optional.pyhb(addr("10.0.0.7", 1), 0);
     CHECK(optional.mon.registry().size() == 1);
 }
 
@@ -204,9 +163,9 @@ TEST_CASE("a new PyHeartBeat host beyond max_hosts is refused", "[pyheartbeat]")
     MonitorConfig c = with(DetectorKind::fixed);
     c.max_hosts = 1;
     Fixture f(c);
-    f.pyhb(v4("10.0.0.1", 1), 0);
-    f.pyhb(v4("10.0.0.2", 1), 0);
-    f.pyhb(v4("10.0.0.1", 2), 5000);
+    f.pyhb(addr("10.0.0.1", 1), 0);
+    f.pyhb(addr("10.0.0.2", 1), 0);
+    f.pyhb(addr("10.0.0.1", 2), 5000);
     CHECK(f.mon.registry().size() == 1);
     CHECK(f.mon.registry().find("10.0.0.1")->beats == 2);
     CHECK(f.mon.stats().refused_by[static_cast<std::size_t>(Refusal::host_limit)] == 1);
@@ -215,8 +174,8 @@ TEST_CASE("a new PyHeartBeat host beyond max_hosts is refused", "[pyheartbeat]")
 TEST_CASE("only exactly the four bytes PyHB are a PyHeartBeat beat", "[pyheartbeat]") {
     Fixture f;
     for (const char* d : {"PyHB\n", "PyH", "PyHBPyHB", "pyhb", " PyHB"})
-        f.mon.on_datagram(d, v4("10.0.0.7", 1), 0);
-    f.mon.on_datagram(std::string_view("PyHB\0", 5), v4("10.0.0.7", 1), 0);
+        f.mon.on_datagram(d, addr("10.0.0.7", 1), 0);
+    f.mon.on_datagram(std::string_view("PyHB\0", 5), addr("10.0.0.7", 1), 0);
     CHECK(f.mon.registry().size() == 0);
     CHECK(f.mon.stats().rejected == 6);
     CHECK(is_pyheartbeat("PyHB"));
@@ -225,21 +184,21 @@ TEST_CASE("only exactly the four bytes PyHB are a PyHeartBeat beat", "[pyheartbe
 
 TEST_CASE("a PyHeartBeat host is named by its IP address, IPv4 given as IPv6 written as IPv4",
           "[pyheartbeat]") {
-    CHECK(pyheartbeat_host(v4("10.0.0.7", 5)) == "10.0.0.7");
-    CHECK(pyheartbeat_host(v6("2001:db8::7", 5)) == "2001:db8::7");
-    CHECK(pyheartbeat_host(v6("::ffff:10.0.0.7", 5)) == "10.0.0.7");
-    CHECK(pyheartbeat_host(v6("::1", 5)) == "::1");
+    CHECK(pyheartbeat_host(addr("10.0.0.7", 5)) == "10.0.0.7");
+    CHECK(pyheartbeat_host(addr6("2001:db8::7", 5)) == "2001:db8::7");
+    CHECK(pyheartbeat_host(addr6("::ffff:10.0.0.7", 5)) == "10.0.0.7");
+    CHECK(pyheartbeat_host(addr6("::1", 5)) == "::1");
 
     Fixture f;
-    f.pyhb(v6("::ffff:10.0.0.7", 5), 0);
-    f.pyhb(v4("10.0.0.7", 6), 5000);
+    f.pyhb(addr6("::ffff:10.0.0.7", 5), 0);
+    f.pyhb(addr("10.0.0.7", 6), 5000);
     CHECK(f.mon.registry().size() == 1);
     CHECK(f.mon.registry().find("10.0.0.7")->beats == 2);
 }
 
 TEST_CASE("a PyHeartBeat host kept across a restart is still one", "[pyheartbeat]") {
     Fixture before;
-    before.pyhb(v4("10.0.0.7", 1), 0);
+    before.pyhb(addr("10.0.0.7", 1), 0);
     const HostSnapshot snap =
         Monitor::snapshot(*before.mon.registry().find("10.0.0.7"), 0, 1'700'000'000'000);
     Fixture after;

@@ -5,7 +5,7 @@
 #include "beat_server/core/query/executor.hpp"
 #include "beat_server/core/query/frame_ingest.hpp"
 #include "beat_server/core/store/store_journal.hpp"
-#include "tests/seed_frame.hpp"
+#include "tests/binary_frames.hpp"
 
 using namespace beat;
 
