@@ -14,7 +14,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=${BEAT_BENCH_BUILD:-$root/build-bench}
+bench=storage-bench
+# shellcheck source=tests/bench/bench_lib.sh
+source "$root/tests/bench/bench_lib.sh"
 rounds=${BENCH_ROUNDS:-3}
 seconds=${BENCH_SECONDS:-4}
 conns=${BENCH_CONNS:-4}
@@ -22,51 +24,20 @@ depth=${BENCH_DEPTH:-64}
 keys=${BENCH_KEYS:-4000}
 modes=(off batch sync)
 
-work=$(mktemp -d /tmp/beat-storage-bench.XXXXXX)
-server_pid=
-cleanup() {
-    if [[ -n $server_pid ]]; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-say() { echo "[storage-bench] $*" >&2; }
-die() {
-    say "error: $*"
-    exit 1
-}
-
-"$root/scripts/install-deps.sh" >&2
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBEAT_WERROR=OFF >"$work/cmake.log" 2>&1 ||
-    { cat "$work/cmake.log" >&2; die "cmake configure failed"; }
-cmake --build "$build" -j"$(nproc)" --target beat_server tcp_load >"$work/build.log" 2>&1 ||
-    { tail -30 "$work/build.log" >&2; die "build failed"; }
-beat_server=$build/beat_server/beat_server
+build_targets beat_server tcp_load
 tcp_load=$build/tests/bench/tcp_load
 
 # Runs one trial of mode $1; prints tcp_load's rate and the seconds SIGTERM took.
 trial() {
-    local mode=$1 log=$work/server-$1.log port line rate t0 t1
+    local mode=$1 log=$work/server-$1.log rate t0 t1
     rm -rf "$work/data"
-    "$beat_server" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http off --data-dir "$work/data" \
-        --durability "$mode" 2>"$log" &
-    server_pid=$!
-    for _ in $(seq 400); do
-        grep -q "listening" "$log" && break
-        sleep 0.05
-    done
-    line=$(grep "listening" "$log") || die "beat_server did not start: $(tail -3 "$log")"
-    port=$(sed -E 's/.*tcp=[^ ]*:([0-9]+).*/\1/' <<<"$line")
-    rate=$("$tcp_load" --port "$port" --conns "$conns" --depth "$depth" --keys "$keys" \
-        --duration "$seconds" --warmup 0.5 | sed -E 's/.*rate=([0-9.]+).*/\1/')
+    start_server "$log" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http off --data-dir "$work/data" \
+        --durability "$mode"
+    rate=$("$tcp_load" --port "$(listening_port tcp)" --conns "$conns" --depth "$depth" \
+        --keys "$keys" --duration "$seconds" --warmup 0.5 | sed -E 's/.*rate=([0-9.]+).*/\1/')
     t0=$(date +%s.%N)
-    kill -TERM "$server_pid"
-    wait "$server_pid" || die "beat_server --durability $mode exited with $?"
+    stop_server
     t1=$(date +%s.%N)
-    server_pid=
     grep -q "storage_failures=0" "$log" || [[ $mode == off ]] ||
         die "storage failures in $mode: $(grep stopped "$log")"
     echo "$rate $(echo "$t1 - $t0" | bc)"
@@ -82,7 +53,6 @@ for ((r = 1; r <= rounds; r++)); do
     done
 done
 
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 base=$(median "${rates[off]}")
 printf '%-8s %14s %8s %12s\n' mode "puts/s" ratio "max_stop_s"
 for mode in "${modes[@]}"; do

@@ -7,6 +7,12 @@
 // the keys in turn and each key's timestamps increase, so every request adds a point. The run is
 // bounded by --duration (after --warmup) or by --requests.
 //
+// --protocol binary sends the same points as binary metric frames to beat_server's --binary port
+// (common/binary_frame.hpp), which has no replies: --requests frames are written as fast as the
+// connections take them, then each connection's end is sent, and the run ends when the server has
+// closed every connection, that is once it has handled every frame. Nothing is in flight and
+// there are no latencies; rate counts the frames over the whole run.
+//
 // Prints one line on stdout:
 //   "replies=N errors=E seconds=S rate=R p50_us=.. p99_us=.. p999_us=.. max_us=.. cpu=F cpu_s=C
 //    wait_s=W"
@@ -34,13 +40,17 @@
 #include <string>
 #include <vector>
 
+#include "common/binary_frame.hpp"
 #include "tests/bench/bench_clock.hpp"
 
 namespace {
 
 using beat::bench::now_ns;
 
-enum class Protocol { beat, redis };
+enum class Protocol { beat, redis, binary };
+
+// Bytes of frames a --protocol binary connection queues at a time.
+constexpr std::size_t kBinaryChunk = 64 * 1024;
 
 constexpr std::size_t kMaxSamples = 32'000'000;   // Latency samples kept (4 bytes each).
 constexpr std::int64_t kGraceNs = 2'000'000'000;  // Time allowed for replies still in flight.
@@ -69,6 +79,8 @@ struct Conn {
     unsigned in_flight = 0;
     bool at_reply_start = true;
     bool at_line_start = true;
+    bool ended = false;   // --protocol binary: the end of the stream was sent.
+    bool closed = false;  // --protocol binary: the server closed the connection.
 };
 
 // Appends request number `n` to `out`.
@@ -83,7 +95,12 @@ void append_request(const Options& o, std::uint64_t n, std::string& out) {
     const std::string_view k(key, static_cast<std::size_t>(key_len));
     const std::string_view val(value, static_cast<std::size_t>(value_end - value));
     const std::string_view t(ts, static_cast<std::size_t>(ts_end - ts));
-    if (o.protocol == Protocol::beat) {
+    if (o.protocol == Protocol::binary) {
+        beat::encode_frame(
+            static_cast<std::uint64_t>(o.ts_base + static_cast<std::int64_t>(n / o.keys)) *
+                1'000'000,
+            k, v, out);
+    } else if (o.protocol == Protocol::beat) {
         out.append("put ").append(k).append(" ").append(val).append(" ").append(t).append("\n");
     } else {
         out.append("HSET ").append(k).append(" ").append(t).append(" ").append(val).append("\r\n");
@@ -119,7 +136,7 @@ class Load {
             if (!stopping && (now >= end || (o_.requests && issued_ >= o_.requests))) {
                 stopping = true;
             }
-            if (stopping && (in_flight_ == 0 || now >= end + kGraceNs)) break;
+            if (stopping && (finished() || now >= end + kGraceNs)) break;
             const int n = epoll_wait(ep_, events.data(), static_cast<int>(events.size()), 10);
             if (n < 0 && errno != EINTR) throw std::runtime_error("epoll_wait failed");
             now = now_ns();
@@ -130,6 +147,7 @@ class Load {
                 flush(c);
             }
         }
+        if (binary() && closed_ == conns_.size()) counted_ = issued_;
         const std::int64_t measured_end = o_.requests ? now : end;
         rusage ru1{};
         getrusage(RUSAGE_SELF, &ru1);
@@ -143,15 +161,20 @@ class Load {
             secs, static_cast<double>(counted_) / secs, percentile(0.50), percentile(0.99),
             percentile(0.999), percentile(1.0), cpu / (static_cast<double>(now - start) / 1e9), cpu,
             beat::bench::runqueue_wait_seconds());
-        if (in_flight_ != 0) {
-            std::fprintf(stderr, "tcp_load: %u replies missing after the grace period\n",
-                         in_flight_);
+        if (!finished()) {
+            std::fprintf(stderr,
+                         "tcp_load: %u replies (or %zu closes) missing after the grace period\n",
+                         in_flight_, conns_.size() - closed_);
             return false;
         }
         return true;
     }
 
   private:
+    bool binary() const noexcept { return o_.protocol == Protocol::binary; }
+    // Every request answered; with --protocol binary, every connection closed by the server.
+    bool finished() const noexcept { return binary() ? closed_ == conns_.size() : in_flight_ == 0; }
+
     static double seconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
     void open(Conn& c) {
@@ -175,8 +198,14 @@ class Load {
         if (epoll_ctl(ep_, EPOLL_CTL_ADD, c.fd, &ev) != 0) throw std::runtime_error("epoll_ctl");
     }
 
-    // Queues requests until `depth` are in flight (or the request budget is spent).
+    // Queues requests until `depth` are in flight (or the request budget is spent); binary
+    // frames, kBinaryChunk bytes of them at a time.
     void fill(Conn& c, std::int64_t now) {
+        if (binary()) {
+            while (c.out.size() - c.out_done < kBinaryChunk && issued_ < o_.requests)
+                append_request(o_, issued_++, c.out);
+            return;
+        }
         while (c.in_flight < o_.depth && (!o_.requests || issued_ < o_.requests)) {
             append_request(o_, issued_++, c.out);
             c.sent_at[(c.head + c.in_flight) % o_.depth] = now;
@@ -202,7 +231,12 @@ class Load {
             c.out.clear();
             c.out_done = 0;
         }
-        const bool want = !c.out.empty();
+        if (binary() && c.out.empty() && issued_ >= o_.requests && !c.ended) {
+            if (shutdown(c.fd, SHUT_WR) != 0) throw std::runtime_error("shutdown failed");
+            c.ended = true;
+        }
+        // A binary connection writes on for as long as frames are left to send.
+        const bool want = !c.out.empty() || (binary() && !c.ended);
         if (want != c.want_write) {
             epoll_event ev{};
             ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
@@ -217,7 +251,17 @@ class Load {
             const ssize_t r = read(c.fd, buf.data(), buf.size());
             if (r < 0 && errno == EINTR) continue;
             if (r < 0 && errno == EAGAIN) return;
+            if (r == 0 && binary() && c.ended && !c.closed) {
+                c.closed = true;
+                ++closed_;
+                epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+                return;
+            }
             if (r <= 0) throw std::runtime_error("the server closed a connection");
+            if (binary()) {
+                errors_ += static_cast<std::uint64_t>(r);  // The binary port never replies.
+                continue;
+            }
             for (ssize_t i = 0; i < r; ++i)
                 parse_byte(c, buf[static_cast<std::size_t>(i)], now);
             if (static_cast<std::size_t>(r) < buf.size()) return;
@@ -275,6 +319,7 @@ class Load {
     std::vector<Conn> conns_;
     std::uint64_t issued_ = 0;
     unsigned in_flight_ = 0;
+    std::size_t closed_ = 0;  // --protocol binary: connections the server has closed.
     std::int64_t measure_from_ = 0;
     std::uint64_t counted_ = 0;
     std::uint64_t errors_ = 0;
@@ -290,8 +335,10 @@ int main(int argc, char** argv) {
     app.add_option("--port", o.port, "TCP port on 127.0.0.1")
         ->required()
         ->check(CLI::Range(1, 65535));
-    app.add_option("--protocol", protocol, "beat (put lines) or redis (inline HSET)")
-        ->check(CLI::IsMember({"beat", "redis"}));
+    app.add_option(
+           "--protocol", protocol,
+           "beat (put lines), redis (inline HSET) or binary (metric frames, with --requests)")
+        ->check(CLI::IsMember({"beat", "redis", "binary"}));
     app.add_option("--conns", o.conns, "connections")->check(CLI::Range(1, 1000));
     app.add_option("--depth", o.depth, "requests in flight per connection")
         ->check(CLI::Range(1, 1024));
@@ -305,7 +352,13 @@ int main(int argc, char** argv) {
     app.add_option("--keys", o.keys, "distinct keys")->check(CLI::Range(1, 1'000'000));
     app.add_option("--ts-base", o.ts_base, "first timestamp of every key");
     CLI11_PARSE(app, argc, argv);
-    o.protocol = protocol == "redis" ? Protocol::redis : Protocol::beat;
+    o.protocol = protocol == "redis"    ? Protocol::redis
+                 : protocol == "binary" ? Protocol::binary
+                                        : Protocol::beat;
+    if (o.protocol == Protocol::binary && o.requests == 0) {
+        std::fprintf(stderr, "tcp_load: --protocol binary needs --requests\n");
+        return 2;
+    }
     try {
         Load load(o);
         return load.run() ? 0 : 1;
