@@ -10,8 +10,8 @@
 // beat, bit 3 a plans file (README "Plans"), swapped for another at every report. Agents start on
 // their local settings (no plan), say in their beats which plan they run, and apply every plan
 // sent to their run. Then up to kMaxOps ops, each an opcode byte and its arguments (a missing
-// byte reads as 0); the opcode modulo 13 is 0 advance, 1 to 4 beat, 5 restart, 6 jump, 7 and 8
-// send, 9 mutate, 10 expire, 11 report, 12 answer:
+// byte reads as 0); the opcode modulo 14 is 0 advance, 1 to 4 beat, 5 restart, 6 jump, 7 and 8
+// send, 9 mutate, 10 expire, 11 report, 12 answer, 13 pyhb:
 //   advance MS16            the fake clock moves on by 0 to 65535 ms;
 //   beat H STEP M PARTS SEND  agent H (web1, web2, db: keyed; nokey: no key) moves its sequence
 //                           on by STEP (0 repeats it) and builds a beat of M % 8 metrics from its
@@ -25,7 +25,8 @@
 //                           byte) is sent; K odd: then signed again with its host's key, as an
 //                           agent holding the key could;
 //   expire, report          Monitor::expire() and Monitor::report() at the fake clock;
-//   answer HOW ...          an answer to the latest probe, right or wrong (see answer()).
+//   answer HOW ...          an answer to the latest probe, right or wrong (see answer());
+//   pyhb A                  a PyHeartBeat datagram ("PyHB") from one of three other addresses.
 // Agents sign with their key when they have one; their clocks run on the server's, a few seconds
 // apart and never backwards, as agents' clocks do.
 //
@@ -51,6 +52,9 @@
 //   <= max_metrics_per_host();
 // - every event about a host names one the registry knows at that moment; expire() reports only
 //   hosts that were up (silent) and leaves them silent; report() forgets only silent hosts;
+// - a PyHB datagram is a beat of the host named by its source address (refused under required
+//   authentication or beyond max_hosts): never numbered (lost stays 0, a return's loss unknown),
+//   its interval legacy_interval_ms, its beats one per datagram, nothing ever sent to it;
 // - every plan sent is the plan the host should run (its plan's body and version, or the local
 //   plan when it has none), to a host whose agent said it runs another, signed exactly when the
 //   host has a key, at most kMaxPlanSends in any kPlanResendWindowMs per host, each counted; a
@@ -302,7 +306,7 @@ class Driver {
 
     void run(Program& p) {
         for (std::size_t ops = 0; ops < kMaxOps && !p.done(); ++ops) {
-            switch (p.u8() % 13) {
+            switch (p.u8() % 14) {
                 case 0:
                     now_ += p.u16();
                     break;
@@ -335,6 +339,9 @@ class Driver {
                     break;
                 case 12:
                     answer(p);
+                    break;
+                case 13:
+                    pyhb(p);
                     break;
             }
             check_hosts();
@@ -658,6 +665,43 @@ class Driver {
         }
     }
 
+    // A PyHeartBeat datagram from address 10.0.0.(200 + A % 3): the host of that name, beating at
+    // the legacy interval with nothing numbered, or a refusal that changes no host.
+    void pyhb(Program& p) {
+        const SourceAddress from = address(static_cast<std::uint8_t>(200 + p.u8() % 3), 5000);
+        const std::string name = from.ip();
+        const auto before = view(monitor_.registry());
+        const IngestStats b = monitor_.stats();
+        sink_.events.clear();
+        monitor_.on_datagram("PyHB", from, now_, kUnixAtZero + now_);
+        const IngestStats& s = monitor_.stats();
+        FUZZ_CHECK(s.datagrams == b.datagrams + 1);
+        const auto was = before.find(name);
+        const bool refused = strict_ || (was == before.end() && before.size() >= config_.max_hosts);
+        if (refused) {
+            FUZZ_CHECK(s.refused == b.refused + 1 && s.accepted == b.accepted);
+            FUZZ_CHECK(view(monitor_.registry()) == before);
+            return;
+        }
+        FUZZ_CHECK(s.accepted == b.accepted + 1);
+        const HostRecord* h = monitor_.registry().find(name);
+        FUZZ_CHECK(h != nullptr && h->legacy);
+        FUZZ_CHECK(h->last_seen_ms == now_ && h->address == from);
+        ++legacy_[name];
+        FUZZ_CHECK(sink_.events.size() <= 1);
+        for (const Event& e : sink_.events) {
+            FUZZ_CHECK(host_of(e) == name);
+            if (std::holds_alternative<HostNew>(e)) {
+                FUZZ_CHECK(was == before.end());
+            } else {
+                const auto* back = std::get_if<HostBack>(&e);
+                FUZZ_CHECK(back != nullptr && !back->numbered && back->lost == 0);
+                FUZZ_CHECK(was != before.end() && was->second.state == HostState::silent);
+            }
+        }
+        if (was == before.end()) FUZZ_CHECK(sink_.events.size() == 1);
+    }
+
     void expire() {
         const auto before = view(monitor_.registry());
         sink_.events.clear();
@@ -696,7 +740,7 @@ class Driver {
             if (const auto* f = std::get_if<HostForgotten>(&e)) {
                 FUZZ_CHECK(before.at(f->host.name).state == HostState::silent);
                 FUZZ_CHECK(monitor_.registry().find(f->host.name) == nullptr);
-                FUZZ_CHECK(shadows_.erase(f->host.name) == 1);
+                FUZZ_CHECK(shadows_.erase(f->host.name) + legacy_.erase(f->host.name) == 1);
             }
         }
     }
@@ -718,8 +762,14 @@ class Driver {
     void check_hosts() const {
         const Registry& registry = monitor_.registry();
         FUZZ_CHECK(registry.size() <= config_.max_hosts);
-        FUZZ_CHECK(registry.size() == shadows_.size());
+        FUZZ_CHECK(registry.size() == shadows_.size() + legacy_.size());
         registry.for_each([&](const HostRecord& h) {
+            if (const auto legacy = legacy_.find(h.name); legacy != legacy_.end()) {
+                FUZZ_CHECK(h.legacy && h.lost == 0 && h.metrics.empty());
+                FUZZ_CHECK(h.beats == legacy->second);
+                FUZZ_CHECK(h.interval_ms == config_.legacy_interval_ms);
+                return;
+            }
             const auto it = shadows_.find(h.name);
             FUZZ_CHECK(it != shadows_.end());
             const Shadow& s = it->second;
@@ -773,6 +823,7 @@ class Driver {
     std::array<Agent, 4> agents_;
     std::vector<Built> built_;
     std::map<std::string, Shadow, std::less<>> shadows_;
+    std::map<std::string, std::uint64_t, std::less<>> legacy_;  // PyHB hosts: their beats.
     std::uint64_t epochs_ = 0;
     std::int64_t now_ = 0;
 };

@@ -68,6 +68,8 @@ struct HostBack {
     std::uint64_t lost = 0;
     bool restarted = false;    // It came back as a new incarnation.
     DetectorReading detector;  // As the detector read the host at at_ms, with this beat counted.
+    // False for a PyHeartBeat host, whose beats carry no sequence: `lost` is unknown, not 0.
+    bool numbered = true;
 };
 
 // A host went silent once too often in a short span (flap_damper.hpp): this replaces its silent

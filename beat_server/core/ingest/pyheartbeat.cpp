@@ -54,7 +54,7 @@ void Monitor::on_legacy_beat(const SourceAddress& from, std::int64_t now_ms) {
         events_.on_event(HostNew{event_host, now_ms, host.interval_ms, 0});
     } else if (before == HostState::silent && !host.liveness.flapping()) {
         events_.on_event(HostBack{event_host, now_ms, now_ms - previous_seen_ms, 0, false,
-                                  read_detector(host.liveness, now_ms)});
+                                  read_detector(host.liveness, now_ms), false});
     }
 }
 

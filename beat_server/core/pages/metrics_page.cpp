@@ -50,13 +50,32 @@ void process_figure(ExpositionWriter& w, std::string_view name, MetricType type,
     w.sample(*value);
 }
 
-// The family `name` with one sample per host, of value `value(const HostRow&)`.
+template <typename T>
+constexpr bool is_optional = false;
+template <typename T>
+constexpr bool is_optional<std::optional<T>> = true;
+
+// `value` for a host whose beats are numbered; none for a PyHeartBeat host, whose loss is unknown.
+template <typename T>
+std::optional<T> known_loss(const HostRecord& host, T value) {
+    if (host.legacy) return std::nullopt;
+    return value;
+}
+
+// The family `name` with one sample per host, of value `value(const HostRow&)`; a host whose
+// value is an empty optional has no sample.
 template <typename F>
 void per_host(ExpositionWriter& w, const std::vector<HostRow>& rows, std::string_view name,
               MetricType type, std::string_view help, F&& value) {
     w.begin(name, type, help);
-    for (const HostRow& r : rows)
-        w.sample({{"host", r.host->name}}, value(r));
+    for (const HostRow& r : rows) {
+        // An optional value that is empty leaves the host out: unknown, not zero.
+        if constexpr (is_optional<decltype(value(r))>) {
+            if (const auto v = value(r)) w.sample({{"host", r.host->name}}, *v);
+        } else {
+            w.sample({{"host", r.host->name}}, value(r));
+        }
+    }
 }
 
 void write_hosts(ExpositionWriter& w, const StatusView& v, const std::vector<HostRow>& rows) {
@@ -79,8 +98,9 @@ void write_hosts(ExpositionWriter& w, const StatusView& v, const std::vector<Hos
              "Beats received from the host (a beat sent in several datagrams counts once).",
              [](const HostRow& r) { return r.host->beats; });
     per_host(w, rows, "beat_host_beats_lost_total", MetricType::counter,
-             "Beats of the host that never arrived, from gaps in its sequence numbers.",
-             [](const HostRow& r) { return r.host->lost; });
+             "Beats of the host that never arrived, from gaps in its sequence numbers (none for "
+             "PyHeartBeat hosts, whose beats carry no sequence).",
+             [](const HostRow& r) { return known_loss(*r.host, r.host->lost); });
     per_host(w, rows, "beat_host_restarts_total", MetricType::counter,
              "Times the host's agent restarted (a new incarnation) after the first one seen.",
              [](const HostRow& r) { return r.host->restarts; });
@@ -98,8 +118,9 @@ void write_hosts(ExpositionWriter& w, const StatusView& v, const std::vector<Hos
              "The beat interval the host's agent advertises.",
              [](const HostRow& r) { return to_seconds(r.host->interval_ms); });
     per_host(w, rows, "beat_host_loss_ratio", MetricType::gauge,
-             "Recent share of the host's beats lost (0 to 1), as the failure detector weighs it.",
-             [](const HostRow& r) { return r.reading.loss; });
+             "Recent share of the host's beats lost (0 to 1), as the failure detector weighs it "
+             "(none for PyHeartBeat hosts).",
+             [](const HostRow& r) { return known_loss(*r.host, r.reading.loss); });
     // The probe detector judges by phi the hosts whose agents do not answer probes.
     if (v.monitor.liveness().config().kind != DetectorKind::fixed) {
         w.begin("beat_host_phi", MetricType::gauge,

@@ -105,12 +105,13 @@ void append_row(std::string& out, const HostRecord& host, const StatusView& view
     fmt::format_to(it,
                    "<tr{}><td class=\"name\">{}</td><td><span class=\"state {}\">{}</span></td>"
                    "<td class=\"num\">{} ago</td><td class=\"num\">{}</td><td>{}</td>"
-                   "<td class=\"num\">{}</td><td class=\"num\">{:.1f}%</td>",
+                   "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
                    silent ? " class=\"silent\"" : "", html_escape(host.name), state, state,
                    human_age(view.now_ms - host.last_seen_ms),
                    next_beat_text(reading.expected_ms - view.now_ms),
                    html_escape(host.address.to_string()), interval_text(host.interval_ms),
-                   100 * reading.loss);
+                   // A PyHeartBeat host's beats are not numbered: its loss is unknown.
+                   host.legacy ? std::string("-") : fmt::format("{:.1f}%", 100 * reading.loss));
     if (columns.judged_by) fmt::format_to(it, "<td>{}</td>", to_string(reading.judged_by));
     if (columns.plan) {
         // "pending" while its agent runs another plan than the one it should.

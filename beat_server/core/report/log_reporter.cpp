@@ -68,12 +68,14 @@ void LogReporter::write(const HostSilent& e) {
 }
 
 void LogReporter::write(const HostBack& e) {
-    // After a restart the sequence numbers start over, so what was lost meanwhile is unknown.
+    // After a restart the sequence numbers start over, so what was lost meanwhile is unknown; so
+    // it is for a PyHeartBeat host, whose beats are not numbered.
+    const bool lost_known = e.numbered && !e.restarted;
     log_with_detector(
         LogLevel::info, "host_back", e.detector, e.at_ms,
         {{"host", e.host.name},
          {"away_for", LogValue::duration(e.away_for_ms)},
-         {"lost", e.restarted ? LogValue::unknown("unknown") : LogValue(e.lost)},
+         {"lost", lost_known ? LogValue(e.lost) : LogValue::unknown("unknown")},
          {"restarted", e.restarted, e.restarted ? LogScope::both : LogScope::json_only},
          {"address", e.host.address.to_string()}});
 }

@@ -29,7 +29,8 @@ std::optional<EventRow> event_row(const Event& event, std::int64_t offset_ms) {
     if (const auto* e = std::get_if<HostBack>(&event))
         return row(e->host, e->at_ms, offset_ms, "back",
                    fmt::format(R"({{"away_for_ms":{},"lost":{},"restarted":{}}})", e->away_for_ms,
-                               e->lost, e->restarted));
+                               e->numbered && !e->restarted ? std::to_string(e->lost) : "null",
+                               e->restarted));
     if (const auto* e = std::get_if<HostFlapping>(&event))
         return row(e->host, e->at_ms, offset_ms, "flapping",
                    fmt::format(R"({{"silent_for_ms":{},"timeout_ms":{}}})", e->silent_for_ms,

@@ -13,7 +13,10 @@ HostRow host_row(const HostRecord& host, std::int64_t offset_ms) {
     return {
         std::string(host.name), state, host.last_seen_ms + offset_ms, host.address.to_string(),
         fmt::format(R"({{"interval_ms":{},"beats":{},"lost":{},"restarts":{},"duplicates":{}}})",
-                    host.interval_ms, host.beats, host.lost, host.restarts, host.duplicates)};
+                    host.interval_ms, host.beats,
+                    // A PyHeartBeat host's beats are not numbered: its loss is unknown.
+                    host.legacy ? std::string("null") : std::to_string(host.lost), host.restarts,
+                    host.duplicates)};
 }
 
 }  // namespace beat

@@ -88,6 +88,20 @@ TEST_CASE(
     CHECK(has_line(page, "beat_host_next_beat_timestamp_seconds{host=\"palm\"} 1700000007.0"));
 }
 
+TEST_CASE("a PyHeartBeat host has no loss samples: its beats are not numbered, so loss is unknown",
+          "[metrics_page]") {
+    Server s;
+    s.beat("palm", 1, 0);
+    s.monitor.on_datagram("PyHB", s.from, 0, kUnixAtZero);
+    s.monitor.on_datagram("PyHB", s.from, 5000, kUnixAtZero + 5000);
+    const std::string page = s.page(5000);
+    CHECK(has_line(page, "beat_host_beats_total{host=\"192.0.2.7\"} 2"));
+    CHECK(has_line(page, "beat_host_beats_lost_total{host=\"palm\"} 0"));
+    CHECK(page.find("beat_host_beats_lost_total{host=\"192.0.2.7\"}") == std::string::npos);
+    CHECK(page.find("beat_host_loss_ratio{host=\"192.0.2.7\"}") == std::string::npos);
+    CHECK(page.find("beat_host_loss_ratio{host=\"palm\"}") != std::string::npos);
+}
+
 TEST_CASE("hosts are listed by name and their latest metric values are beat_metric samples",
           "[metrics_page]") {
     Server s;

@@ -98,6 +98,16 @@ TEST_CASE("a row shows the address, interval, loss and key metrics with a dash f
     CHECK(row.find(">-<") != std::string::npos);  // No disk figure.
 }
 
+TEST_CASE("a PyHeartBeat host's loss is a dash: its beats are not numbered", "[status_page]") {
+    Servers s;
+    s.monitor.on_datagram("PyHB", s.from, 0, kUnixAtZero);
+    s.monitor.on_datagram("PyHB", s.from, 5000, kUnixAtZero + 5000);
+    const std::string row = between(s.page(5000), ">192.0.2.7<", "</tr>");
+    CHECK(row.find(">5s<") != std::string::npos);
+    CHECK(row.find("%<") == std::string::npos);
+    CHECK(row.find("<td class=\"num\">-</td>") != std::string::npos);
+}
+
 TEST_CASE("a row says when the host's next beat is expected or how long it is overdue",
           "[status_page]") {
     Servers s;

@@ -49,6 +49,7 @@ TEST_CASE("host events read in text exactly as operators and tests grep them", "
     reporter.on_event(HostSilent{palm(), 13'500, 3500, 41, 3000, kPalmReading});
     reporter.on_event(HostBack{palm(), 14'000, 4000, 3, false, kPalmReading});
     reporter.on_event(HostBack{palm(), 14'000, 4000, 0, true, kPalmReading});
+    reporter.on_event(HostBack{palm(), 14'000, 4000, 0, false, kPalmReading, false});
     reporter.on_event(HostFlapping{palm(), 13'500, 3500, 3000, kPalmReading});
     reporter.on_event(HostSettled{palm(), 20'000, HostState::silent, 10'000, kPalmReading});
     reporter.on_event(HostForgotten{palm(), 20'000, 10'000});
@@ -63,6 +64,9 @@ TEST_CASE("host events read in text exactly as operators and tests grep them", "
         "next_beat=-3s\n",
         "<6>INFO host back host=palm away_for=4s lost=unknown restarted=yes "
         "address=10.0.0.7:4000 phi=- loss=0.0% next_beat=-3s\n",
+        // A PyHeartBeat host's beats are not numbered.
+        "<6>INFO host back host=palm away_for=4s lost=unknown address=10.0.0.7:4000 phi=- "
+        "loss=0.0% next_beat=-3s\n",
         "<4>WARN host flapping host=palm silent_for=3.5s address=10.0.0.7:4000 timeout=3s phi=- "
         "loss=0.0% next_beat=-2.5s (its silences and returns are not logged until it settles)\n",
         "<6>INFO host settled host=palm state=silent silent_for=10s address=10.0.0.7:4000 phi=- "

@@ -41,7 +41,13 @@ TEST_CASE("a host event becomes a row at its Unix time with its figures as JSON"
     HostBack back;
     back.host = host();
     back.restarted = true;
-    CHECK(event_row(back, 0)->detail == R"({"away_for_ms":0,"lost":0,"restarted":true})");
+    // After a restart, or from a PyHeartBeat host, what was lost is unknown: null, not 0.
+    CHECK(event_row(back, 0)->detail == R"({"away_for_ms":0,"lost":null,"restarted":true})");
+    back.restarted = false;
+    back.lost = 3;
+    CHECK(event_row(back, 0)->detail == R"({"away_for_ms":0,"lost":3,"restarted":false})");
+    back.numbered = false;
+    CHECK(event_row(back, 0)->detail == R"({"away_for_ms":0,"lost":null,"restarted":false})");
 }
 
 TEST_CASE("every host event has a row and the other events none", "[event_row]") {

@@ -20,4 +20,7 @@ TEST_CASE("a host's row says its state, when it was last seen in Unix time and i
     CHECK(row.detail == R"({"interval_ms":1000,"beats":7,"lost":1,"restarts":0,"duplicates":0})");
     h.liveness.state = HostState::silent;
     CHECK(host_row(h, 0).state == "silent");
+    h.legacy = true;  // A PyHeartBeat host: its beats are not numbered, its loss unknown.
+    CHECK(host_row(h, 0).detail ==
+          R"({"interval_ms":1000,"beats":7,"lost":null,"restarts":0,"duplicates":0})");
 }
