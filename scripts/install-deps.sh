@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libuv1-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsqlite3-dev libsodium-dev libpq-dev libhttp-parser-dev nlohmann-json3-dev catch2)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(postgresql-15 redis-server systemd clang libclang-rt-14-dev prometheus chromium)
+  pkgs+=(postgresql-15 redis-server systemd clang libclang-rt-14-dev prometheus chromium lintian file dpkg-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -3,7 +3,10 @@
 #   build     build beat with warnings as errors and run every test
 #   sanitize  build it again with AddressSanitizer and UndefinedBehaviorSanitizer, run every test
 #   fuzz      run every fuzz target for 60 seconds (scripts/fuzz.sh)
-# Usage: scripts/test.sh [STAGE...]   (default: all three, in that order; what .ci/run calls)
+#   package   make the Debian packages and install, check and purge them on this machine
+#             (tests/packages/install_test.sh): needs root, so only CI and those who ask run it
+# Usage: scripts/test.sh [STAGE...]   (default: build sanitize fuzz, in that order; .ci/run runs
+#        build package sanitize fuzz)
 # Build directories: $BEAT_BUILD_DIR (build-test), $BEAT_SANITIZE_BUILD_DIR (build-sanitize),
 # $BEAT_FUZZ_BUILD_DIR (build-fuzz).
 set -euo pipefail
@@ -11,7 +14,7 @@ cd "$(dirname "$0")/.."
 stages=("$@")
 ((${#stages[@]})) || stages=(build sanitize fuzz)
 for s in "${stages[@]}"; do
-  [[ "$s" =~ ^(build|sanitize|fuzz)$ ]] || { echo "unknown stage: $s" >&2; exit 2; }
+  [[ "$s" =~ ^(build|sanitize|fuzz|package)$ ]] || { echo "unknown stage: $s" >&2; exit 2; }
 done
 scripts/install-deps.sh --test
 
@@ -40,6 +43,17 @@ stage_sanitize() {
 
 stage_fuzz() {
   scripts/fuzz.sh 60
+}
+
+# Reuses the build stage's tree ($BEAT_BUILD_DIR, build-test) as it is: its beat_server and
+# beat_client are up to date after that stage, so nothing is compiled again and CPack only
+# installs them stripped into the packages. Run alone, it configures that tree and builds only
+# the two binaries.
+stage_package() {
+  local build=${BEAT_BUILD_DIR:-build-test}
+  scripts/packages.sh "$build"
+  tests/packages/install_test.sh "$build"/packages/beat-server_*.deb \
+    "$build"/packages/beat-client_*.deb
 }
 
 timings=()
