@@ -43,12 +43,13 @@ fail() {
 }
 
 # The paths of the file system that packages own or maintainer scripts could write to; what
-# builds, tests and logs change meanwhile is left out.
+# builds, tests, logs and the databases the tests run change meanwhile is left out.
 snapshot() {
     find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp \
-        -o -path /var/tmp -o -path /var/cache -o -path /var/log -o -path /root -o -path /home \
-        -o -path /work -o -path "$PWD" -o -path '/var/lib/dpkg/*-old' \) -prune -o -print |
-        sort >"$1"
+        -o -path /var/tmp -o -path /var/cache -o -path /var/log -o -path /var/spool \
+        -o -path /var/lib/postgresql -o -path /var/lib/redis -o -path /var/lib/prometheus \
+        -o -path /root -o -path /home -o -path /work -o -path "$PWD" \
+        -o -path '/var/lib/dpkg/*-old' \) -prune -o -print | sort >"$1"
 }
 # Paths in $2 that $1 lacks.
 added() { comm -13 "$1" "$2"; }
