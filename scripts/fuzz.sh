@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of tests/fuzz with clang (in build-fuzz, or $BEAT_FUZZ_BUILD_DIR)
-# and runs each one for SECONDS (default 60) from its seed corpus, one after the other. Inputs the
+# and runs each one for SECONDS (default 60) from its seed corpus, as many at once as there are
+# cores (each fuzzer is one process on one core, so each gets the runs it would alone). Inputs the
 # fuzzer finds interesting go to a temporary directory, never into the repository's corpus.
 # Prints each target's number of executions; exits 1 when any target finds a crash, a leak, a
 # timeout or a broken invariant, after printing the input that caused it (also kept as
@@ -39,14 +40,26 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 findings="$build/findings"
 mkdir -p "$findings"
-failed=()
-for t in "${targets[@]}"; do
+# run_target T: target T for $seconds, its output in $work/T.log and its exit status in
+# $work/T.status.
+run_target() {
+  local t=$1 status=0
   mkdir "$work/$t"
-  log="$work/$t.log"
-  status=0
   "$build/tests/fuzz/$t" -max_total_time="$seconds" -max_len="${max_len[$t]}" -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$findings/$t-" \
-    "$work/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1 || status=$?
+    "$work/$t" "tests/fuzz/corpus/$t" >"$work/$t.log" 2>&1 || status=$?
+  echo "$status" >"$work/$t.status"
+}
+parallel=$(nproc)
+for t in "${targets[@]}"; do
+  while (($(jobs -rp | wc -l) >= parallel)); do wait -n || true; done
+  run_target "$t" &
+done
+wait
+failed=()
+for t in "${targets[@]}"; do
+  log="$work/$t.log"
+  status=$(cat "$work/$t.status" 2>/dev/null || echo 99)
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   corpus=$(sed -n 's/^#[0-9]*[[:space:]]*DONE .* corp: \([0-9]*\).*/\1/p' "$log")
   if ((status == 0)); then
