@@ -250,3 +250,66 @@ TEST_CASE("points the database never got by the end of a shutdown are counted an
         logged = logged || l.find("100 points and 0 events not written") != std::string::npos;
     CHECK(logged);
 }
+
+namespace {
+
+// The value of `metric` on the server's /metrics ("" when absent).
+std::string metric_value(const Server& s, std::string_view metric) {
+    const std::string page = http_get(s.http_port, "/metrics").body;
+    const std::string prefix = "\n" + std::string(metric) + " ";
+    const auto at = page.find(prefix);
+    if (at == std::string::npos) return "";
+    const auto start = at + prefix.size();
+    return page.substr(start, page.find('\n', start) - start);
+}
+
+}  // namespace
+
+TEST_CASE("points beyond --postgres-queue are counted dropped and logged once a minute",
+          "[postgres]") {
+    PostgresInstance pg;
+    Server s = start_server(
+        {"--postgres", pg.conninfo(), "--postgres-batch", "0.05", "--postgres-queue", "100"});
+    TcpConn c(s.tcp_port);
+    c.send("put queue.k 1 1699999999\n");
+    REQUIRE(c.read_replies(1) == "ok\n\n");
+    REQUIRE(wait_for_query(pg, "SELECT count(*) FROM beat.points", "1\n") == "1\n");
+    pg.stop();
+    // 100 points fill the queue, however the batches cut them; the 20 of each later round are
+    // dropped and counted, each round a batch of its own.
+    const auto put = [&](int first, int n) {
+        std::string puts, want;
+        for (int i = first; i < first + n; ++i) {
+            puts += "put queue.k 1 " + std::to_string(1'700'000'000 + i) + "\n";
+            want += "ok\n\n";
+        }
+        c.send(puts);
+        REQUIRE(c.read_replies(static_cast<std::size_t>(n)) == want);
+    };
+    put(0, 100);
+    for (int round = 1; round <= 3; ++round) {
+        put(100 + 20 * (round - 1), 20);
+        const std::string want = std::to_string(20 * round);
+        const auto deadline = Clock::now() + 5s;
+        while (metric_value(s, "beat_postgres_dropped_points_total") != want &&
+               Clock::now() < deadline)
+            std::this_thread::sleep_for(20ms);  // Polling an observable condition, bounded.
+        REQUIRE(metric_value(s, "beat_postgres_dropped_points_total") == want);
+    }
+    CHECK(metric_value(s, "beat_postgres_waiting_points") == "100");
+    pg.start();
+    CHECK(wait_for_query(pg, "SELECT count(*) FROM beat.points", "101\n", 20s) == "101\n");
+    CHECK(pg.query("SELECT max(extract(epoch FROM time))::bigint FROM beat.points") ==
+          "1700000099\n");  // The newest were dropped.
+    const std::string stopped = stopped_line(s);
+    CHECK(field(stopped, "postgres_rows") == "101");
+    CHECK(field(stopped, "postgres_dropped") == "60");
+    int logged = 0;
+    for (const std::string& l : s.proc->lines())
+        if (l.find("too many points waiting for the database, dropped_points=20") !=
+            std::string::npos)
+            ++logged;
+        else
+            CHECK(l.find("too many points waiting") == std::string::npos);
+    CHECK(logged == 1);
+}

@@ -74,7 +74,7 @@ struct ServerConfig {
     // no beat of its host has carried for limits.retention_s is released.
     std::size_t max_metrics_per_host = 256;
 
-    PostgresSettings postgres;  // --postgres, --postgres-batch.
+    PostgresSettings postgres;  // --postgres, --postgres-batch, --postgres-queue.
 
     bool persistent() const noexcept { return durability != Durability::off && !data_dir.empty(); }
 };

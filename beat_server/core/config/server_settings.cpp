@@ -348,6 +348,11 @@ std::vector<ServerSetting> make_settings() {
     s.push_back(duration(
         "postgres_batch", "Seconds between writes to PostgreSQL (sooner for a full batch)",
         [](auto& c) -> auto& { return c.postgres.batch_ms; }, 10));
+    s.push_back(count(
+        "postgres_queue",
+        "Points waiting for PostgreSQL (away, or slower than the puts) beyond which new ones are "
+        "dropped and counted",
+        [](auto& c) -> auto& { return c.postgres.max_waiting_points; }, 1, 1'000'000'000));
     s.push_back(choice(
         "log_level", "Least severe level logged", [](auto& c) -> auto& { return c.log_level; },
         Choices<LogLevel>{{"debug", LogLevel::debug},

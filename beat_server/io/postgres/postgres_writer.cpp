@@ -52,9 +52,10 @@ std::size_t PostgresWriter::submit(StoreJournal& journal) {
     std::size_t dropped = 0;
     {
         std::lock_guard lock(mutex_);
-        if (stats_.waiting + journal.points.size() > max_waiting_) {
-            dropped = journal.points.size();
-            journal.points.clear();
+        const std::size_t room = max_waiting_ > stats_.waiting ? max_waiting_ - stats_.waiting : 0;
+        if (journal.points.size() > room) {
+            dropped = journal.points.size() - room;
+            journal.points.resize(room);  // The newest go.
             stats_.dropped += dropped;
         }
         if (journal.empty()) return dropped;

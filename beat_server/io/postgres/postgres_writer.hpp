@@ -56,8 +56,8 @@ class PostgresWriter {
     PostgresWriter& operator=(const PostgresWriter&) = delete;
     ~PostgresWriter();  // close(0) if not done yet.
 
-    // Loop thread: takes the records of `journal` (leaving it empty). When its points would take
-    // the waiting points beyond the limit they are dropped (its keys are kept); returns how many.
+    // Loop thread: takes the records of `journal` (leaving it empty). Its points beyond the limit
+    // of waiting points, the newest, are dropped (its keys are kept); returns how many.
     std::size_t submit(StoreJournal& journal);
     // Loop thread: takes `events` (leaving it empty), dropping them (counted, and returned)
     // beyond kMaxWaitingEvents.

@@ -50,6 +50,7 @@ const std::map<std::string, Sample> kSamples = {
     {"max_keys", {"5", "5"}},
     {"postgres", {"host=/run/postgresql dbname=beat", "\"host=/run/postgresql dbname=beat\""}},
     {"postgres_batch", {"0.25", "0.25"}},
+    {"postgres_queue", {"50000", "50000"}},
     {"log_level", {"debug", "\"debug\""}},
     {"log_format", {"json", "\"json\""}},
 };
