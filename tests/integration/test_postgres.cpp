@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 #include <string>
@@ -94,7 +95,10 @@ TEST_CASE("puts and beats' metrics appear in beat.points", "[postgres]") {
     CHECK(events == "alpha|new" + server);
     CHECK(wait_for_query(pg, "SELECT host, state, (detail->>'beats') FROM beat.hosts",
                          "alpha|up|1\n") == "alpha|up|1\n");
-    CHECK(pg.query("SELECT version FROM beat.schema_version") == "1\n");
+    CHECK(pg.query("SELECT version FROM beat.schema_version ORDER BY 1") == "1\n2\n");
+    CHECK(pg.query("SELECT data_type FROM information_schema.columns WHERE table_schema = 'beat'"
+                   " AND table_name IN ('series', 'point_rows') AND column_name IN ('id', 'series')"
+                   " ORDER BY table_name") == "bigint\nbigint\n");
     const std::string metrics = http_get(s.http_port, "/metrics").body;
     CHECK(metrics.find("\nbeat_postgres_connected 1\n") != std::string::npos);
     CHECK(metrics.find("\nbeat_postgres_rows_written_total 3\n") != std::string::npos);
@@ -116,7 +120,7 @@ TEST_CASE("two servers starting together create the schema once and store a poin
     CHECK(tcp_request(b.tcp_port, put) == "ok\n\n");
     CHECK(wait_for_query(pg, "SELECT count(*) FROM beat.points WHERE key = 'shared.k'", "1\n") ==
           "1\n");
-    CHECK(pg.query("SELECT count(*) FROM beat.schema_version") == "1\n");
+    CHECK(pg.query("SELECT count(*) FROM beat.schema_version") == "2\n");
     CHECK(pg.query("SELECT count(*) FROM beat.series WHERE key = 'shared.k'") == "1\n");
     for (Server* s : {&a, &b}) {
         const std::string stopped = stopped_line(*s);

@@ -11,6 +11,10 @@ std::string schema_bootstrap_sql() {
            " applied_at timestamptz NOT NULL DEFAULT now())";
 }
 
+std::string timescale_present_sql() {
+    return "SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'";
+}
+
 std::vector<Migration> schema_migrations(bool timescale) {
     std::string points =
         "CREATE TABLE beat.series ("
@@ -30,10 +34,11 @@ std::vector<Migration> schema_migrations(bool timescale) {
             " PARTITION BY RANGE (time);"
             "CREATE TABLE beat.point_rows_other PARTITION OF beat.point_rows DEFAULT";
     }
-    std::string rest =
+    const std::string points_view =
         "CREATE VIEW beat.points AS"
         " SELECT s.key, p.time, p.value FROM beat.point_rows p JOIN beat.series s ON s.id = "
-        "p.series;"
+        "p.series";
+    std::string rest =
         "CREATE TABLE beat.host_events ("
         " time timestamptz NOT NULL,"
         " server text NOT NULL,"
@@ -50,7 +55,19 @@ std::vector<Migration> schema_migrations(bool timescale) {
         " address text,"
         " detail jsonb,"
         " PRIMARY KEY (server, host))";
-    return {{1, points + ";" + rest}};
+    // Version 2: series ids are bigint. A key is a host.metric name, numbered once for every
+    // server and never freed, so a fleet whose hosts come and go (containers named at random) adds
+    // keys without end; and every restart's INSERT ... ON CONFLICT DO NOTHING of its keys takes
+    // sequence values even for those known. In point_rows a bigint costs nothing: the int4 was
+    // followed by 4 bytes of padding before the 8-byte-aligned timestamptz, in the row as in the
+    // primary key's index entries.
+    const std::string bigint_series =
+        "DROP VIEW beat.points;"
+        "ALTER TABLE beat.series ALTER COLUMN id TYPE bigint;"
+        "ALTER SEQUENCE beat.series_id_seq AS bigint;"
+        "ALTER TABLE beat.point_rows ALTER COLUMN series TYPE bigint;" +
+        points_view;
+    return {{1, points + ";" + points_view + ";" + rest}, {2, bigint_series}};
 }
 
 int schema_latest_version() {
@@ -101,9 +118,13 @@ std::string create_partition_sql(std::int64_t day) {
 
 std::string insert_points_sql() {
     return "INSERT INTO beat.point_rows (series, time, value)"
-           " SELECT u.s, to_timestamp(u.t), u.v"
-           " FROM unnest($1::integer[], $2::bigint[], $3::float8[]) AS u(s, t, v)"
+           " SELECT u.s, u.t, u.v"
+           " FROM unnest($1::bigint[], $2::timestamptz[], $3::float8[]) AS u(s, t, v)"
            " ON CONFLICT (series, time) DO UPDATE SET value = EXCLUDED.value";
+}
+
+std::string copy_points_sql() {
+    return "COPY beat.point_rows (series, time, value) FROM STDIN (FORMAT binary)";
 }
 
 std::string insert_events_sql() {

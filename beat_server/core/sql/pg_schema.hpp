@@ -27,6 +27,9 @@ struct Migration {
 // Statements that make sure beat.schema_version exists (run before reading the version).
 std::string schema_bootstrap_sql();
 
+// Whether the database has the timescaledb extension: a row when it has.
+std::string timescale_present_sql();
+
 // Every migration in order of version. `timescale`: the database has the timescaledb extension,
 // so the points are a hypertable instead of a natively partitioned table.
 std::vector<Migration> schema_migrations(bool timescale);
@@ -43,10 +46,15 @@ std::string partition_name(std::int64_t day);
 // Creates the partition for `day` if it is missing, under the schema lock, in one transaction.
 std::string create_partition_sql(std::int64_t day);
 
-// Upserts points: $1 int[] series ids, $2 bigint[] Unix seconds, $3 float8[] values, the three of
-// the same length, no (series, second) twice. A second write of a (series, second) replaces its
-// value.
+// Upserts points: $1 bigint[] series ids, $2 timestamptz[] times, $3 float8[] values (binary
+// parameters, pg_binary.hpp), the three of the same length, no (series, second) twice. A second
+// write of a (series, second) replaces its value.
 std::string insert_points_sql();
+
+// Adds points from a binary COPY stream of (bigint series, time, value) rows
+// (copy_binary_points()): refused whole, with a unique violation, when one of them is stored
+// already.
+std::string copy_points_sql();
 
 // Adds host events: $1 bigint[] Unix milliseconds, $2 text the server's name, $3 text[] hosts,
 // $4 text[] events, $5 text[] addresses, $6 text[] details (JSON objects), the arrays of the same

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
+
 namespace beat {
 
 int PgResult::rows() const noexcept {
@@ -53,7 +55,8 @@ PgResult PgConnection::check(pg_result* r, std::string_view what) {
     const ExecStatusType status = PQresultStatus(r);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         const char* m = r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn_.get());
-        throw PgError(fmt::format("{}: {}", what, message_of(m)));
+        const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+        throw PgError(fmt::format("{}: {}", what, message_of(m)), state != nullptr ? state : "");
     }
     return result;
 }
@@ -78,6 +81,43 @@ PgResult PgConnection::exec_params(const std::string& sql, const std::vector<std
                  : PQexecParams(conn_.get(), sql.c_str(), n, nullptr, values.data(), nullptr,
                                 nullptr, 0);
     return check(r, prepared ? sql : "query");
+}
+
+PgResult PgConnection::exec_prepared_binary(const std::string& name,
+                                            const std::vector<std::string>& params) {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    const std::vector<int> formats(params.size(), 1);
+    for (const std::string& p : params) {
+        values.push_back(p.data());
+        lengths.push_back(static_cast<int>(p.size()));
+    }
+    return check(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(params.size()),
+                                values.data(), lengths.data(), formats.data(), 0),
+                 name);
+}
+
+void PgConnection::copy_in(const std::string& copy_sql, std::string_view data) {
+    pg_result* start = PQexec(conn_.get(), copy_sql.c_str());
+    if (PQresultStatus(start) != PGRES_COPY_IN) {
+        check(start, "copy");
+        throw PgError("copy: the statement does not take data");
+    }
+    PQclear(start);
+    // libpq takes the data in pieces it can size as it likes; sending stops early only when the
+    // connection is broken (the final result says why).
+    constexpr std::size_t kPiece = 1 << 20;
+    bool sent = true;
+    for (std::size_t at = 0; sent && at < data.size(); at += kPiece) {
+        const std::size_t n = std::min(kPiece, data.size() - at);
+        sent = PQputCopyData(conn_.get(), data.data() + at, static_cast<int>(n)) == 1;
+    }
+    if (sent) PQputCopyEnd(conn_.get(), nullptr);
+    // The COPY's outcome, then nothing: every result must be read before the next statement.
+    pg_result* outcome = PQgetResult(conn_.get());
+    while (pg_result* extra = PQgetResult(conn_.get()))
+        PQclear(extra);
+    check(outcome, "copy");
 }
 
 bool PgConnection::ok() const noexcept {

@@ -15,7 +15,13 @@ namespace beat {
 
 class PgError : public std::runtime_error {
   public:
-    using std::runtime_error::runtime_error;
+    explicit PgError(const std::string& what, std::string sqlstate = {})
+        : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
+    // The server's SQLSTATE (e.g. "23505", a unique violation), empty when libpq failed alone.
+    const std::string& sqlstate() const noexcept { return sqlstate_; }
+
+  private:
+    std::string sqlstate_;
 };
 
 // A query's result, freed with it.
@@ -48,6 +54,12 @@ class PgConnection {
     // Throws PgError.
     PgResult exec_params(const std::string& sql, const std::vector<std::string>& params,
                          bool prepared = false);
+
+    // Runs the prepared statement `name` with binary parameters (pg_binary.hpp). Throws PgError.
+    PgResult exec_prepared_binary(const std::string& name, const std::vector<std::string>& params);
+    // Runs `copy_sql` (COPY ... FROM STDIN) and sends it `data` whole. Throws PgError: when the
+    // server refuses the data the statement is rolled back whole.
+    void copy_in(const std::string& copy_sql, std::string_view data);
 
     // False once the connection is broken: it must be replaced.
     bool ok() const noexcept;

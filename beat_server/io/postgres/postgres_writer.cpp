@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "beat_server/core/sql/pg_array.hpp"
+#include "beat_server/core/sql/pg_binary.hpp"
 #include "beat_server/core/sql/pg_schema.hpp"
 #include "beat_server/io/postgres/pg_connection.hpp"
 #include "common/log.hpp"
@@ -24,6 +25,7 @@ constexpr std::int64_t kPartitionDaysBack = 7;
 constexpr const char* kInsertPoints = "beat_insert_points";
 constexpr const char* kInsertEvents = "beat_insert_events";
 constexpr const char* kUpsertHosts = "beat_upsert_hosts";
+constexpr const char* kUniqueViolation = "23505";
 
 template <typename T>
 T parse_number(std::string_view text) {
@@ -197,8 +199,7 @@ void PostgresWriter::run() noexcept {
 bool PostgresWriter::connect() noexcept {
     try {
         auto c = std::make_unique<PgConnection>(conninfo_, kConnectTimeoutS);
-        const bool timescale =
-            c->exec("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").rows() > 0;
+        const bool timescale = c->exec(timescale_present_sql()).rows() > 0;
         c->exec(fmt::format("BEGIN;SELECT pg_advisory_xact_lock({})", kSchemaLockKey));
         c->exec(schema_bootstrap_sql());
         const int version = parse_number<int>(
@@ -275,7 +276,7 @@ void PostgresWriter::learn_series(const std::vector<PointBatch::Row>& rows) {
         for (int i = 0; i < r.rows(); ++i) {
             auto it = missing.find(std::string(r.text(i, 1)));
             if (it == missing.end()) continue;
-            series_ids_[it->second] = parse_number<std::int32_t>(r.text(i, 0));
+            series_ids_[it->second] = parse_number<std::int64_t>(r.text(i, 0));
             missing.erase(it);
         }
     }
@@ -288,26 +289,37 @@ bool PostgresWriter::write_chunk() noexcept {
         const std::vector<PointBatch::Row> rows = batch_.chunk(kChunkRows);
         ensure_partitions(rows);
         learn_series(rows);
-        std::vector<std::int64_t> series;
-        std::vector<std::int64_t> times;
-        std::vector<double> values;
-        series.reserve(rows.size());
-        times.reserve(rows.size());
-        values.reserve(rows.size());
-        for (const PointBatch::Row& r : rows) {
-            series.push_back(series_ids_.at(r.key_id));
-            times.push_back(r.timestamp);
-            values.push_back(r.value);
+        std::vector<SeriesRow> numbered;
+        numbered.reserve(rows.size());
+        for (const PointBatch::Row& r : rows)
+            numbered.push_back({series_ids_.at(r.key_id), r.timestamp, r.value});
+        const SeriesPoints points = series_points(std::move(numbered));
+        if (!copy_points(points)) {
+            conn_->exec_prepared_binary(kInsertPoints, {int8_array_binary(points.series),
+                                                        timestamptz_array_binary(points.unix_s),
+                                                        float8_array_binary(points.values)});
+            method_.upserted();
         }
-        conn_->exec_params(kInsertPoints,
-                           {int_array(series), int_array(times), float8_array(values)}, true);
         batch_.written(raw);
         std::lock_guard lock(mutex_);
-        stats_.rows_written += rows.size();
+        stats_.rows_written += points.series.size();
         ++stats_.batches;
         return true;
     } catch (const std::exception& e) {
         failed(e.what());
+        return false;
+    }
+}
+
+bool PostgresWriter::copy_points(const SeriesPoints& points) {
+    if (!method_.copy()) return false;
+    try {
+        conn_->copy_in(copy_points_sql(),
+                       copy_binary_points(points.series, points.unix_s, points.values));
+        return true;
+    } catch (const PgError& e) {
+        if (e.sqlstate() != kUniqueViolation || !conn_->ok()) throw;
+        method_.refused();
         return false;
     }
 }

@@ -1,9 +1,9 @@
 // The PostgreSQL writer: a thread that keeps the schema beat (pg_schema.hpp) and writes the
 // store's points into it, so the event loop never waits on the database. The loop hands over the
 // store's tap journal at each batch period; the thread writes what it has in chunks of up to
-// kChunkRows rows, one upsert each. When the database is away the points wait, up to
-// `max_waiting_points`, beyond which new ones are dropped and counted, and the thread reconnects
-// with a backoff from 100 ms to 5 s.
+// kChunkRows rows, one binary COPY or upsert each (point_write_method.hpp). When the database is
+// away the points wait, up to `max_waiting_points`, beyond which new ones are dropped and counted,
+// and the thread reconnects with a backoff from 100 ms to 5 s.
 #pragma once
 
 #include <atomic>
@@ -22,6 +22,8 @@
 #include "beat_server/core/sql/event_row.hpp"
 #include "beat_server/core/sql/host_row.hpp"
 #include "beat_server/core/sql/point_batch.hpp"
+#include "beat_server/core/sql/point_write_method.hpp"
+#include "beat_server/core/sql/series_points.hpp"
 #include "beat_server/core/store/store_journal.hpp"
 
 namespace beat {
@@ -82,6 +84,9 @@ class PostgresWriter {
     bool write_events() noexcept;
     // Writes the waiting host rows; false (logged, counted) on failure.
     bool write_hosts() noexcept;
+    // Sends `points` with COPY when the write method says so; false when the upsert must send
+    // them (COPY refused for a point stored already, or not tried). Throws PgError.
+    bool copy_points(const SeriesPoints& points);
     // The database's series ids of the keys of `rows` not known yet. Throws PgError.
     void learn_series(const std::vector<PointBatch::Row>& rows);
     // Creates the partitions of the days of `rows` near today that are not known yet. Throws.
@@ -98,9 +103,10 @@ class PostgresWriter {
     std::vector<EventRow> events_;
     std::unordered_map<std::string, HostRow> hosts_;
     Backoff backoff_{100, 5000};
+    PointWriteMethod method_;
     bool partitioned_ = false;  // Natively partitioned: the writer creates the partitions.
     bool ever_connected_ = false;
-    std::unordered_map<std::uint64_t, std::int32_t> series_ids_;  // Store key id -> beat.series.
+    std::unordered_map<std::uint64_t, std::int64_t> series_ids_;  // Store key id -> beat.series.
     std::vector<std::int64_t> partitions_;                        // Days whose partition exists.
 
     // Shared with the thread, under mutex_.
