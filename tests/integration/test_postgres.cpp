@@ -317,3 +317,47 @@ TEST_CASE("points beyond --postgres-queue are counted dropped and logged once a 
             CHECK(l.find("too many points waiting") == std::string::npos);
     CHECK(logged == 1);
 }
+
+TEST_CASE("partitions wholly older than --retention are dropped at connection, today's kept",
+          "[postgres]") {
+    PostgresInstance pg;
+    const std::vector<std::string> flags{"--postgres", pg.conninfo(), "--postgres-batch",
+                                         "0.05",       "--retention", "2d"};
+    {
+        Server first = start_server(flags);
+        REQUIRE(tcp_request(first.tcp_port, "put new.k 1 " + std::to_string(unix_now_ms() / 1000) +
+                                                "\n") == "ok\n\n");
+        REQUIRE(wait_for_query(pg, "SELECT count(*) FROM beat.points", "1\n") == "1\n");
+        stopped_line(first);
+    }
+    // A partition of ten days ago (UTC), with a point, as an older server would have left it.
+    const std::string old_day = "(now() AT TIME ZONE 'UTC')::date - 10";
+    pg.query("DO $$ DECLARE d date := " + old_day +
+             "; BEGIN EXECUTE format('CREATE TABLE beat.point_rows_%s PARTITION OF "
+             "beat.point_rows FOR VALUES FROM (%L) TO (%L)', to_char(d, 'YYYYMMDD'), "
+             "d::timestamp AT TIME ZONE 'UTC', (d + 1)::timestamp AT TIME ZONE 'UTC'); END $$");
+    pg.query(
+        "INSERT INTO beat.series (key) VALUES ('old.k');"
+        "INSERT INTO beat.point_rows SELECT id, now() - interval '10 days', 1 FROM beat.series"
+        " WHERE key = 'old.k'");
+    const std::string partitions =
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'beat' AND tablename IN ("
+        "'point_rows_' || to_char(" +
+        old_day + ", 'YYYYMMDD'), 'point_rows_' || to_char(" + old_day +
+        " + 10, 'YYYYMMDD')) ORDER BY 1";
+    REQUIRE(pg.query("SELECT count(*) FROM beat.points WHERE key = 'old.k'") == "1\n");
+    const std::string both = pg.query(partitions);
+    REQUIRE(std::count(both.begin(), both.end(), '\n') == 2);
+
+    Server second = start_server(flags);
+    REQUIRE(tcp_request(second.tcp_port, "put new.k 2 " + std::to_string(unix_now_ms() / 1000 + 1) +
+                                             "\n") == "ok\n\n");
+    const auto dropped = second.proc->wait_for_line("postgres: dropped 1 partitions", 10s);
+    REQUIRE(dropped);
+    CHECK(dropped->find(both.substr(0, both.find('\n'))) != std::string::npos);
+    CHECK(pg.query(partitions) == both.substr(both.find('\n') + 1));  // Today's.
+    CHECK(pg.query("SELECT count(*) FROM beat.points WHERE key = 'old.k'") == "0\n");
+    CHECK(wait_for_query(pg, "SELECT count(*) FROM beat.points WHERE key = 'new.k'", "2\n") ==
+          "2\n");
+    CHECK(field(stopped_line(second), "postgres_failures") == "0");
+}

@@ -29,7 +29,8 @@ PostgresSink::PostgresSink(uv_loop_t* loop, const PostgresSettings& settings, St
     for (const Store::Entry* e : store.entries())
         if (e != nullptr) keys.emplace_back(e->second.id(), e->first);
     writer_ = std::make_unique<PostgresWriter>(settings.conninfo, server_name(udp_bound),
-                                               settings.max_waiting_points, std::move(keys));
+                                               settings.max_waiting_points,
+                                               store.limits().retention_s, std::move(keys));
     batch_timer_ = UvHandle<uv_timer_t>(uv_timer_init, loop, "timer init");
     batch_timer_->data = this;
     const auto period = static_cast<std::uint64_t>(settings.batch_ms);

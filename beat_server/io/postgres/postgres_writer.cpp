@@ -1,11 +1,13 @@
 #include "beat_server/io/postgres/postgres_writer.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
 #include <unordered_set>
 
+#include "beat_server/core/sql/partition_retention.hpp"
 #include "beat_server/core/sql/pg_array.hpp"
 #include "beat_server/core/sql/pg_binary.hpp"
 #include "beat_server/core/sql/pg_schema.hpp"
@@ -37,9 +39,12 @@ T parse_number(std::string_view text) {
 }  // namespace
 
 PostgresWriter::PostgresWriter(std::string conninfo, std::string server,
-                               std::size_t max_waiting_points,
+                               std::size_t max_waiting_points, std::int64_t retention_s,
                                std::vector<std::pair<std::uint64_t, std::string>> keys)
-    : conninfo_(std::move(conninfo)), server_(std::move(server)), max_waiting_(max_waiting_points) {
+    : conninfo_(std::move(conninfo)),
+      server_(std::move(server)),
+      max_waiting_(max_waiting_points),
+      retention_s_(retention_s) {
     for (auto& [id, name] : keys)
         batch_.add_key(id, std::move(name));
     thread_ = std::thread([this] { run(); });
@@ -129,10 +134,15 @@ void PostgresWriter::run() noexcept {
             std::unique_lock lock(mutex_);
             const bool was_stopping = stop_;
             if (batch_.empty() && events_.empty() && hosts_.empty()) {
-                wake_.wait(lock, [&] {
+                const auto work = [&] {
                     return stop_ || !incoming_.empty() || !incoming_events_.empty() ||
                            !incoming_hosts_.empty();
-                });
+                };
+                // Connected, the hourly retention check wakes the thread too.
+                if (conn_ != nullptr)
+                    wake_.wait_until(lock, retention_due_, work);
+                else
+                    wake_.wait(lock, work);
             } else if (conn_ == nullptr) {
                 // Waiting to reconnect: only stopping (its deadline) cuts the pause short.
                 const Clock::time_point until =
@@ -156,6 +166,11 @@ void PostgresWriter::run() noexcept {
         const Clock::time_point now = Clock::now();
         const bool idle = batch_.empty() && events_.empty() && hosts_.empty();
         if (stopping && (idle || now >= stop_by)) break;
+        if (conn_ != nullptr && now >= retention_due_ && !drop_old_partitions()) {
+            conn_.reset();
+            retry_at = Clock::now() + std::chrono::milliseconds(backoff_.failed());
+            continue;
+        }
         if (idle) continue;
         if (conn_ == nullptr) {
             if (now < retry_at) continue;
@@ -221,11 +236,13 @@ bool PostgresWriter::connect() noexcept {
             c->exec(
                  "SELECT 1 FROM pg_partitioned_table WHERE partrelid = 'beat.point_rows'::regclass")
                 .rows() > 0;
+        timescale_ = !partitioned_ && timescale;
         c->prepare(kInsertPoints, insert_points_sql());
         c->prepare(kInsertEvents, insert_events_sql());
         c->prepare(kUpsertHosts, upsert_hosts_sql());
         conn_ = std::move(c);
         partitions_.clear();
+        retention_due_ = Clock::now();  // Checked at once.
         std::lock_guard lock(mutex_);
         if (ever_connected_) ++stats_.reconnects;
         ever_connected_ = true;
@@ -234,6 +251,39 @@ bool PostgresWriter::connect() noexcept {
     } catch (const std::exception& e) {
         failed(fmt::format("connect: {}", e.what()));
         return false;
+    }
+}
+
+bool PostgresWriter::drop_old_partitions() noexcept {
+    retention_due_ = Clock::now() + kRetentionPeriod;
+    try {
+        const std::int64_t now_s = unix_now_ms() / 1000;
+        if (timescale_) {
+            conn_->exec(drop_chunks_sql(now_s, retention_s_));
+            return true;
+        }
+        if (!partitioned_) return true;
+        std::vector<std::string> names;
+        const PgResult r = conn_->exec(list_partitions_sql());
+        for (int i = 0; i < r.rows(); ++i)
+            names.emplace_back(r.text(i, 0));
+        const std::vector<std::string> old = partitions_to_drop(names, now_s, retention_s_);
+        if (old.empty()) return true;
+        conn_->exec(drop_partitions_sql(old));
+        for (const std::string& name : old)
+            std::erase(partitions_, *partition_day(name));
+        log_info("postgres: dropped {} partitions older than the retention of {}s: {}", old.size(),
+                 retention_s_, fmt::join(old, ","));
+        return true;
+    } catch (const std::exception& e) {
+        failed(fmt::format("retention: {}", e.what()));
+        if (!conn_->ok()) return false;
+        try {
+            conn_->exec("ROLLBACK");
+            return true;
+        } catch (const std::exception&) {
+            return false;
+        }
     }
 }
 

@@ -49,10 +49,16 @@ class PostgresWriter {
     static constexpr std::size_t kChunkRows = 50'000;
     static constexpr std::size_t kMaxWaitingEvents = 100'000;
 
+    // How often the partitions older than the retention are looked for, besides at each
+    // connection.
+    static constexpr std::chrono::hours kRetentionPeriod{1};
+
     // Starts the thread, which connects with `conninfo` and creates or migrates the schema.
     // `keys` names the keys the store holds already (its tap is attached after this); `server`
-    // names this server in beat.host_events and beat.hosts.
+    // names this server in beat.host_events and beat.hosts; daily partitions whose points are all
+    // older than `retention_s` are dropped (partition_retention.hpp).
     PostgresWriter(std::string conninfo, std::string server, std::size_t max_waiting_points,
+                   std::int64_t retention_s,
                    std::vector<std::pair<std::uint64_t, std::string>> keys);
     PostgresWriter(const PostgresWriter&) = delete;
     PostgresWriter& operator=(const PostgresWriter&) = delete;
@@ -78,6 +84,9 @@ class PostgresWriter {
     void run() noexcept;
     // Connects and sets the schema up; false (logged, counted) on failure.
     bool connect() noexcept;
+    // Drops the partitions (or TimescaleDB chunks) wholly older than the retention; false when
+    // the connection broke meanwhile (a refusal is logged and counted, and the writes go on).
+    bool drop_old_partitions() noexcept;
     // Writes one chunk of the waiting rows; false (logged, counted) on failure.
     bool write_chunk() noexcept;
     // Writes the waiting events; false (logged, counted) on failure.
@@ -96,6 +105,7 @@ class PostgresWriter {
     const std::string conninfo_;
     const std::string server_;
     const std::size_t max_waiting_;
+    const std::int64_t retention_s_;
 
     // Writer thread only.
     std::unique_ptr<PgConnection> conn_;
@@ -105,6 +115,8 @@ class PostgresWriter {
     Backoff backoff_{100, 5000};
     PointWriteMethod method_;
     bool partitioned_ = false;  // Natively partitioned: the writer creates the partitions.
+    bool timescale_ = false;    // A hypertable: retention drops its chunks.
+    std::chrono::steady_clock::time_point retention_due_;
     bool ever_connected_ = false;
     std::unordered_map<std::uint64_t, std::int64_t> series_ids_;  // Store key id -> beat.series.
     std::vector<std::int64_t> partitions_;                        // Days whose partition exists.
