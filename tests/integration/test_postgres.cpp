@@ -108,6 +108,46 @@ TEST_CASE("puts and beats' metrics appear in beat.points", "[postgres]") {
     CHECK(field(stopped, "postgres_failures") == "0");
 }
 
+TEST_CASE("a schema of version 1 is migrated to bigint series ids, its points kept", "[postgres]") {
+    PostgresInstance pg;
+    // The schema as version 1 created it, the points partitioned natively, with two points.
+    pg.query(
+        "CREATE SCHEMA beat;"
+        "CREATE TABLE beat.schema_version (version integer NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now());"
+        "CREATE TABLE beat.series (id serial PRIMARY KEY, key text NOT NULL UNIQUE);"
+        "CREATE TABLE beat.point_rows (series integer NOT NULL, time timestamptz NOT NULL,"
+        " value double precision NOT NULL, PRIMARY KEY (series, time)) PARTITION BY RANGE (time);"
+        "CREATE TABLE beat.point_rows_other PARTITION OF beat.point_rows DEFAULT;"
+        "CREATE VIEW beat.points AS SELECT s.key, p.time, p.value"
+        " FROM beat.point_rows p JOIN beat.series s ON s.id = p.series;"
+        "CREATE TABLE beat.host_events (time timestamptz NOT NULL, server text NOT NULL,"
+        " host text NOT NULL, event text NOT NULL, address text, detail jsonb);"
+        "CREATE INDEX host_events_host_time ON beat.host_events (host, time);"
+        "CREATE TABLE beat.hosts (server text NOT NULL, host text NOT NULL, state text NOT NULL,"
+        " last_seen timestamptz, address text, detail jsonb, PRIMARY KEY (server, host));"
+        "INSERT INTO beat.schema_version (version) VALUES (1);"
+        "INSERT INTO beat.series (key) VALUES ('old.k');"
+        "INSERT INTO beat.point_rows VALUES (1, to_timestamp(1700000000), 1),"
+        " (1, to_timestamp(1700000001), 2)");
+    Server s = start_server(sink_flags(pg));
+    // One point new, one stored already: its value replaced.
+    REQUIRE(tcp_request(s.tcp_port, "put old.k 3 1700000002\nput old.k 4 1700000000\n", 2) ==
+            "ok\n\nok\n\n");
+    CHECK(wait_for_query(pg,
+                         "SELECT extract(epoch FROM time)::bigint, value FROM beat.points"
+                         " WHERE key = 'old.k' ORDER BY 1",
+                         "1700000000|4\n1700000001|2\n1700000002|3\n") ==
+          "1700000000|4\n1700000001|2\n1700000002|3\n");
+    CHECK(pg.query("SELECT version FROM beat.schema_version ORDER BY 1") == "1\n2\n");
+    CHECK(pg.query("SELECT DISTINCT data_type FROM information_schema.columns"
+                   " WHERE table_schema = 'beat' AND column_name IN ('id', 'series')") ==
+          "bigint\n");
+    const std::string stopped = stopped_line(s);
+    CHECK(field(stopped, "postgres_failures") == "0");
+    CHECK(field(stopped, "postgres_rows") == "2");
+}
+
 TEST_CASE("two servers starting together create the schema once and store a point once",
           "[postgres]") {
     PostgresInstance pg;
