@@ -6,12 +6,18 @@
 #
 # Starts a PostgreSQL 15 of its own in a temporary directory (unix socket only; initdb as the
 # postgres user when run as root), a memory-only beat_server writing to it, and drives the server
-# with tcp_load: BENCH_POINTS puts over BENCH_KEYS keys, each a new point of the last hour. beat's
-# figure is BENCH_POINTS over the time from the first put to the moment the server's /metrics
-# counts them all written (beat_postgres_rows_written_total); the load generator's own rate is
-# shown beside it, since beat cannot write faster than it is fed. Then the rows beat wrote are
-# saved with \copy ... TO, the table is emptied, and \copy ... FROM loads them back, timed, in
-# each format. Environment knobs:
+# with tcp_load: BENCH_POINTS puts over BENCH_KEYS keys, each a new point of the last hour. Two
+# figures for beat, each BENCH_POINTS over a time:
+#   end to end: from the first put to the moment the server's /metrics counts them all written
+#     (beat_postgres_rows_written_total), tcp_load and the server sharing the machine with
+#     PostgreSQL; the load generator's own rate is shown beside it, since beat cannot write faster
+#     than it is fed;
+#   writer: the table emptied, the same puts made while a psql session holds beat.point_rows
+#     locked (LOCK TABLE ... IN ACCESS EXCLUSIVE MODE in an open transaction), so every point
+#     waits in the writer's queue; timed from the COMMIT that releases the lock to the last row
+#     written: the writer and PostgreSQL alone, as \copy is timed.
+# Then the rows beat wrote are saved with \copy ... TO, the table is emptied, and \copy ... FROM
+# loads them back, timed, in each format. Environment knobs:
 #   BEAT_BENCH_BUILD (build-bench)  BENCH_POINTS (2000000)  BENCH_KEYS (2000)  BENCH_CONNS (4)
 #   BENCH_DEPTH (64)
 set -euo pipefail
@@ -61,7 +67,8 @@ conninfo="host=$work port=5432 user=postgres dbname=postgres"
 psql_() { psql -X -A -t -v ON_ERROR_STOP=1 -d "$conninfo" "$@"; }
 
 "$build/beat_server/beat_server" --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 \
-    --data-dir '' --max-keys 1000000 --postgres "$conninfo" 2>"$work/server.log" &
+    --data-dir '' --max-keys 1000000 --postgres "$conninfo" --postgres-queue $((points * 2)) \
+    2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 400); do
     grep -q "listening" "$work/server.log" && break
@@ -70,24 +77,57 @@ done
 line=$(grep "listening" "$work/server.log") || die "beat_server did not start"
 tcp_port=$(sed -E 's/.*tcp=[^ ]*:([0-9]+).*/\1/' <<<"$line")
 http_port=$(sed -E 's/.*http=[^ ]*:([0-9]+).*/\1/' <<<"$line")
-written() {
-    curl -s "http://127.0.0.1:$http_port/metrics" |
-        sed -nE 's/^beat_postgres_rows_written_total ([0-9]+)$/\1/p'
+metric() {
+    curl -s "http://127.0.0.1:$http_port/metrics" | sed -nE "s/^$1 ([0-9]+)\$/\\1/p"
 }
+# Waits (bounded) until `metric NAME` reaches at least WANT; fails the run otherwise.
+wait_metric() {
+    for _ in $(seq 6000); do
+        [[ $(metric "$1") -ge $2 ]] && return 0
+        sleep 0.02
+    done
+    die "$1 is $(metric "$1"), not $2"
+}
+# Sends the BENCH_POINTS puts (--duration only bounds the run) and prints tcp_load's line; fails
+# the run when some were not answered.
+load() {
+    local out
+    out=$("$build/tests/bench/tcp_load" --port "$tcp_port" --conns "$conns" --depth "$depth" \
+        --keys "$keys" --requests "$points" --duration 120 --ts-base "$ts_base")
+    [[ $out == "replies=$points errors=0 "* ]] || die "tcp_load: $out"
+    echo "$out"
+}
+ts_base=$(($(date +%s) - 3600))
 
-say "beat: $points puts over $keys keys"
+say "beat end to end: $points puts over $keys keys"
 t0=$(now)
-load=$("$build/tests/bench/tcp_load" --port "$tcp_port" --conns "$conns" --depth "$depth" \
-    --keys "$keys" --requests "$points" --ts-base $(($(date +%s) - 3600)))
-load_rate=$(sed -E 's/.*rate=([0-9.]+).*/\1/' <<<"$load")
-for _ in $(seq 6000); do
-    [[ $(written) -ge $points ]] && break
+load_rate=$(load | sed -E 's/.*rate=([0-9.]+).*/\1/')
+wait_metric beat_postgres_rows_written_total "$points"
+t1=$(now)
+e2e_rate=$(echo "$points / ($t1 - $t0)" | bc -l)
+say "beat end to end: $(printf '%.0f' "$e2e_rate") points/s (tcp_load fed $(printf '%.0f' "$load_rate") puts/s)"
+[[ $(psql_ -c "SELECT count(*) FROM beat.point_rows") == "$points" ]] || die "row count"
+
+say "beat writer: the same puts queued behind a lock on beat.point_rows"
+psql_ -c "TRUNCATE beat.point_rows" >/dev/null
+mkfifo "$work/locker"
+psql -X -A -t -v ON_ERROR_STOP=1 -d "$conninfo" <"$work/locker" >"$work/locker.log" 2>&1 &
+exec 3>"$work/locker"
+echo "BEGIN; LOCK TABLE beat.point_rows IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&3
+for _ in $(seq 500); do
+    grep -q locked "$work/locker.log" && break
     sleep 0.02
 done
+grep -q locked "$work/locker.log" || die "the lock was not taken: $(cat "$work/locker.log")"
+load >/dev/null
+wait_metric beat_postgres_waiting_points "$points"
+t0=$(now)
+echo "COMMIT;" >&3
+wait_metric beat_postgres_rows_written_total $((2 * points))
 t1=$(now)
-[[ $(written) -ge $points ]] || die "beat wrote $(written) of $points rows"
-beat_rate=$(echo "$points / ($t1 - $t0)" | bc -l)
-say "beat: $(printf '%.0f' "$beat_rate") points/s (tcp_load fed $(printf '%.0f' "$load_rate") puts/s)"
+exec 3>&-
+writer_rate=$(echo "$points / ($t1 - $t0)" | bc -l)
+say "beat writer: $(printf '%.0f' "$writer_rate") points/s"
 kill -TERM "$server_pid"
 wait "$server_pid" || die "beat_server exited with $?"
 server_pid=
@@ -105,12 +145,14 @@ for format in text binary; do
     say "psql \\copy $format: $(printf '%.0f' "${copy_rate[$format]}") points/s"
 done
 
-printf '%-32s %12s %10s\n' "writer" "points/s" "vs_copy"
-printf '%-32s %12.0f %10.2f\n' "beat --postgres (unnest upsert)" "$beat_rate" \
-    "$(echo "$beat_rate / ${copy_rate[text]}" | bc -l)"
+ratio() { echo "$1 / ${copy_rate[text]}" | bc -l; }
+printf '%-44s %12s %10s\n' "writer" "points/s" "vs_copy"
+printf '%-44s %12.0f %10.2f\n' "beat --postgres, end to end" "$e2e_rate" "$(ratio "$e2e_rate")"
+printf '%-44s %12.0f %10.2f\n' "beat --postgres, writer (queued, unlocked)" "$writer_rate" \
+    "$(ratio "$writer_rate")"
 for format in text binary; do
-    printf '%-32s %12.0f %10.2f\n' "psql \\copy ($format)" "${copy_rate[$format]}" \
-        "$(echo "${copy_rate[$format]} / ${copy_rate[text]}" | bc -l)"
+    printf '%-44s %12.0f %10.2f\n' "psql \\copy ($format)" "${copy_rate[$format]}" \
+        "$(ratio "${copy_rate[$format]}")"
 done
 echo "($points points over $keys keys into beat.point_rows, daily partitions; tcp_load fed" \
     "$(printf '%.0f' "$load_rate") puts/s)"
