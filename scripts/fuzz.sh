@@ -28,9 +28,10 @@ declare -A max_len=(
   [fuzz_http]=20000
   [fuzz_process_stat]=4096
   [fuzz_ingest]=2048
+  [fuzz_chunk]=4096
 )
 targets=(fuzz_datagram fuzz_datagram_auth fuzz_control fuzz_binary_frame fuzz_protocol fuzz_proc fuzz_config
-  fuzz_server_config fuzz_plans fuzz_http fuzz_process_stat fuzz_ingest)
+  fuzz_server_config fuzz_plans fuzz_http fuzz_process_stat fuzz_ingest fuzz_chunk)
 
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBEAT_FUZZ=ON -DBEAT_WERROR=ON -DBEAT_TESTS=OFF -DBEAT_BENCH=OFF >/dev/null

@@ -13,15 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include "beat_server/core/store/point.hpp"
 #include "beat_server/core/store/store_journal.hpp"
 #include "common/string_hash.hpp"
 
 namespace beat {
-
-struct Point {
-    std::int64_t timestamp;  // Unix seconds.
-    double value;
-};
 
 // One key's points, sorted by timestamp, at most one per timestamp, kept in blocks: runs of up to
 // kBlockPoints points contiguous in timestamp order, each with the acceptance time of the newest

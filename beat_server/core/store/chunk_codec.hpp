@@ -1,0 +1,118 @@
+// The compressed chunk: up to kMaxChunkPoints points with strictly increasing timestamps, encoded
+// with delta-of-delta timestamps and XOR-ed values after Gorilla (Pelkonen et al., VLDB 2015).
+//
+// Layout: the encoding as 1 byte (0: the one described here), the point count as 2 bytes
+// little-endian, then a bit stream, most significant bit
+// first, padded with zero bits to a whole byte:
+//   first point   64 bits timestamp (two's complement), 64 bits value (IEEE 754 bits);
+//   every other   its timestamp, then its value, as follows.
+// Timestamp: delta = t - previous t (taken as 0 before the second point), dod = delta - previous
+// delta, both modulo 2^64:
+//   '0'                       dod == 0
+//   '10'   +  4 bits          dod in [-8, 7]            jitter of a few seconds
+//   '110'  +  8 bits          dod in [-128, 127]        a second delta, a missed beat at 60 s
+//   '1110' + 17 bits          dod in [-65536, 65535]    gaps up to 18 hours
+//   '1111' + 64 bits          anything else
+// The delta must stay positive and the timestamp must not overflow: a chunk never holds two
+// points for one second nor an out-of-order point (the series keeps them sorted and rewrites a
+// chunk that receives one).
+// Value: x = bits(v) XOR bits(previous v):
+//   '0'                       x == 0
+//   '10' + the window's bits  x's set bits lie inside the window of the last '11'
+//   '11' + 5 bits leading zeros (0..31) + 6 bits (significant bits - 1) + the significant bits,
+//        which opens a new window.
+// The encoder reuses the window whenever that is no longer than opening a new one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "beat_server/core/store/bit_stream.hpp"
+#include "beat_server/core/store/point.hpp"
+
+namespace beat {
+
+inline constexpr std::size_t kMaxChunkPoints = 65'535;
+
+// Why decoding refused a chunk.
+enum class ChunkError : std::uint8_t {
+    ok,
+    truncated,         // Fewer bytes than the header or the points it announces need.
+    not_increasing,    // A timestamp at or before the previous one, or past the int64 range.
+    bad_window,        // A value window that does not fit in 64 bits, or reused before any.
+    trailing_bytes,    // Bytes or non-zero padding bits after the last point.
+    unknown_encoding,  // An encoding byte other than 0.
+};
+inline constexpr std::size_t kChunkErrorCount = 6;
+std::string_view to_string(ChunkError e) noexcept;
+
+// Builds a chunk point by point; the bytes are a complete chunk after every append.
+class ChunkEncoder {
+  public:
+    ChunkEncoder();
+
+    // Appends (timestamp, value). Returns false, changing nothing, when the chunk is full or
+    // `timestamp` is not after the last point's.
+    bool append(std::int64_t timestamp, double value);
+    std::size_t count() const noexcept { return count_; }
+    std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
+    // Hands over the bytes, leaving the encoder empty.
+    std::vector<std::uint8_t> take();
+
+  private:
+    void write_timestamp(std::uint64_t dod);
+    void write_value(std::uint64_t x);
+
+    std::vector<std::uint8_t> bytes_;
+    std::size_t bits_ = 24;
+    std::size_t count_ = 0;
+    std::int64_t last_ts_ = 0;
+    std::uint64_t last_delta_ = 0;
+    std::uint64_t last_bits_ = 0;
+    unsigned leading_ = 0;  // The value window: leading and trailing zero bits; 64 when none.
+    unsigned trailing_ = 64;
+};
+
+// Reads a chunk's points in order without copying it, never past its bytes. The bytes must
+// outlive the reader.
+class ChunkReader {
+  public:
+    explicit ChunkReader(std::span<const std::uint8_t> bytes) noexcept;
+
+    // The number of points the header announces (0 when it is truncated or of another encoding).
+    std::size_t count() const noexcept { return count_; }
+    // The next point into `p`; false at the end or on an error (see error()). After the last
+    // point, checks that nothing but zero padding follows it.
+    bool next(Point& p) noexcept;
+    ChunkError error() const noexcept { return error_; }
+
+  private:
+    bool fail(ChunkError e) noexcept {
+        error_ = e;
+        read_ = count_;
+        return false;
+    }
+
+    std::span<const std::uint8_t> bytes_;
+    std::size_t count_ = 0;
+    std::size_t read_ = 0;
+    ChunkError error_ = ChunkError::ok;
+    BitReader in_;
+    std::int64_t last_ts_ = 0;
+    std::uint64_t last_delta_ = 0;
+    std::uint64_t last_bits_ = 0;
+    unsigned leading_ = 0;
+    unsigned trailing_ = 64;
+};
+
+// Appends the points of the chunk `bytes` to `out`. On an error returns it and leaves `out` as it
+// was. Bounded: O(bytes), at most kMaxChunkPoints points.
+ChunkError decode_chunk(std::span<const std::uint8_t> bytes, std::vector<Point>& out);
+
+// The chunk holding `points` (strictly increasing timestamps, at most kMaxChunkPoints).
+std::vector<std::uint8_t> encode_chunk(std::span<const Point> points);
+
+}  // namespace beat

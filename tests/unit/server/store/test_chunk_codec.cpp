@@ -1,0 +1,185 @@
+#include <catch2/catch.hpp>
+
+#include <bit>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "beat_server/core/store/chunk_codec.hpp"
+
+using namespace beat;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+std::string hex(std::span<const std::uint8_t> bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (std::uint8_t b : bytes) {
+        out += kDigits[b >> 4];
+        out += kDigits[b & 0xf];
+    }
+    return out;
+}
+
+Bytes unhex(std::string_view s) {
+    Bytes out;
+    for (std::size_t i = 0; i + 1 < s.size(); i += 2)
+        out.push_back(
+            static_cast<std::uint8_t>(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
+    return out;
+}
+
+// The points decode_chunk() gives for `bytes`, which must decode.
+std::vector<Point> decoded(const Bytes& bytes) {
+    std::vector<Point> out;
+    const ChunkError e = decode_chunk(bytes, out);
+    INFO(to_string(e));
+    REQUIRE(e == ChunkError::ok);
+    return out;
+}
+
+// True when `a` and `b` hold the same timestamps and the same value bits.
+bool same(const std::vector<Point>& a, const std::vector<Point>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].timestamp != b[i].timestamp ||
+            std::bit_cast<std::uint64_t>(a[i].value) != std::bit_cast<std::uint64_t>(b[i].value))
+            return false;
+    }
+    return true;
+}
+
+// Encodes `points`, checks that they decode back bit for bit, and returns the chunk in hex.
+std::string encoded(const std::vector<Point>& points) {
+    const Bytes bytes = encode_chunk(points);
+    CHECK(same(decoded(bytes), points));
+    return hex(bytes);
+}
+
+constexpr std::int64_t kT = 1'700'000'000;  // 2023-11-14, Unix seconds.
+
+}  // namespace
+
+TEST_CASE("an empty chunk is its encoding and count", "[chunk]") {
+    CHECK(encoded({}) == "000000");
+}
+
+TEST_CASE("a single point is its timestamp and value in full", "[chunk]") {
+    // Encoding 0, count 1, then 0x6553f100 (kT) and the bits of 1.5, big-endian.
+    CHECK(encoded({{kT, 1.5}}) == "000100000000006553f1003ff8000000000000");
+}
+
+TEST_CASE("a constant at a regular cadence costs two bits a point", "[chunk]") {
+    std::vector<Point> points;
+    for (int i = 0; i < 8; ++i)
+        points.push_back({kT + 5 * i, 42.0});
+    CHECK(encoded(points) == "000800000000006553f1004045000000000000940000");
+}
+
+TEST_CASE("a regular counter encodes its steps in the value window", "[chunk]") {
+    std::vector<Point> points;
+    for (int i = 0; i < 6; ++i)
+        points.push_back({kT + 5 * i, 1e6 + 1536.0 * i});
+    CHECK(encoded(points) == "000600000000006553f100412e8480000000009798553720f53b889d");
+}
+
+TEST_CASE("a jittered gauge with two decimals encodes its jitter in short buckets", "[chunk]") {
+    CHECK(encoded({{kT, 37.25},
+                   {kT + 5, 37.31},
+                   {kT + 9, 37.3},
+                   {kT + 15, 37.18},
+                   {kT + 20, 37.18},
+                   {kT + 26, 36.9}}) ==
+          "000600000000006553f1004042a0000000000097acfeb851eb8537f79f90e4390e5e2e56e2d8b"
+          "62d8b637a1e16f21c8721c872");
+}
+
+TEST_CASE("extreme doubles round-trip bit for bit", "[chunk]") {
+    constexpr double kMax = std::numeric_limits<double>::max();
+    constexpr double kDenorm = std::numeric_limits<double>::denorm_min();
+    CHECK(encoded({{kT, kMax},
+                   {kT + 1, -kMax},
+                   {kT + 2, kDenorm},
+                   {kT + 3, -kDenorm},
+                   {kT + 4, -0.0},
+                   {kT + 5, 0.0},
+                   {kT + 6, std::numeric_limits<double>::min()},
+                   {kT + 7, std::numeric_limits<double>::infinity()}}) ==
+          "000800000000006553f1007fefffffffffffff8700160fbffbffffffffffffb0017f800000000"
+          "2c005ac0b093ff8");
+}
+
+TEST_CASE("timestamps far apart take the 64-bit bucket", "[chunk]") {
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    CHECK(encoded({{kMin, 1}, {-1, 1}, {0, 1}, {70'000, 1}, {kMax, 1}}) ==
+          "00050080000000000000003ff0000000000000f7fffffffffffffff7c0000000000000013c000"
+          "00000000445bdefffffffffffbba3e0");
+}
+
+TEST_CASE("a chunk refuses a point at or before its last one", "[chunk]") {
+    ChunkEncoder e;
+    REQUIRE(e.append(kT, 1));
+    REQUIRE(e.append(kT + 5, 2));
+    const std::string before = hex(e.bytes());
+    CHECK_FALSE(e.append(kT + 5, 3));
+    CHECK_FALSE(e.append(kT + 1, 3));
+    CHECK(hex(e.bytes()) == before);
+    CHECK(e.count() == 2);
+    CHECK(e.append(kT + 6, 3));
+}
+
+TEST_CASE("a chunk holds at most 65535 points", "[chunk]") {
+    ChunkEncoder e;
+    for (std::size_t i = 0; i < kMaxChunkPoints; ++i)
+        REQUIRE(e.append(static_cast<std::int64_t>(i), 0));
+    CHECK_FALSE(e.append(static_cast<std::int64_t>(kMaxChunkPoints), 0));
+    const Bytes bytes = e.take();
+    CHECK(decoded(bytes).size() == kMaxChunkPoints);
+    CHECK(e.count() == 0);
+}
+
+TEST_CASE("a chunk appended to point by point is complete after every point", "[chunk]") {
+    ChunkEncoder e;
+    std::vector<Point> points;
+    for (int i = 0; i < 50; ++i) {
+        points.push_back({kT + 5 * i + (i % 3), 20 + 0.01 * (i % 7)});
+        REQUIRE(e.append(points.back().timestamp, points.back().value));
+        CHECK(same(decoded(Bytes(e.bytes().begin(), e.bytes().end())), points));
+    }
+}
+
+TEST_CASE("a corrupt chunk is refused with its reason and leaves the output as it was", "[chunk]") {
+    const std::string one = "000100000000006553f1003ff8000000000000";
+    struct Case {
+        std::string bytes;
+        ChunkError error;
+    };
+    const Case c =
+        GENERATE_COPY(Case{"", ChunkError::truncated}, Case{"0001", ChunkError::truncated},
+                      Case{"000100", ChunkError::truncated},  // One point announced, none there.
+                      Case{one.substr(0, one.size() - 2), ChunkError::truncated},
+                      Case{one + "00", ChunkError::trailing_bytes},
+                      Case{"01" + one.substr(2), ChunkError::unknown_encoding},
+                      Case{"00000080", ChunkError::trailing_bytes},  // A non-zero padding bit.
+                      // A second point with dod 0 after the first: a delta of 0.
+                      Case{"000200" + one.substr(6) + "00", ChunkError::not_increasing},
+                      // A second point with dod -1: a negative delta.
+                      Case{"000200" + one.substr(6) + "bc", ChunkError::not_increasing},
+                      // A second point, dod 1, whose value reuses a window never opened ('10').
+                      Case{"000200" + one.substr(6) + "8600", ChunkError::bad_window},
+                      // A window of 31 leading zeros and 64 significant bits.
+                      Case{"000200" + one.substr(6) + "87ffe0", ChunkError::bad_window});
+    std::vector<Point> out{{1, 2}};
+    INFO(c.bytes);
+    CHECK(decode_chunk(unhex(c.bytes), out) == c.error);
+    CHECK(out.size() == 1);
+}
+
+TEST_CASE("every chunk error has a name", "[chunk]") {
+    for (std::size_t i = 0; i < kChunkErrorCount; ++i)
+        CHECK(to_string(static_cast<ChunkError>(i)) != "unknown");
+}
