@@ -39,16 +39,15 @@ bool ReplyCursor::write(std::string& out, std::size_t budget) {
         const Series& s = (*it)->second;
         if (!in_key_ || s.id() != key_id_) {
             // A new key; or the one being listed was removed, which ends its listing.
-            const auto& points = s.points();
             key_id_ = s.id();
             in_key_ = true;
             listed_any_ = false;
-            if (points.begin() == points.end()) {
+            if (s.empty()) {
                 in_key_ = false;
                 key_id_ = s.id() + 1;
                 continue;
             }
-            until_ts_ = std::prev(points.end())->timestamp;
+            until_ts_ = s.points().back().timestamp;
         }
         if (!write_points((*it)->first, s, out, limit)) return false;
         in_key_ = false;
@@ -61,13 +60,8 @@ bool ReplyCursor::write(std::string& out, std::size_t budget) {
 
 bool ReplyCursor::write_points(std::string_view key, const Series& s, std::string& out,
                                std::size_t limit) {
-    const auto& points = s.points();
-    auto p = points.begin();
-    if (listed_any_) {
-        p = std::upper_bound(points.begin(), points.end(), last_ts_,
-                             [](std::int64_t ts, const Point& q) { return ts < q.timestamp; });
-    }
-    for (; p != points.end() && p->timestamp <= until_ts_; ++p) {
+    const Series::Range points = listed_any_ ? s.points_after(last_ts_) : s.points();
+    for (auto p = points.begin(); p != points.end() && p->timestamp <= until_ts_; ++p) {
         if (out.size() >= limit) return false;
         append_point(out, key, p->value, p->timestamp);
         listed_any_ = true;

@@ -219,6 +219,12 @@ ChunkError decode_chunk(std::span<const std::uint8_t> bytes, std::vector<Point>&
     return r.error();
 }
 
+std::int64_t chunk_first_timestamp(std::span<const std::uint8_t> bytes) noexcept {
+    std::uint64_t ts = 0;
+    BitReader(bytes, kHeaderBits).read(64, ts);
+    return static_cast<std::int64_t>(ts);
+}
+
 std::vector<std::uint8_t> encode_chunk(std::span<const Point> points) {
     ChunkEncoder e;
     for (const Point& p : points)

@@ -81,6 +81,8 @@ class ChunkEncoder {
 class ChunkReader {
   public:
     explicit ChunkReader(std::span<const std::uint8_t> bytes) noexcept;
+    // A reader of nothing, to assign a real one to.
+    ChunkReader() noexcept : in_({}, 0) {}
 
     // The number of points the header announces (0 when it is truncated or of another encoding).
     std::size_t count() const noexcept { return count_; }
@@ -111,6 +113,9 @@ class ChunkReader {
 // Appends the points of the chunk `bytes` to `out`. On an error returns it and leaves `out` as it
 // was. Bounded: O(bytes), at most kMaxChunkPoints points.
 ChunkError decode_chunk(std::span<const std::uint8_t> bytes, std::vector<Point>& out);
+
+// The timestamp of the first point of `bytes`, a chunk of at least one point that decodes.
+std::int64_t chunk_first_timestamp(std::span<const std::uint8_t> bytes) noexcept;
 
 // The chunk holding `points` (strictly increasing timestamps, at most kMaxChunkPoints).
 std::vector<std::uint8_t> encode_chunk(std::span<const Point> points);

@@ -7,12 +7,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "beat_server/core/store/chunk_codec.hpp"
 #include "beat_server/core/store/point.hpp"
 #include "beat_server/core/store/store_journal.hpp"
 #include "common/string_hash.hpp"
@@ -23,21 +25,37 @@ namespace beat {
 // kBlockPoints points contiguous in timestamp order, each with the acceptance time of the newest
 // write into it. The retention drops whole blocks once that time is older than the retention, so
 // a point is kept at least that long after it was accepted, whatever its timestamp.
+//
+// Every block but the last is a compressed chunk (chunk_codec.hpp), the chunks laid end to end in
+// one byte buffer; the last block, where appends land, is kept uncompressed. A point that lands
+// in a chunk (a late write, a replacement) rewrites that chunk.
 class Series {
   public:
     static constexpr std::size_t kBlockPoints = 128;
     struct Block {
-        std::size_t end;          // One past the block's last point in points().
+        std::uint32_t end;        // One past the block's last point, counting from the first.
+        std::uint32_t bytes_end;  // One past its chunk in the chunk bytes; the last block has none.
         std::int64_t accepted_s;  // Unix seconds: the newest write of a point of the block.
     };
+    class Iterator;
+    class Range;
 
     // Adds (timestamp, value), replacing the value of an existing point with the same timestamp,
     // and makes `accepted_s` (Unix seconds, when the server accepted the write) the acceptance
     // time of the point's block if it is newer. Returns true when a point was added, false when
-    // one was replaced. Amortised O(1) for timestamps after the newest point, O(log n) for a
-    // replacement, O(n) for an insertion in the middle.
+    // one was replaced. Amortised O(1) for timestamps after the newest point; O(log blocks +
+    // kBlockPoints) for a replacement or insertion in a chunk, plus a move of the bytes and
+    // blocks after it when its size changes.
     bool put(std::int64_t timestamp, double value, std::int64_t accepted_s);
-    const std::vector<Point>& points() const noexcept { return points_; }
+
+    // Every point in timestamp order, decoded as it is iterated. Iterators and ranges are
+    // invalidated by any change to the series.
+    Range points() const noexcept;
+    // The points with a timestamp after `timestamp`, in order; O(log blocks + kBlockPoints) to
+    // find the first.
+    Range points_after(std::int64_t timestamp) const noexcept;
+    std::size_t size() const noexcept { return blocks_.empty() ? 0 : blocks_.back().end; }
+    bool empty() const noexcept { return blocks_.empty(); }
     // The blocks partitioning points() in order: block i holds the points from the end of block
     // i - 1 (0 for the first) to its own end; none is empty.
     const std::vector<Block>& blocks() const noexcept { return blocks_; }
@@ -53,16 +71,98 @@ class Series {
 
   private:
     friend class Store;
-    // The block that receives a point inserted at index `pos` of points_ (not yet inserted),
-    // splitting a full block first.
-    std::size_t block_for_insert(std::size_t pos);
+    friend class Iterator;
+    // A block's replacement in splice(): its points and acceptance time.
+    struct NewBlock {
+        std::vector<Point> points;
+        std::int64_t accepted_s;
+    };
+
+    // Block b's first byte in bytes_ (the last block's is bytes_.size()).
+    std::size_t bytes_begin(std::size_t b) const noexcept {
+        return b == 0 ? 0 : blocks_[b - 1].bytes_end;
+    }
+    std::size_t points_begin(std::size_t b) const noexcept {
+        return b == 0 ? 0 : blocks_[b - 1].end;
+    }
+    // An iterator at point `index` (at most size()).
+    Iterator at_index(std::size_t index) const noexcept;
+    // The points of block b, decoded.
+    std::vector<Point> block_points(std::size_t b) const;
+    // The timestamp of block b's first point.
+    std::int64_t first_timestamp(std::size_t b) const noexcept;
+    // The last block whose first point is at or before `timestamp`, or 0.
+    std::size_t block_of(std::int64_t timestamp) const noexcept;
+    // Replaces blocks [b, b + count) with `blocks` (none empty), re-encoding them, and moves the
+    // blocks after them.
+    void splice(std::size_t b, std::size_t count, std::vector<NewBlock> blocks);
+    // Compresses the full last block into a chunk and opens a new, empty, last block.
+    void close_last();
     // Drops the blocks accepted before `cutoff`, then the `oldest` first points of those left.
     void drop(std::int64_t cutoff, std::size_t oldest);
 
-    std::vector<Point> points_;
     std::vector<Block> blocks_;
+    std::vector<std::uint8_t> bytes_;  // The chunks of every block but the last, in order.
+    std::vector<Point> last_;          // The last block's points.
     std::uint64_t id_ = 0;
     std::uint32_t pins_ = 0;
+};
+
+// Walks a series' points in order, decoding a chunk at a time. A forward iterator whose
+// reference stays valid until it is moved.
+class Series::Iterator {
+  public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Point;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Point*;
+    using reference = const Point&;
+
+    Iterator() = default;
+    const Point& operator*() const noexcept { return point_; }
+    const Point* operator->() const noexcept { return &point_; }
+    Iterator& operator++() noexcept;
+    Iterator operator++(int) noexcept {
+        Iterator old = *this;
+        ++*this;
+        return old;
+    }
+    // Iterators of one series compare by position.
+    bool operator==(const Iterator& o) const noexcept { return index_ == o.index_; }
+
+  private:
+    friend class Series;
+    // At point `index` of `s`, the first of block `block` or one past the last point.
+    Iterator(const Series* s, std::size_t block, std::size_t index) noexcept;
+    void load() noexcept;
+
+    const Series* s_ = nullptr;
+    std::size_t block_ = 0;
+    std::size_t index_ = 0;
+    ChunkReader reader_;
+    Point point_{0, 0};
+};
+
+// A run of a series' points, [begin, end) in timestamp order.
+class Series::Range {
+  public:
+    Iterator begin() const noexcept { return begin_; }
+    Iterator end() const noexcept { return end_; }
+    std::size_t size() const noexcept { return end_.index_ - begin_.index_; }
+    bool empty() const noexcept { return size() == 0; }
+    // The first point; the range must not be empty.
+    const Point& front() const noexcept { return *begin_; }
+    // The last point, O(1) when the range ends with the series; the range must not be empty.
+    Point back() const noexcept;
+    // Point i of the range, O(log blocks + kBlockPoints); i must be below size().
+    Point operator[](std::size_t i) const noexcept;
+    // Like operator[], but throws std::out_of_range when i >= size().
+    Point at(std::size_t i) const;
+
+  private:
+    friend class Series;
+    Range(Iterator begin, Iterator end) noexcept : begin_(std::move(begin)), end_(std::move(end)) {}
+    Iterator begin_, end_;
 };
 
 // How much the store keeps. A zero means "no limit".
