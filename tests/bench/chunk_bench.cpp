@@ -35,6 +35,9 @@ namespace {
 using beat::Point;
 using beat::bench::thread_cpu_ns;
 
+// Where the reads' sums go, so that they are not optimised away.
+volatile double g_sink = 0;
+
 std::size_t heap_in_use() {
     const struct mallinfo2 m = mallinfo2();
     return m.uordblks + m.hblkhd;
@@ -169,12 +172,13 @@ Row measure(Kind kind, std::size_t keys, std::size_t per_key, std::uint64_t seed
             for (const Point& p : series[k]->points)
                 sum += p.value;
         }
+        g_sink = sum;
         r.plain_get_us =
             static_cast<double>(thread_cpu_ns() - g0) / 1e3 / static_cast<double>(keys);
         const std::int64_t p0 = thread_cpu_ns();
         for (std::size_t k = 0; k < keys; ++k) {
             const Point& old = data[k][per_key / 2];
-            series[k]->put(old.timestamp, sum, old.timestamp);
+            series[k]->put(old.timestamp, old.value + 1, old.timestamp);
         }
         r.plain_replace_ns = static_cast<double>(thread_cpu_ns() - p0) / static_cast<double>(keys);
     }
@@ -197,12 +201,13 @@ Row measure(Kind kind, std::size_t keys, std::size_t per_key, std::uint64_t seed
             for (const Point& p : series[k]->points())
                 sum += p.value;
         }
+        g_sink = sum;
         r.store_get_us =
             static_cast<double>(thread_cpu_ns() - g0) / 1e3 / static_cast<double>(keys);
         const std::int64_t p0 = thread_cpu_ns();
         for (std::size_t k = 0; k < keys; ++k) {
             const Point& old = data[k][per_key / 2];
-            store.put(*series[k], old.timestamp, sum, old.timestamp);
+            store.put(*series[k], old.timestamp, old.value + 1, old.timestamp);
         }
         r.store_replace_ns = static_cast<double>(thread_cpu_ns() - p0) / static_cast<double>(keys);
     }

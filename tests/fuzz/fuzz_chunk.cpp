@@ -9,7 +9,7 @@
 // timestamps in any order, far apart or repeated):
 // - ChunkEncoder::append() accepts a point exactly when its timestamp is after the last accepted
 //   one and the chunk is not full, and the chunk decodes after every append to the points
-//   accepted so far, bit for bit.
+//   accepted so far, bit for bit; so does encode_chunk() of them (decimal or XOR encoding).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <bit>
@@ -54,11 +54,15 @@ void check_decode(std::span<const std::uint8_t> input) {
     FUZZ_CHECK(same(again, points));
 }
 
-// A value drawn from the input: extremes, small decimals or any non-NaN bit pattern.
+// A value drawn from the input: extremes, decimals, small steps or any non-NaN bit pattern.
 double draw_value(FuzzedDataProvider& in, double last) {
-    switch (in.ConsumeIntegralInRange<int>(0, 5)) {
+    switch (in.ConsumeIntegralInRange<int>(0, 6)) {
         case 0:
             return last;
+        case 3:  // A decimal of up to 9 digits after the point, the decimal encoding's kind.
+            return static_cast<double>(
+                       in.ConsumeIntegralInRange<std::int64_t>(-(1LL << 53), 1LL << 53)) /
+                   std::pow(10.0, in.ConsumeIntegralInRange<int>(0, 10));
         case 1:
             return last + in.ConsumeIntegralInRange<int>(-500, 500) / 100.0;
         case 2: {
@@ -105,6 +109,10 @@ void check_round_trip(FuzzedDataProvider& in) {
         FUZZ_CHECK(same(out, accepted));
     }
     FUZZ_CHECK(enc.count() == accepted.size());
+    // encode_chunk() picks the decimal encoding when it fits: either way the points come back.
+    std::vector<Point> out;
+    FUZZ_CHECK(decode_chunk(encode_chunk(accepted), out) == ChunkError::ok);
+    FUZZ_CHECK(same(out, accepted));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // bounded reader it decodes with. Pure and header-only, so both inline into the codec's loops.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -9,29 +10,41 @@
 
 namespace beat {
 
-// Appends bits to a byte vector it does not own; the unused low bits of the last byte are zero.
+// Writes bits into a byte buffer it does not own and grows: the buffer is scratch space, at least
+// as long as the bits written (bit_size()), zero past them, so that every write is one 8-byte
+// read-modify-write.
 class BitWriter {
   public:
-    // Writes after the `bit_size` bits already in `out` (whose unused bits must be zero).
-    BitWriter(std::vector<std::uint8_t>& out, std::size_t bit_size) noexcept
-        : out_(&out), bits_(bit_size) {}
+    // Writes after the first `bit_size` bits of `buf`, which must be zero past them.
+    BitWriter(std::vector<std::uint8_t>& buf, std::size_t bit_size) noexcept
+        : buf_(&buf), bits_(bit_size) {}
 
     // Appends the low `n` bits of `bits` (0 <= n <= 64), the highest of them first.
     void write(std::uint64_t bits, unsigned n) {
-        while (n > 0) {
-            const unsigned used = bits_ % 8;
-            if (used == 0) out_->push_back(0);
-            const unsigned take = n < 8 - used ? n : 8 - used;
-            const auto chunk = static_cast<std::uint8_t>((bits >> (n - take)) & ((1u << take) - 1));
-            out_->back() = static_cast<std::uint8_t>(out_->back() | (chunk << (8 - used - take)));
-            bits_ += take;
-            n -= take;
+        if (n > 56) {
+            write(bits >> 32, n - 32);
+            n = 32;
         }
+        if (n == 0) return;
+        const std::size_t first = bits_ / 8;
+        if (buf_->size() < first + 8) buf_->resize(std::max(2 * buf_->size(), first + 8));
+        // With at most 7 bits already used in the first byte and n <= 56, the bits fit in the
+        // 8 bytes from it.
+        const unsigned used = bits_ % 8;
+        std::uint8_t* p = buf_->data() + first;
+        std::uint64_t word = 0;
+        for (unsigned k = 0; k < 8; ++k)
+            word = word << 8 | p[k];
+        word |= (bits & (~std::uint64_t{0} >> (64 - n))) << (64 - used - n);
+        for (unsigned k = 0; k < 8; ++k)
+            p[k] = static_cast<std::uint8_t>(word >> (56 - 8 * k));
+        bits_ += n;
     }
+
     std::size_t bit_size() const noexcept { return bits_; }
 
   private:
-    std::vector<std::uint8_t>* out_;
+    std::vector<std::uint8_t>* buf_;
     std::size_t bits_;
 };
 
@@ -46,25 +59,35 @@ class BitReader {
     // when fewer than `n` are left.
     bool read(unsigned n, std::uint64_t& out) noexcept {
         if (pos_ > size_bits_ || n > size_bits_ - pos_) return false;
-        std::uint64_t v = 0;
-        while (n > 0) {
-            const unsigned used = pos_ % 8;
-            const unsigned take = n < 8 - used ? n : 8 - used;
-            const unsigned byte = data_[pos_ / 8];
-            v = (v << take) | ((byte >> (8 - used - take)) & ((1u << take) - 1));
-            pos_ += take;
-            n -= take;
+        if (n > 56) {
+            std::uint64_t high = 0, low = 0;
+            read(n - 32, high);
+            read(32, low);
+            out = high << 32 | low;
+            return true;
         }
-        out = v;
+        out = peek(n);
+        pos_ += n;
         return true;
     }
-    // Reads one bit; false at the end.
-    bool read_bit(bool& out) noexcept {
-        std::uint64_t b = 0;
-        if (!read(1, b)) return false;
-        out = b != 0;
-        return true;
+    // The next `n` bits (0 <= n <= 56) without consuming them, zero bits past the end.
+    std::uint64_t peek(unsigned n) const noexcept {
+        if (n == 0) return 0;
+        // The (at most 8) bytes holding the bits, most significant first, within the span.
+        const std::size_t first = pos_ / 8;
+        const std::size_t last = (pos_ + n - 1) / 8;
+        std::uint64_t word = 0;
+        if (first + 8 <= size_bits_ / 8) {
+            for (std::size_t k = 0; k < 8; ++k)
+                word = word << 8 | data_[first + k];
+        } else {
+            for (std::size_t k = first; k <= last && k < size_bits_ / 8; ++k)
+                word |= std::uint64_t{data_[k]} << (56 - 8 * (k - first));
+        }
+        return (word << (pos_ % 8)) >> (64 - n);
     }
+    // Consumes `n` bits, at most those left.
+    void skip(unsigned n) noexcept { pos_ += n; }
     std::size_t position() const noexcept { return pos_; }
     std::size_t size() const noexcept { return size_bits_; }
 

@@ -1,10 +1,11 @@
 // The compressed chunk: up to kMaxChunkPoints points with strictly increasing timestamps, encoded
-// with delta-of-delta timestamps and XOR-ed values after Gorilla (Pelkonen et al., VLDB 2015).
+// with delta-of-delta timestamps after Gorilla (Pelkonen et al., VLDB 2015), and values either
+// XOR-ed like Gorilla's or, when every value of the chunk is a decimal of a few digits (a
+// percentage with two decimals, a byte counter), as integer steps.
 //
-// Layout: the encoding as 1 byte (0: the one described here), the point count as 2 bytes
-// little-endian, then a bit stream, most significant bit
-// first, padded with zero bits to a whole byte:
-//   first point   64 bits timestamp (two's complement), 64 bits value (IEEE 754 bits);
+// Layout: the encoding as 1 byte, the point count as 2 bytes little-endian, then a bit stream,
+// most significant bit first, padded with zero bits to a whole byte:
+//   first point   64 bits timestamp (two's complement), 64 bits value (see below);
 //   every other   its timestamp, then its value, as follows.
 // Timestamp: delta = t - previous t (taken as 0 before the second point), dod = delta - previous
 // delta, both modulo 2^64:
@@ -16,12 +17,20 @@
 // The delta must stay positive and the timestamp must not overflow: a chunk never holds two
 // points for one second nor an out-of-order point (the series keeps them sorted and rewrites a
 // chunk that receives one).
-// Value: x = bits(v) XOR bits(previous v):
+//
+// Encoding 0, XOR values: the first is its IEEE 754 bits; for the others x = bits(v) XOR
+// bits(previous v):
 //   '0'                       x == 0
 //   '10' + the window's bits  x's set bits lie inside the window of the last '11'
 //   '11' + 5 bits leading zeros (0..31) + 6 bits (significant bits - 1) + the significant bits,
 //        which opens a new window.
 // The encoder reuses the window whenever that is no longer than opening a new one.
+//
+// Encodings 1 to 10, decimal values with s = encoding - 1 digits after the point: each value is
+// n / 10^s for an integer n (|n| <= 2^53), the first written as n in 64 bits, the others as the
+// step n - previous n (modulo 2^64) in the buckets '0' (no step), '10' + 6 bits, '110' + 13 bits,
+// '1110' + 20 bits, '1111' + 64 bits. encode_chunk() picks it, with the smallest s, when it gives
+// every value back bit for bit (never for -0.0, infinities or NaN).
 #pragma once
 
 #include <cstddef>
@@ -44,21 +53,25 @@ enum class ChunkError : std::uint8_t {
     not_increasing,    // A timestamp at or before the previous one, or past the int64 range.
     bad_window,        // A value window that does not fit in 64 bits, or reused before any.
     trailing_bytes,    // Bytes or non-zero padding bits after the last point.
-    unknown_encoding,  // An encoding byte other than 0.
+    unknown_encoding,  // An encoding byte above 10.
 };
 inline constexpr std::size_t kChunkErrorCount = 6;
 std::string_view to_string(ChunkError e) noexcept;
 
-// Builds a chunk point by point; the bytes are a complete chunk after every append.
+// Builds a chunk of the XOR encoding point by point; the bytes are a complete chunk after every
+// append.
 class ChunkEncoder {
   public:
-    ChunkEncoder();
+    // An empty chunk, with room for about `expected_points` points.
+    explicit ChunkEncoder(std::size_t expected_points = 0);
 
     // Appends (timestamp, value). Returns false, changing nothing, when the chunk is full or
     // `timestamp` is not after the last point's.
     bool append(std::int64_t timestamp, double value);
     std::size_t count() const noexcept { return count_; }
-    std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
+    std::span<const std::uint8_t> bytes() const noexcept {
+        return std::span(bytes_).first((bits_ + 7) / 8);
+    }
     // Hands over the bytes, leaving the encoder empty.
     std::vector<std::uint8_t> take();
 
@@ -66,7 +79,7 @@ class ChunkEncoder {
     void write_timestamp(std::uint64_t dod);
     void write_value(std::uint64_t x);
 
-    std::vector<std::uint8_t> bytes_;
+    std::vector<std::uint8_t> bytes_;  // The chunk, then zeros: BitWriter's scratch space.
     std::size_t bits_ = 24;
     std::size_t count_ = 0;
     std::int64_t last_ts_ = 0;
@@ -92,6 +105,8 @@ class ChunkReader {
     ChunkError error() const noexcept { return error_; }
 
   private:
+    // The value of the XOR encoding after the first into `bits`; false on an error.
+    bool read_xor(std::uint64_t& bits) noexcept;
     bool fail(ChunkError e) noexcept {
         error_ = e;
         read_ = count_;
@@ -105,7 +120,8 @@ class ChunkReader {
     BitReader in_;
     std::int64_t last_ts_ = 0;
     std::uint64_t last_delta_ = 0;
-    std::uint64_t last_bits_ = 0;
+    std::uint64_t last_bits_ = 0;  // The last value's bits, or its integer in the decimal encoding.
+    int scale_ = -1;               // Digits after the point in the decimal encoding; -1: XOR.
     unsigned leading_ = 0;
     unsigned trailing_ = 64;
 };
@@ -117,7 +133,8 @@ ChunkError decode_chunk(std::span<const std::uint8_t> bytes, std::vector<Point>&
 // The timestamp of the first point of `bytes`, a chunk of at least one point that decodes.
 std::int64_t chunk_first_timestamp(std::span<const std::uint8_t> bytes) noexcept;
 
-// The chunk holding `points` (strictly increasing timestamps, at most kMaxChunkPoints).
+// The chunk holding `points` (strictly increasing timestamps, at most kMaxChunkPoints), in the
+// decimal encoding when it fits them, else in the XOR encoding.
 std::vector<std::uint8_t> encode_chunk(std::span<const Point> points);
 
 }  // namespace beat

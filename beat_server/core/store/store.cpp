@@ -72,10 +72,7 @@ bool Series::put(std::int64_t timestamp, double value, std::int64_t accepted_s) 
 }
 
 void Series::close_last() {
-    ChunkEncoder e;
-    for (const Point& p : last_)
-        e.append(p.timestamp, p.value);
-    const std::span<const std::uint8_t> chunk = e.bytes();
+    const std::vector<std::uint8_t> chunk = encode_chunk(last_);
     // Grow by an eighth rather than doubling: the chunks are most of a series' memory.
     if (bytes_.capacity() < bytes_.size() + chunk.size())
         bytes_.reserve(bytes_.size() + chunk.size() + (bytes_.size() + chunk.size()) / 8);
@@ -105,10 +102,16 @@ void Series::splice(std::size_t b, std::size_t count, std::vector<NewBlock> bloc
                         static_cast<std::uint32_t>(byte_from + chunks.size()),
                         blocks[i].accepted_s});
     }
-    bytes_.erase(bytes_.begin() + static_cast<std::ptrdiff_t>(byte_from),
-                 bytes_.begin() + static_cast<std::ptrdiff_t>(byte_to));
-    bytes_.insert(bytes_.begin() + static_cast<std::ptrdiff_t>(byte_from), chunks.begin(),
-                  chunks.end());
+    // One move of the bytes after the old chunks, by the difference in size.
+    const std::size_t old_size = byte_to - byte_from;
+    const auto byte_at = [this](std::size_t i) {
+        return bytes_.begin() + static_cast<std::ptrdiff_t>(i);
+    };
+    if (chunks.size() > old_size)
+        bytes_.insert(byte_at(byte_to), chunks.size() - old_size, 0);
+    else
+        bytes_.erase(byte_at(byte_from + chunks.size()), byte_at(byte_to));
+    std::copy(chunks.begin(), chunks.end(), byte_at(byte_from));
     const auto at = [this](std::size_t i) {
         return blocks_.begin() + static_cast<std::ptrdiff_t>(i);
     };

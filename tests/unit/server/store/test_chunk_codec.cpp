@@ -52,11 +52,23 @@ bool same(const std::vector<Point>& a, const std::vector<Point>& b) {
     return true;
 }
 
-// Encodes `points`, checks that they decode back bit for bit, and returns the chunk in hex.
-std::string encoded(const std::vector<Point>& points) {
-    const Bytes bytes = encode_chunk(points);
+// Checks that `bytes` decode to `points` bit for bit and returns them in hex.
+std::string checked(const Bytes& bytes, const std::vector<Point>& points) {
     CHECK(same(decoded(bytes), points));
     return hex(bytes);
+}
+
+// The XOR chunk of `points`, appended point by point, in hex.
+std::string encoded(const std::vector<Point>& points) {
+    ChunkEncoder e;
+    for (const Point& p : points)
+        REQUIRE(e.append(p.timestamp, p.value));
+    return checked(e.take(), points);
+}
+
+// The chunk encode_chunk() makes of `points`, in hex.
+std::string compressed(const std::vector<Point>& points) {
+    return checked(encode_chunk(points), points);
 }
 
 constexpr std::int64_t kT = 1'700'000'000;  // 2023-11-14, Unix seconds.
@@ -120,6 +132,38 @@ TEST_CASE("timestamps far apart take the 64-bit bucket", "[chunk]") {
           "00000000445bdefffffffffffbba3e0");
 }
 
+TEST_CASE("a gauge with two decimals is written as steps of hundredths", "[chunk]") {
+    // Encoding 3 (2 digits), then 3725 and the steps +6, -1, -12, 0, -28.
+    CHECK(compressed({{kT, 37.25},
+                      {kT + 5, 37.31},
+                      {kT + 9, 37.3},
+                      {kT + 15, 37.18},
+                      {kT + 20, 37.18},
+                      {kT + 26, 36.9}}) ==
+          "030600000000006553f1000000000000000e8d961afbf8ad2f4348");
+}
+
+TEST_CASE("a byte counter is written as whole steps", "[chunk]") {
+    std::vector<Point> points;
+    for (int i = 0; i < 6; ++i)
+        points.push_back({kT + 5 * i, 1e6 + 1536.0 * i});
+    CHECK(compressed(points) == "010600000000006553f10000000000000f42409718018c00c6006300318000");
+}
+
+TEST_CASE("values no decimal of at most 9 digits gives back bit for bit stay XOR-ed", "[chunk]") {
+    constexpr double kMax = std::numeric_limits<double>::max();
+    for (const double v : {0.1 + 0.2, -0.0, kMax, std::numeric_limits<double>::denorm_min(),
+                           std::numeric_limits<double>::infinity(), 1e-10}) {
+        INFO(v);
+        const std::vector<Point> points{{kT, 1}, {kT + 5, v}};
+        CHECK(compressed(points) == encoded(points));
+    }
+    // 2^53 + 2 is a whole number, but beyond the integers a double holds exactly.
+    const std::vector<Point> big{{kT, 9'007'199'254'740'994.0}};
+    CHECK(compressed(big) == encoded(big));
+    CHECK(compressed({{kT, 9'007'199'254'740'992.0}}).substr(0, 2) == "01");
+}
+
 TEST_CASE("a chunk refuses a point at or before its last one", "[chunk]") {
     ChunkEncoder e;
     REQUIRE(e.append(kT, 1));
@@ -130,6 +174,16 @@ TEST_CASE("a chunk refuses a point at or before its last one", "[chunk]") {
     CHECK(hex(e.bytes()) == before);
     CHECK(e.count() == 2);
     CHECK(e.append(kT + 6, 3));
+}
+
+TEST_CASE("a truncated decimal chunk is refused", "[chunk]") {
+    const std::vector<Point> points{{kT, 37.25}, {kT + 5, 37.31}, {kT + 9, 37.3}};
+    const Bytes whole = encode_chunk(points);
+    REQUIRE(whole[0] == 3);
+    for (std::size_t n = 0; n < whole.size(); ++n) {
+        std::vector<Point> out;
+        CHECK(decode_chunk(std::span(whole).first(n), out) == ChunkError::truncated);
+    }
 }
 
 TEST_CASE("a chunk holds at most 65535 points", "[chunk]") {
@@ -163,7 +217,7 @@ TEST_CASE("a corrupt chunk is refused with its reason and leaves the output as i
                       Case{"000100", ChunkError::truncated},  // One point announced, none there.
                       Case{one.substr(0, one.size() - 2), ChunkError::truncated},
                       Case{one + "00", ChunkError::trailing_bytes},
-                      Case{"01" + one.substr(2), ChunkError::unknown_encoding},
+                      Case{"0b" + one.substr(2), ChunkError::unknown_encoding},
                       Case{"00000080", ChunkError::trailing_bytes},  // A non-zero padding bit.
                       // A second point with dod 0 after the first: a delta of 0.
                       Case{"000200" + one.substr(6) + "00", ChunkError::not_increasing},
