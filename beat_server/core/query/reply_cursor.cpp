@@ -1,7 +1,6 @@
 #include "beat_server/core/query/reply_cursor.hpp"
 
 #include <algorithm>
-#include <iterator>
 #include <limits>
 
 #include "common/protocol.hpp"

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <stdexcept>
+#include <vector>
+
 #include "beat_server/core/store/store.hpp"
 
 using namespace beat;
@@ -301,4 +305,58 @@ TEST_CASE("points are dropped in batches of at least 1/16 of a key's points", "[
     CHECK(s.sweep(kAt + 101, 10).points_dropped == 0);  // 1 block expired: fewer than 1/16.
     CHECK(s.sweep(kAt + 103, 10).points_dropped == 3 * 128);
     CHECK(s.find("k")->points().front().timestamp == 3 * 128);
+}
+
+TEST_CASE("a series kept in chunks reads back what was put, whatever the order and repeats",
+          "[store]") {
+    Series s;
+    std::map<std::int64_t, double> model;
+    std::uint64_t x = 7;
+    for (int i = 0; i < 6'000; ++i) {
+        x = x * 6364136223846793005u + 1442695040888963407u;  // A fixed pseudo-random order.
+        const auto ts = static_cast<std::int64_t>(x >> 53);   // 2,048 seconds: many repeats.
+        const double value = i % 3 == 0 ? 0.25 * i : static_cast<double>(x >> 40) / 7;
+        CHECK(s.put(ts, value, kAt) == model.insert_or_assign(ts, value).second);
+    }
+    REQUIRE(s.size() == model.size());
+    REQUIRE(s.blocks().size() > 1);
+    std::vector<Point> got(s.points().begin(), s.points().end());
+    std::vector<Point> want;
+    for (const auto& [ts, v] : model)
+        want.push_back({ts, v});
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        CHECK(got[i].timestamp == want[i].timestamp);
+        CHECK(got[i].value == want[i].value);
+    }
+    const Series::Range all = s.points();
+    CHECK(all.back().timestamp == want.back().timestamp);
+    CHECK(all[1'000].timestamp == want[1'000].timestamp);
+    CHECK_THROWS_AS(all.at(want.size()), std::out_of_range);
+    for (const std::int64_t after : {std::int64_t{-1}, want[0].timestamp, want[700].timestamp,
+                                     want[700].timestamp + 1, want.back().timestamp}) {
+        const auto first =
+            std::upper_bound(want.begin(), want.end(), after,
+                             [](std::int64_t ts, const Point& p) { return ts < p.timestamp; });
+        const Series::Range rest = s.points_after(after);
+        CHECK(rest.size() == static_cast<std::size_t>(want.end() - first));
+        if (!rest.empty()) CHECK(rest.front().timestamp == first->timestamp);
+    }
+}
+
+TEST_CASE("rotation that cuts into a chunk keeps the rest of it", "[store]") {
+    Store s(RetentionLimits{0, 1'000, 0});
+    for (std::int64_t ts = 0; ts < 1'100; ++ts)
+        s.put("k", ts, 0.5 * static_cast<double>(ts), kAt);
+    s.sweep(kAt, 10);
+    REQUIRE(s.point_count() == 1'000);
+    std::int64_t ts = 100;
+    for (const Point& p : s.find("k")->points()) {
+        CHECK(p.timestamp == ts);
+        CHECK(p.value == 0.5 * static_cast<double>(ts));
+        ++ts;
+    }
+    CHECK(ts == 1'100);
+    CHECK(s.put("k", 1'100, 1, kAt) == Store::PutResult::added);
+    CHECK(s.find("k")->points().back().timestamp == 1'100);
 }
