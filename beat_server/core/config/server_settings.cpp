@@ -306,8 +306,8 @@ std::vector<ServerSetting> make_settings() {
             [](auto& c) -> auto& { return c.legacy_interval_ms; }, kMinIntervalMs),
         [](ServerConfig& c, std::string_view key, std::string_view) {
             if (c.legacy_interval_ms > kMaxIntervalMs)
-                config_fail(key,
-                            fmt::format("expected at most {}", format_duration_unit(kMaxIntervalMs)));
+                config_fail(
+                    key, fmt::format("expected at most {}", format_duration_unit(kMaxIntervalMs)));
         });
     legacy.range += " and at most " + format_duration_unit(kMaxIntervalMs);
     s.push_back(std::move(legacy));

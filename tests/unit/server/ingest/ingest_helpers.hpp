@@ -1,5 +1,5 @@
-// What the monitor's tests share: source addresses (IPv4 ones from source_addresses.hpp), a sink that keeps the events, an outbox that
-// keeps the datagrams sent, and a monitor with all three.
+// What the monitor's tests share: source addresses (IPv4 ones from source_addresses.hpp), a sink
+// that keeps the events, an outbox that keeps the datagrams sent, and a monitor with all three.
 #pragma once
 
 #include <arpa/inet.h>
