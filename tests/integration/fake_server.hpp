@@ -91,12 +91,6 @@ class FakeServer {
     std::string beat_;
 };
 
-inline std::int64_t unix_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // A control datagram of `type` about the agent run of `hb`, carrying `number`, at the time now.
 inline std::string control(ControlType type, const HeartbeatView& hb, std::uint64_t number,
                            const Key* key = nullptr) {

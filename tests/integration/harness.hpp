@@ -19,6 +19,13 @@ namespace beat::test {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+// The wall clock now, in Unix milliseconds, as the server and agents stamp their datagrams.
+inline std::int64_t unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 // Paths of the binaries under test (set by CMake).
 std::string server_bin();
 std::string client_bin();

@@ -19,12 +19,6 @@ using namespace beat::test;
 
 namespace {
 
-std::int64_t unix_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::vector<std::string> sink_flags(const PostgresInstance& pg, std::string batch = "0.1") {
     return {"--postgres", pg.conninfo(), "--postgres-batch", std::move(batch)};
 }

@@ -19,12 +19,6 @@ using namespace beat::test;
 
 namespace {
 
-std::int64_t unix_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // Hosts "fleet-0" .. "fleet-<hosts-1>" beating every `interval` to 127.0.0.1:`port` from a thread
 // of their own, each beat carrying one metric, until destroyed. Sends go on while no server
 // listens (the datagrams are then lost, as they would be on a network).
