@@ -3,12 +3,28 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
 namespace beat {
+
+// The 8 bytes at `p` as a big-endian number.
+inline std::uint64_t load_big_endian(const std::uint8_t* p) noexcept {
+    std::uint64_t v = 0;
+    std::memcpy(&v, p, 8);
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    return v;
+}
+
+// Writes `v` big-endian into the 8 bytes at `p`.
+inline void store_big_endian(std::uint8_t* p, std::uint64_t v) noexcept {
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    std::memcpy(p, &v, 8);
+}
 
 // Writes bits into a byte buffer it does not own and grows: the buffer is scratch space, at least
 // as long as the bits written (bit_size()), zero past them, so that every write is one 8-byte
@@ -32,12 +48,9 @@ class BitWriter {
         // 8 bytes from it.
         const unsigned used = bits_ % 8;
         std::uint8_t* p = buf_->data() + first;
-        std::uint64_t word = 0;
-        for (unsigned k = 0; k < 8; ++k)
-            word = word << 8 | p[k];
-        word |= (bits & (~std::uint64_t{0} >> (64 - n))) << (64 - used - n);
-        for (unsigned k = 0; k < 8; ++k)
-            p[k] = static_cast<std::uint8_t>(word >> (56 - 8 * k));
+        const std::uint64_t word = load_big_endian(p) | (bits & (~std::uint64_t{0} >> (64 - n)))
+                                                            << (64 - used - n);
+        store_big_endian(p, word);
         bits_ += n;
     }
 
@@ -78,8 +91,7 @@ class BitReader {
         const std::size_t last = (pos_ + n - 1) / 8;
         std::uint64_t word = 0;
         if (first + 8 <= size_bits_ / 8) {
-            for (std::size_t k = 0; k < 8; ++k)
-                word = word << 8 | data_[first + k];
+            word = load_big_endian(data_ + first);
         } else {
             for (std::size_t k = first; k <= last && k < size_bits_ / 8; ++k)
                 word |= std::uint64_t{data_[k]} << (56 - 8 * (k - first));

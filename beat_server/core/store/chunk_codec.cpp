@@ -43,8 +43,10 @@ void write_bucketed(BitWriter& w, std::uint64_t v, const Buckets& buckets) {
     }
     for (unsigned i = 0; i < 3; ++i) {
         if (fits(s, buckets[i])) {
-            w.write((std::uint64_t{1} << (i + 2)) - 2, i + 2);
-            w.write(v & ((std::uint64_t{1} << buckets[i]) - 1), buckets[i]);
+            // The prefix and the bits in one write: at most 4 + 20 bits.
+            const std::uint64_t prefix = (std::uint64_t{1} << (i + 2)) - 2;
+            w.write(prefix << buckets[i] | (v & ((std::uint64_t{1} << buckets[i]) - 1)),
+                    i + 2 + buckets[i]);
             return;
         }
     }
@@ -69,10 +71,19 @@ bool read_bucketed(BitReader& in, const Buckets& buckets, std::uint64_t& v) noex
     return true;
 }
 
+// The integer nearest `x`, ties to even: std::nearbyint() in the default rounding mode, without
+// a call into libm. Adding and taking back 2^52 leaves no bits after the point; from 2^52 on
+// every double is an integer already. -0.0 and values in (-0.5, 0) give +0.0.
+double round_even(double x) noexcept {
+    if (!(std::fabs(x) < 0x1p52)) return x;
+    const double shift = std::copysign(0x1p52, x);
+    return (x + shift) - shift;
+}
+
 // True when n / 10^scale, with n the integer nearest v * 10^scale and |n| <= 2^53, is `v` bit for
 // bit (never for -0.0, infinities or NaN); sets `n`.
 bool decimal(double v, unsigned scale, std::int64_t& n) noexcept {
-    const double scaled = std::nearbyint(v * kPow10[scale]);
+    const double scaled = round_even(v * kPow10[scale]);
     if (!(std::fabs(scaled) <= kMaxExact)) return false;
     n = static_cast<std::int64_t>(scaled);
     return std::bit_cast<std::uint64_t>(static_cast<double>(n) / kPow10[scale]) ==
@@ -92,18 +103,20 @@ int decimal_scale(std::span<const Point> points) noexcept {
     return static_cast<int>(scale);
 }
 
-// The chunk of `points` in the decimal encoding of `scale` digits, whose every value must be
-// written exactly with them; empty when one is not (a larger scale made a value inexact).
-std::vector<std::uint8_t> encode_decimal(std::span<const Point> points, unsigned scale) {
-    std::vector<std::uint8_t> bytes(3 + 16 + 3 * points.size(), 0);
-    bytes[0] = static_cast<std::uint8_t>(kDecimalEncoding + scale);
-    bytes[1] = static_cast<std::uint8_t>(points.size() & 0xff);
-    bytes[2] = static_cast<std::uint8_t>(points.size() >> 8);
-    BitWriter w(bytes, kHeaderBits);
+// Makes `out` the chunk of `points` in the decimal encoding of `scale` digits and returns
+// points.size(); or returns the index of the first point whose value `scale` digits do not write
+// exactly (decimal()), leaving `out` unspecified.
+std::size_t encode_decimal(std::span<const Point> points, unsigned scale,
+                           std::vector<std::uint8_t>& out) {
+    out.assign(3 + 16 + 3 * points.size(), 0);
+    out[0] = static_cast<std::uint8_t>(kDecimalEncoding + scale);
+    out[1] = static_cast<std::uint8_t>(points.size() & 0xff);
+    out[2] = static_cast<std::uint8_t>(points.size() >> 8);
+    BitWriter w(out, kHeaderBits);
     std::uint64_t last_delta = 0, last_n = 0;
     for (std::size_t i = 0; i < points.size(); ++i) {
         std::int64_t exact = 0;
-        if (!decimal(points[i].value, scale, exact)) return {};
+        if (!decimal(points[i].value, scale, exact)) return i;
         const auto n = static_cast<std::uint64_t>(exact);
         const auto ts = static_cast<std::uint64_t>(points[i].timestamp);
         if (i == 0) {
@@ -117,8 +130,31 @@ std::vector<std::uint8_t> encode_decimal(std::span<const Point> points, unsigned
         }
         last_n = n;
     }
-    bytes.resize((w.bit_size() + 7) / 8);
-    return bytes;
+    out.resize((w.bit_size() + 7) / 8);
+    return points.size();
+}
+
+// Makes `out` the chunk of `points` in the decimal encoding with decimal_scale()'s digits when
+// every value is written exactly with them; false otherwise. Encodes as it looks for the scale:
+// a value that needs more digits than the ones before it starts the encoding again with them.
+bool encode_decimal(std::span<const Point> points, std::vector<std::uint8_t>& out) {
+    unsigned scale = 0;
+    std::size_t scanned = 0;  // decimal_scale() of points [0, scanned) is `scale`.
+    for (;;) {
+        const std::size_t failed = encode_decimal(points, scale, out);
+        if (failed == points.size()) return true;
+        // A value the scan passed with fewer digits is inexact with more (rare): the scale of
+        // the whole chunk decides, as the definition says.
+        if (failed < scanned) break;
+        std::int64_t n = 0;
+        do {
+            if (++scale > kMaxScale) return false;
+        } while (!decimal(points[failed].value, scale, n));
+        scanned = failed + 1;
+    }
+    const int scale_of_all = decimal_scale(points);
+    return scale_of_all >= 0 &&
+           encode_decimal(points, static_cast<unsigned>(scale_of_all), out) == points.size();
 }
 
 }  // namespace
@@ -310,15 +346,18 @@ std::int64_t chunk_first_timestamp(std::span<const std::uint8_t> bytes) noexcept
     return static_cast<std::int64_t>(ts);
 }
 
-std::vector<std::uint8_t> encode_chunk(std::span<const Point> points) {
-    if (const int scale = decimal_scale(points); scale >= 0) {
-        std::vector<std::uint8_t> bytes = encode_decimal(points, static_cast<unsigned>(scale));
-        if (!bytes.empty()) return bytes;
-    }
+void encode_chunk(std::span<const Point> points, std::vector<std::uint8_t>& out) {
+    if (encode_decimal(points, out)) return;
     ChunkEncoder e(points.size());
     for (const Point& p : points)
         e.append(p.timestamp, p.value);
-    return e.take();
+    out = e.take();
+}
+
+std::vector<std::uint8_t> encode_chunk(std::span<const Point> points) {
+    std::vector<std::uint8_t> out;
+    encode_chunk(points, out);
+    return out;
 }
 
 }  // namespace beat

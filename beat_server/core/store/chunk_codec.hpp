@@ -136,5 +136,8 @@ std::int64_t chunk_first_timestamp(std::span<const std::uint8_t> bytes) noexcept
 // The chunk holding `points` (strictly increasing timestamps, at most kMaxChunkPoints), in the
 // decimal encoding when it fits them, else in the XOR encoding.
 std::vector<std::uint8_t> encode_chunk(std::span<const Point> points);
+// The same into `out`, replacing what it held and reusing its capacity: a caller that keeps
+// `out` from chunk to chunk allocates nothing for the decimal encoding.
+void encode_chunk(std::span<const Point> points, std::vector<std::uint8_t>& out);
 
 }  // namespace beat

@@ -72,7 +72,10 @@ bool Series::put(std::int64_t timestamp, double value, std::int64_t accepted_s) 
 }
 
 void Series::close_last() {
-    const std::vector<std::uint8_t> chunk = encode_chunk(last_);
+    // The chunk is encoded into space kept from one call to the next, then copied at the end of
+    // the chunk bytes: closing a block allocates only when the chunk bytes grow.
+    thread_local std::vector<std::uint8_t> chunk;
+    encode_chunk(last_, chunk);
     // Grow by an eighth rather than doubling: the chunks are most of a series' memory.
     if (bytes_.capacity() < bytes_.size() + chunk.size())
         bytes_.reserve(bytes_.size() + chunk.size() + (bytes_.size() + chunk.size()) / 8);

@@ -164,6 +164,29 @@ TEST_CASE("values no decimal of at most 9 digits gives back bit for bit stay XOR
     CHECK(compressed({{kT, 9'007'199'254'740'992.0}}).substr(0, 2) == "01");
 }
 
+TEST_CASE("a value with more digits than those before it sets the scale of the whole chunk",
+          "[chunk]") {
+    // Encoding 3 (2 digits) although the first values need none, then one.
+    CHECK(compressed({{kT, 37}, {kT + 5, 37.5}, {kT + 10, 37.25}}).substr(0, 2) == "03");
+    // 2^53 is a decimal of no digits, but not of the one digit 0.5 needs: XOR for both.
+    const std::vector<Point> wide{{kT, 9'007'199'254'740'992.0}, {kT + 5, 0.5}};
+    CHECK(compressed(wide) == encoded(wide));
+}
+
+TEST_CASE("encode_chunk into a buffer that held another chunk gives the same bytes", "[chunk]") {
+    std::vector<Point> counter, xored;
+    for (int i = 0; i < 200; ++i) {
+        counter.push_back({kT + 5 * i, 1e9 + 50'000.0 * i * i});
+        xored.push_back({kT + 5 * i, 1.0 / (i + 3)});
+    }
+    std::vector<Point> gauge{{kT, 37.25}, {kT + 5, 37.31}};
+    Bytes out;
+    for (const std::vector<Point>* points : {&counter, &gauge, &xored, &gauge, &counter}) {
+        encode_chunk(*points, out);
+        CHECK(out == encode_chunk(*points));
+    }
+}
+
 TEST_CASE("a chunk refuses a point at or before its last one", "[chunk]") {
     ChunkEncoder e;
     REQUIRE(e.append(kT, 1));
