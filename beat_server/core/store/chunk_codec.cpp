@@ -23,18 +23,23 @@ std::int64_t sign_extend(std::uint64_t v, unsigned bits) noexcept {
     return static_cast<std::int64_t>((v ^ sign) - sign);
 }
 
-// The bits of the buckets after '10', '110' and '1110' ('1111' takes 64).
-using Buckets = unsigned[3];
-constexpr Buckets kTimestampBuckets = {4, 8, 17};
+// The bits of the buckets after '10', '110' and '1110'; after '1111', 64 bits or, when `sized`,
+// 6 bits (n - 1) then n bits, n the fewest that hold the value in two's complement.
+struct Buckets {
+    unsigned bits[3];
+    bool sized;
+};
+constexpr Buckets kTimestampBuckets = {{4, 8, 17}, false};
 // Steps of a decimal gauge (hundredths of a percent point moving a little: 6 bits up to +-0.31),
-// of a busier one or a small counter (13), of a byte counter at up to 100 kB/s per 5 s (20).
-constexpr Buckets kDecimalBuckets = {6, 13, 20};
+// of a busier one or a small counter (13), of a byte counter at up to 100 kB/s per 5 s (20); a
+// noisy rate with two decimals (tens of kB/s) takes its own length.
+constexpr Buckets kDecimalBuckets = {{6, 13, 20}, true};
 constexpr unsigned kMaxScale = 9;  // Decimal values have at most 9 digits after the point.
 constexpr double kPow10[kMaxScale + 1] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 constexpr double kMaxExact = 9'007'199'254'740'992.0;  // 2^53: doubles are exact integers below.
 
 // Writes the two's complement `v` as '0' (zero), or the shortest of the buckets' prefixes and
-// bits, or '1111' and 64 bits.
+// bits, or '1111' and the top bucket's bits.
 void write_bucketed(BitWriter& w, std::uint64_t v, const Buckets& buckets) {
     const auto s = static_cast<std::int64_t>(v);
     if (s == 0) {
@@ -42,16 +47,24 @@ void write_bucketed(BitWriter& w, std::uint64_t v, const Buckets& buckets) {
         return;
     }
     for (unsigned i = 0; i < 3; ++i) {
-        if (fits(s, buckets[i])) {
+        const unsigned n = buckets.bits[i];
+        if (fits(s, n)) {
             // The prefix and the bits in one write: at most 4 + 20 bits.
             const std::uint64_t prefix = (std::uint64_t{1} << (i + 2)) - 2;
-            w.write(prefix << buckets[i] | (v & ((std::uint64_t{1} << buckets[i]) - 1)),
-                    i + 2 + buckets[i]);
+            w.write(prefix << n | (v & ((std::uint64_t{1} << n) - 1)), i + 2 + n);
             return;
         }
     }
     w.write(0b1111, 4);
-    w.write(v, 64);
+    if (!buckets.sized) {
+        w.write(v, 64);
+        return;
+    }
+    // The sign bit and the bits below the highest that differs from it.
+    const auto n =
+        static_cast<unsigned>(65 - std::countl_zero(static_cast<std::uint64_t>(s ^ (s >> 63))));
+    w.write(n - 1, 6);
+    w.write(v, n);
 }
 
 // Reads what write_bucketed() wrote; false when the bits end first. Bits past the end peek as
@@ -62,9 +75,16 @@ bool read_bucketed(BitReader& in, const Buckets& buckets, std::uint64_t& v) noex
     if (in.size() - in.position() < prefix) return false;
     in.skip(prefix);
     v = 0;
-    if (ones == 4) return in.read(64, v);
     if (ones == 0) return true;
-    const unsigned n = buckets[ones - 1];
+    if (ones == 4 && !buckets.sized) return in.read(64, v);
+    unsigned n = 0;
+    if (ones == 4) {
+        std::uint64_t size = 0;
+        if (!in.read(6, size)) return false;
+        n = static_cast<unsigned>(size) + 1;
+    } else {
+        n = buckets.bits[ones - 1];
+    }
     std::uint64_t raw = 0;
     if (!in.read(n, raw)) return false;
     v = static_cast<std::uint64_t>(sign_extend(raw, n));

@@ -29,8 +29,9 @@
 // Encodings 1 to 10, decimal values with s = encoding - 1 digits after the point: each value is
 // n / 10^s for an integer n (|n| <= 2^53), the first written as n in 64 bits, the others as the
 // step n - previous n (modulo 2^64) in the buckets '0' (no step), '10' + 6 bits, '110' + 13 bits,
-// '1110' + 20 bits, '1111' + 64 bits. encode_chunk() picks it, with the smallest s, when it gives
-// every value back bit for bit (never for -0.0, infinities or NaN).
+// '1110' + 20 bits, '1111' + 6 bits (k - 1) + k bits, k from 1 to 64 (the encoder takes the fewest
+// that hold the step in two's complement: 21 to 64). encode_chunk() picks it, with the smallest s,
+// when it gives every value back bit for bit (never for -0.0, infinities or NaN).
 #pragma once
 
 #include <cstddef>

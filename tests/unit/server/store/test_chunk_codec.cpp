@@ -150,6 +150,16 @@ TEST_CASE("a byte counter is written as whole steps", "[chunk]") {
     CHECK(compressed(points) == "010600000000006553f10000000000000f42409718018c00c6006300318000");
 }
 
+TEST_CASE("a step beyond 20 bits takes as many bits as it needs", "[chunk]") {
+    // Encoding 3, then 100025 and the steps +600025 and -600025: '1111', 6 bits for 21 (20),
+    // then 21 bits.
+    CHECK(compressed({{kT, 1000.25}, {kT + 5, 7000.5}, {kT + 10, 1000.25}}) ==
+          "030300000000006553f10000000000000186b997d4493ecbd4b6c138");
+    // Encoding 1: 0, then the steps +2^53 and -2^54 in 55 bits each.
+    CHECK(compressed({{kT, 0}, {kT + 5, 0x1p53}, {kT + 10, -0x1p53}}) ==
+          "010300000000006553f100000000000000000097f640000000000000fda000000000000000");
+}
+
 TEST_CASE("values no decimal of at most 9 digits gives back bit for bit stay XOR-ed", "[chunk]") {
     constexpr double kMax = std::numeric_limits<double>::max();
     for (const double v : {0.1 + 0.2, -0.0, kMax, std::numeric_limits<double>::denorm_min(),
