@@ -229,15 +229,18 @@ Row measure(Kind kind, std::size_t keys, std::size_t per_key, std::uint64_t seed
         }
         r.store_put_ns = static_cast<double>(thread_cpu_ns() - t0) / points;
         r.store_bpp = static_cast<double>(heap_in_use() - heap0) / points;
-        double sum = 0;
-        const std::int64_t g0 = thread_cpu_ns();
-        for (std::size_t k = 0; k < keys; ++k) {
-            for (const Point& p : series[k]->points())
-                sum += p.value;
-        }
-        g_sink = sum;
-        r.store_get_us =
-            static_cast<double>(thread_cpu_ns() - g0) / 1e3 / static_cast<double>(keys);
+        // CPU us to read every point of a key, on average over the keys.
+        const auto get_us = [&series, keys] {
+            double sum = 0;
+            const std::int64_t g0 = thread_cpu_ns();
+            for (std::size_t k = 0; k < keys; ++k) {
+                for (const Point& p : series[k]->points())
+                    sum += p.value;
+            }
+            g_sink = sum;
+            return static_cast<double>(thread_cpu_ns() - g0) / 1e3 / static_cast<double>(keys);
+        };
+        r.store_get_us = get_us();
         const std::int64_t p0 = thread_cpu_ns();
         for (std::size_t k = 0; k < keys; ++k) {
             const Point& old = data[k][per_key / 2];
@@ -257,22 +260,14 @@ Row measure(Kind kind, std::size_t keys, std::size_t per_key, std::uint64_t seed
         r.side_replace_ns = static_cast<double>(thread_cpu_ns() - s0) / static_cast<double>(keys);
         r.side_bytes_per_key =
             static_cast<double>(heap_in_use() - side_heap0) / static_cast<double>(keys);
-        sum = 0;
+        double sum = 0;
         const std::int64_t m0 = thread_cpu_ns();
         for (std::size_t k = 0; k < keys; ++k)
             side[k].merge(series[k]->points(), [&sum](const Point& p) { sum += p.value; });
         g_sink = sum;
         r.side_get_us = static_cast<double>(thread_cpu_ns() - m0) / 1e3 / static_cast<double>(keys);
         // The same get with the replaced point rewritten in its chunk, to compare in one place.
-        sum = 0;
-        const std::int64_t n0 = thread_cpu_ns();
-        for (std::size_t k = 0; k < keys; ++k) {
-            for (const Point& p : series[k]->points())
-                sum += p.value;
-        }
-        g_sink = sum;
-        r.rewritten_get_us =
-            static_cast<double>(thread_cpu_ns() - n0) / 1e3 / static_cast<double>(keys);
+        r.rewritten_get_us = get_us();
     }
     return r;
 }

@@ -26,6 +26,7 @@
 #include "beat_server/core/pages/status_page.hpp"
 #include "beat_server/core/report/log_reporter.hpp"
 #include "common/log.hpp"
+#include "tests/bench/agent_metrics.hpp"
 #include "tests/bench/bench_clock.hpp"
 
 namespace {
@@ -37,24 +38,7 @@ constexpr std::uint32_t kIntervalMs = 5000;
 constexpr unsigned kSilentEvery = 20;  // Every 20th host (19, 39, ...) goes silent.
 constexpr unsigned kBeatsPerTrial = 20'000;
 
-// The metric names a Linux agent with one disk besides / and two interfaces sends.
-const std::vector<std::string> kAgentMetrics = {"cpu",
-                                                "mem.used_pct",
-                                                "mem.avail_bytes",
-                                                "swap.used_pct",
-                                                "load.1",
-                                                "load.5",
-                                                "load.15",
-                                                "intr",
-                                                "ctxt",
-                                                "uptime",
-                                                "disk./.used_pct",
-                                                "disk./var.used_pct",
-                                                "net.eth0.rx_bps",
-                                                "net.eth0.tx_bps",
-                                                "net.lo.rx_bps",
-                                                "net.lo.tx_bps",
-                                                "agent.rss_bytes"};
+using beat::bench::kAgentMetrics;
 
 std::string host_name(unsigned h) {
     return fmt::format("node-{:06}.dc1.example.net", h);

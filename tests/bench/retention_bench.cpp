@@ -41,6 +41,7 @@
 
 #include "beat_server/core/ingest/monitor.hpp"
 #include "common/wire.hpp"
+#include "tests/bench/agent_metrics.hpp"
 #include "tests/bench/bench_clock.hpp"
 
 namespace {
@@ -140,7 +141,7 @@ double round2(double v) {
     return std::round(v * 100) / 100;
 }
 
-// The agent's metrics, in the order of a beat.
+// The agent's metrics, in the order of a beat (kAgentMetrics).
 enum Metric {
     cpu,
     mem_used_pct,
@@ -161,23 +162,8 @@ enum Metric {
     rss_bytes,
     kMetrics
 };
-constexpr std::array<const char*, kMetrics> kNames = {"cpu",
-                                                      "mem.used_pct",
-                                                      "mem.avail_bytes",
-                                                      "swap.used_pct",
-                                                      "load.1",
-                                                      "load.5",
-                                                      "load.15",
-                                                      "intr",
-                                                      "ctxt",
-                                                      "uptime",
-                                                      "disk./.used_pct",
-                                                      "disk./var.used_pct",
-                                                      "net.eth0.rx_bps",
-                                                      "net.eth0.tx_bps",
-                                                      "net.lo.rx_bps",
-                                                      "net.lo.tx_bps",
-                                                      "agent.rss_bytes"};
+using beat::bench::kAgentMetrics;
+static_assert(kAgentMetrics.size() == kMetrics);
 
 // One host's agent: its metrics' current values, moved by each beat.
 struct Agent {
@@ -234,7 +220,7 @@ void run_agent(const Options& o) {
     agents.reserve(o.hosts);
     for (unsigned h = 0; h < o.hosts; ++h) {
         agents.emplace_back(r);
-        for (const char* name : kNames)
+        for (const char* name : kAgentMetrics)
             series.push_back(&store.series("host-" + std::to_string(h) + "." + name));
     }
     // Each reporting period, host after host: every beat of the period of one host, then the
@@ -280,7 +266,7 @@ void run_agent(const Options& o) {
             bytes += s.blocks().back().bytes_end;
             points += s.blocks()[s.blocks().size() - 2].end;
         }
-        std::printf("%s=%.2f ", kNames[m], bytes / points);
+        std::printf("%s=%.2f ", kAgentMetrics[m], bytes / points);
     }
     std::printf("(chunk bytes per point)\n");
     std::printf("values made and put: %.1f s of CPU, %.1f ns a point\n",
