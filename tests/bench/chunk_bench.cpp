@@ -28,11 +28,15 @@
 
 #include "beat_server/core/store/chunk_codec.hpp"
 #include "beat_server/core/store/store.hpp"
+#include "tests/bench/agent_data.hpp"
 #include "tests/bench/bench_clock.hpp"
 
 namespace {
 
 using beat::Point;
+using beat::bench::generate;
+using beat::bench::Kind;
+using beat::bench::kKindNames;
 using beat::bench::thread_cpu_ns;
 
 // Where the reads' sums go, so that they are not optimised away.
@@ -104,34 +108,6 @@ struct SideBuffer {
             f(*side++);
     }
 };
-
-enum class Kind { gauge, counter, constant };
-constexpr const char* kKindNames[] = {"gauge", "counter", "constant"};
-
-// A key's points of one kind.
-std::vector<Point> generate(Kind kind, std::size_t n, std::mt19937_64& rng) {
-    std::uniform_real_distribution<double> jitter(-0.3, 0.3), unit(0, 1);
-    std::normal_distribution<double> step(0, 0.04);
-    std::vector<Point> out;
-    out.reserve(n);
-    const double t0 = 1'700'000'000 + unit(rng) * 5;
-    double v = kind == Kind::gauge ? std::round(unit(rng) * 10000) / 100 : 1e9 * unit(rng);
-    v = kind == Kind::constant ? 16'384 : std::round(v * 100) / 100;
-    if (kind == Kind::counter) v = std::round(v);
-    std::int64_t last = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        double t = t0 + 5.0 * static_cast<double>(i) + jitter(rng);
-        if (unit(rng) < 0.01) t += 1 + 2 * unit(rng);
-        const auto ts = std::max(last + 1, static_cast<std::int64_t>(std::floor(t)));
-        if (kind == Kind::gauge)
-            v = std::clamp(std::round((v + step(rng)) * 100) / 100, 0.0, 100.0);
-        else if (kind == Kind::counter)
-            v += std::round(5.0 * 10'000 * (0.5 + unit(rng)));
-        out.push_back({ts, v});
-        last = ts;
-    }
-    return out;
-}
 
 // Timestamp bits of one delta of delta under beat's buckets and under Gorilla's (VLDB 2015).
 unsigned beat_ts_bits(std::int64_t dod) {

@@ -6,17 +6,20 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <span>
 #include <system_error>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
 
+#include "beat_server/core/store/chunk_codec.hpp"
+#include "beat_server/core/store/chunk_compactor.hpp"
 #include "common/log.hpp"
 
 namespace beat {
 namespace {
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 static_assert(sizeof(StoreJournal::PointRecord) == 24 &&
               std::is_trivially_copyable_v<StoreJournal::PointRecord>);
@@ -31,7 +34,8 @@ static_assert(sizeof(StoreJournal::PointRecord) == 24 &&
 // and a key rotated by --max-points-per-key gets a row in `trims`: its points with a timestamp
 // before keep_from are dropped from the segments numbered below `segment` and from the first
 // `points` points of segment `segment`, the points written before the trim, never from a point
-// written after it. A trim that another of the same key covers entirely is deleted.
+// written after it. A trim that another of the same key covers entirely is deleted, and so is one
+// that covers no segment or chunk left (see kChunkSchema).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS keys(id INTEGER PRIMARY KEY, name TEXT NOT NULL);
@@ -48,6 +52,22 @@ CREATE TABLE IF NOT EXISTS hosts(
   duplicates INTEGER) WITHOUT ROWID;
 )sql";
 
+// Since version 5, the storage writer compacts the oldest segments from time to time (a step in one
+// transaction, Database::compact): their points, less what the trims and removed keys drop, are
+// regrouped key by key, the last write of a (key, timestamp) winning, into one compressed chunk
+// (chunk_codec.hpp) per key, a row of `chunks` holding the number of the last segment compacted
+// into it and the newest acceptance time of its points; the segments are deleted. A chunk counts
+// as written at the end of that last segment: a later trim covers it whole, and since segments are
+// compacted oldest first, every chunk is older than every segment left. Chunks are numbered in the
+// order they were written; their last segments never decrease with the number. The retention
+// deletes a chunk once its acceptance time is older than the retention.
+constexpr const char* kChunkSchema = R"sql(
+CREATE TABLE IF NOT EXISTS chunks(id INTEGER PRIMARY KEY, key_id INTEGER NOT NULL,
+                                  last_segment INTEGER NOT NULL, accepted_s INTEGER NOT NULL,
+                                  points BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_by_acceptance ON chunks(accepted_s);
+)sql";
+
 // SQLite stores signed 64-bit integers; counters and sequence numbers travel as their bits.
 sqlite3_int64 as_int(std::uint64_t v) {
     return static_cast<sqlite3_int64>(v);
@@ -62,18 +82,6 @@ struct Reset {
     ~Reset() {
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
-    }
-};
-
-// A row of `trims` read back: it covers the points of its key before (segment, points).
-struct TrimRow {
-    std::int64_t segment;
-    std::int64_t points;
-    std::int64_t keep_from;  // After loading: the largest keep_from of this row and the later.
-
-    // Whether the trim was made after the point `index` of segment `s` was written.
-    bool covers(std::int64_t s, std::int64_t index) const noexcept {
-        return s < segment || (s == segment && index < points);
     }
 };
 
@@ -115,6 +123,11 @@ void Database::open(const std::string& dir, bool sync, std::int64_t now_unix_s) 
     sqlite3_reset(version);
     if (found == 3) {
         migrate_from_v3(now_unix_s);
+    } else if (found == 4) {
+        log_info(
+            "storage: {} migrated from schema version 4 to {}: its segments are compacted "
+            "into chunks as the server runs",
+            path_, kSchemaVersion);
     } else if (found != 0 && found != kSchemaVersion) {
         exec("ROLLBACK");
         throw StorageError(path_ + " has schema version " + std::to_string(found) + ", expected " +
@@ -122,6 +135,7 @@ void Database::open(const std::string& dir, bool sync, std::int64_t now_unix_s) 
                            SQLITE_MISMATCH);
     }
     exec(kSchema);
+    exec(kChunkSchema);
     exec(("INSERT OR REPLACE INTO meta VALUES('schema', " + std::to_string(kSchemaVersion) +
           "), ('opened_unix_s', strftime('%s','now'))")
              .c_str());
@@ -151,9 +165,63 @@ void Database::open(const std::string& dir, bool sync, std::int64_t now_unix_s) 
     delete_key_ = prepare("DELETE FROM keys WHERE id = ?");
     oldest_segments_ = prepare("SELECT id, accepted_s FROM segments ORDER BY id LIMIT 64");
     drop_segments_ = prepare("DELETE FROM segments WHERE id <= ?");
-    drop_trims_ = prepare("DELETE FROM trims WHERE segment <= ?");
     upsert_host_ = prepare("INSERT OR REPLACE INTO hosts VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     delete_host_ = prepare("DELETE FROM hosts WHERE name = ?");
+    open_chunks();
+}
+
+void Database::open_chunks() {
+    insert_chunk_ =
+        prepare("INSERT INTO chunks(key_id, last_segment, accepted_s, points) VALUES(?, ?, ?, ?)");
+    expired_chunks_ = prepare(
+        "DELETE FROM chunks WHERE id IN (SELECT id FROM chunks WHERE accepted_s < ?1 LIMIT ?2)");
+    // A trim covers the segments numbered up to its own and the chunks whose last segment is
+    // below it.
+    useless_trims_ = prepare(
+        "DELETE FROM trims WHERE segment <= min("
+        "coalesce((SELECT last_segment FROM chunks ORDER BY id LIMIT 1), 9223372036854775807), "
+        "coalesce((SELECT min(id) FROM segments) - 1, 9223372036854775807))");
+    key_exists_ = prepare("SELECT 1 FROM keys WHERE id = ?");
+    read_trims_ = prepare(
+        "SELECT key_id, segment, points, keep_from FROM trims ORDER BY key_id, segment, points");
+    count_segments_ = prepare(
+        "SELECT coalesce(sum(length(points)), 0), "
+        "(SELECT accepted_s FROM segments ORDER BY id LIMIT 1) FROM segments");
+    compact_segments_ = prepare("SELECT id, accepted_s, points FROM segments ORDER BY id");
+    {
+        // Acceptance times never go back, even when every segment was compacted.
+        sqlite3_stmt* q = prepare("SELECT max(accepted_s) FROM chunks");
+        Reset reset{q};
+        if (sqlite3_step(q) != SQLITE_ROW) fail("cannot read the chunks", sqlite3_errcode(db_));
+        if (sqlite3_column_type(q, 0) != SQLITE_NULL)
+            last_accepted_s_ = std::max<std::int64_t>(last_accepted_s_, sqlite3_column_int64(q, 0));
+    }
+    count_uncompacted();
+}
+
+void Database::count_uncompacted() {
+    Reset reset{count_segments_};
+    if (const int rc = sqlite3_step(count_segments_); rc != SQLITE_ROW)
+        fail("cannot read the segments", rc);
+    uncompacted_points_ = static_cast<std::size_t>(sqlite3_column_int64(count_segments_, 0)) /
+                          sizeof(StoreJournal::PointRecord);
+    oldest_uncompacted_s_ = sqlite3_column_type(count_segments_, 1) == SQLITE_NULL
+                                ? INT64_MAX
+                                : sqlite3_column_int64(count_segments_, 1);
+}
+
+DiskTrims Database::read_trims() {
+    DiskTrims trims;
+    sqlite3_stmt* q = read_trims_;
+    Reset reset{q};
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        trims.add(as_uint(sqlite3_column_int64(q, 0)), sqlite3_column_int64(q, 1),
+                  sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3));
+    }
+    if (rc != SQLITE_DONE) fail("cannot read the stored trims", rc);
+    trims.seal();
+    return trims;
 }
 
 Database::~Database() {
@@ -220,43 +288,48 @@ std::size_t Database::load_points(Store& store, std::int64_t cutoff) {
             if (sqlite3_column_type(q, 0) != SQLITE_NULL) last = sqlite3_column_int64(q, 0);
         }
         if (last >= 0) drop_segments_through(last);
+        drop_chunks_before(cutoff, -1);
+        count_uncompacted();
     }
     {
         sqlite3_stmt* q = prepare("SELECT value FROM meta WHERE name = 'next_key_id'");
         Reset reset{q};
         if (sqlite3_step(q) == SQLITE_ROW) store.reserve_ids(as_uint(sqlite3_column_int64(q, 0)));
     }
-    // Each key's trims in the order they were made, each holding the largest keep_from of those
-    // that cover at least what it covers.
-    std::unordered_map<std::uint64_t, std::vector<TrimRow>> trims;
-    {
-        sqlite3_stmt* q = prepare(
-            "SELECT key_id, segment, points, keep_from FROM trims ORDER BY key_id, segment, "
-            "points");
-        Reset reset{q};
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-            trims[as_uint(sqlite3_column_int64(q, 0))].push_back({sqlite3_column_int64(q, 1),
-                                                                  sqlite3_column_int64(q, 2),
-                                                                  sqlite3_column_int64(q, 3)});
-        }
-        if (rc != SQLITE_DONE) fail("cannot read the stored trims", rc);
-        for (auto& [key, rows] : trims) {
-            for (std::size_t i = rows.size() - 1; i-- > 0;)
-                rows[i].keep_from = std::max(rows[i].keep_from, rows[i + 1].keep_from);
-        }
-    }
-    // Whether the point `index` of segment `segment` survived the trims made after it.
-    auto kept = [&](const StoreJournal::PointRecord& p, std::int64_t segment, std::int64_t index) {
-        const auto key = trims.find(p.key_id);
-        if (key == trims.end()) return true;
-        const auto& rows = key->second;
-        const auto first = std::find_if(rows.begin(), rows.end(),
-                                        [&](const TrimRow& t) { return t.covers(segment, index); });
-        return first == rows.end() || p.timestamp >= first->keep_from;
-    };
-    // Calls f(PointRecord, accepted_s) for every point kept, in the order they were written.
+    const DiskTrims trims = read_trims();
+    // Calls f(key_id, timestamp, value, accepted_s) for every point kept, in the order they were
+    // written: the chunks, then the segments. With `any_of_chunk`, only one call per chunk when no
+    // trim covers it, its point (0, 0): enough to learn that its key has points.
+    sqlite3_stmt* chunks =
+        prepare("SELECT key_id, last_segment, accepted_s, points FROM chunks ORDER BY id");
     sqlite3_stmt* q = prepare("SELECT id, accepted_s, points FROM segments ORDER BY id");
-    auto each_point = [&](auto&& f) {
+    auto each_point = [&](auto&& f, bool any_of_chunk) {
+        {
+            Reset reset{chunks};
+            while ((rc = sqlite3_step(chunks)) == SQLITE_ROW) {
+                const std::uint64_t key = as_uint(sqlite3_column_int64(chunks, 0));
+                const std::int64_t segment = sqlite3_column_int64(chunks, 1);
+                const std::int64_t accepted_s = sqlite3_column_int64(chunks, 2);
+                if (any_of_chunk && !trims.covered(key, segment, DiskTrims::kChunk)) {
+                    f(key, 0, 0.0, accepted_s);
+                    continue;
+                }
+                ChunkReader reader(
+                    std::span(static_cast<const std::uint8_t*>(sqlite3_column_blob(chunks, 3)),
+                              static_cast<std::size_t>(sqlite3_column_bytes(chunks, 3))));
+                Point p;
+                while (reader.next(p)) {
+                    if (trims.kept(key, p.timestamp, segment, DiskTrims::kChunk))
+                        f(key, p.timestamp, p.value, accepted_s);
+                }
+                if (reader.error() != ChunkError::ok) {
+                    fail(
+                        "a stored chunk does not decode: " + std::string(to_string(reader.error())),
+                        SQLITE_CORRUPT);
+                }
+            }
+            if (rc != SQLITE_DONE) fail("cannot read the stored chunks", rc);
+        }
         Reset reset{q};
         while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
             const std::int64_t segment = sqlite3_column_int64(q, 0);
@@ -267,7 +340,8 @@ std::size_t Database::load_points(Store& store, std::int64_t cutoff) {
             std::int64_t index = 0;
             for (std::size_t off = 0; off + sizeof p <= size; off += sizeof p, ++index) {
                 std::memcpy(&p, bytes + off, sizeof p);
-                if (kept(p, segment, index)) f(p, accepted_s);
+                if (trims.kept(p.key_id, p.timestamp, segment, index))
+                    f(p.key_id, p.timestamp, p.value, accepted_s);
             }
         }
         if (rc != SQLITE_DONE) fail("cannot read the stored points", rc);
@@ -275,9 +349,9 @@ std::size_t Database::load_points(Store& store, std::int64_t cutoff) {
     // First pass: which keys have points to keep. The keys are then created in their
     // first-insertion order (their numbers), the points added in a second pass.
     std::unordered_map<std::uint64_t, Series*> by_id;
-    each_point([&](const StoreJournal::PointRecord& p, std::int64_t) {
-        by_id.emplace(p.key_id, nullptr);
-    });
+    each_point(
+        [&](std::uint64_t key, std::int64_t, double, std::int64_t) { by_id.emplace(key, nullptr); },
+        true);
     {
         sqlite3_stmt* k = prepare("SELECT id, name FROM keys ORDER BY id");
         Reset reset{k};
@@ -291,13 +365,15 @@ std::size_t Database::load_points(Store& store, std::int64_t cutoff) {
         if (rc != SQLITE_DONE) fail("cannot read the stored keys", rc);
     }
     std::size_t n = 0;
-    each_point([&](const StoreJournal::PointRecord& p, std::int64_t accepted_s) {
-        const auto series = by_id.find(p.key_id);
-        // A removed key: its row is gone from `keys`.
-        if (series == by_id.end() || series->second == nullptr) return;
-        store.restore_point(*series->second, p.timestamp, p.value, accepted_s);
-        ++n;
-    });
+    each_point(
+        [&](std::uint64_t key, std::int64_t timestamp, double value, std::int64_t accepted_s) {
+            const auto series = by_id.find(key);
+            // A removed key: its row is gone from `keys`.
+            if (series == by_id.end() || series->second == nullptr) return;
+            store.restore_point(*series->second, timestamp, value, accepted_s);
+            ++n;
+        },
+        false);
     return n;
 }
 
@@ -339,6 +415,7 @@ void Database::write(const StorageBatch& batch) {
         if (rc != SQLITE_DONE) fail("cannot write", rc);
     };
     exec("BEGIN");
+    segments_dropped_ = false;
     try {
         const StoreJournal& j = batch.journal;
         for (const auto& k : j.keys) {
@@ -385,7 +462,10 @@ void Database::write(const StorageBatch& batch) {
             sqlite3_bind_int64(delete_trim_, 1, as_int(id));
             step(delete_trim_);
         }
-        if (batch.retention_cutoff != INT64_MIN) drop_segments_before(batch.retention_cutoff);
+        if (batch.retention_cutoff != INT64_MIN) {
+            drop_segments_before(batch.retention_cutoff);
+            drop_chunks_before(batch.retention_cutoff, 1024);
+        }
         for (const HostSnapshot& h : batch.hosts) {
             sqlite3_stmt* s = upsert_host_;
             sqlite3_bind_text(s, 1, h.name.data(), static_cast<int>(h.name.size()), SQLITE_STATIC);
@@ -411,6 +491,12 @@ void Database::write(const StorageBatch& batch) {
         exec("COMMIT");
         next_segment_ = next_segment;
         last_accepted_s_ = last_accepted_s;
+        if (segments_dropped_) {
+            count_uncompacted();
+        } else if (!j.points.empty()) {
+            uncompacted_points_ += j.points.size();
+            oldest_uncompacted_s_ = std::min(oldest_uncompacted_s_, last_accepted_s);
+        }
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
@@ -431,11 +517,97 @@ void Database::drop_segments_before(std::int64_t cutoff) {
 }
 
 void Database::drop_segments_through(std::int64_t last) {
-    for (sqlite3_stmt* s : {drop_segments_, drop_trims_}) {
-        Reset reset{s};
-        sqlite3_bind_int64(s, 1, last);
-        if (const int rc = sqlite3_step(s); rc != SQLITE_DONE) fail("cannot drop old points", rc);
+    {
+        Reset reset{drop_segments_};
+        sqlite3_bind_int64(drop_segments_, 1, last);
+        if (const int rc = sqlite3_step(drop_segments_); rc != SQLITE_DONE)
+            fail("cannot drop old points", rc);
     }
+    drop_useless_trims();
+    segments_dropped_ = true;
+}
+
+void Database::drop_chunks_before(std::int64_t cutoff, std::int64_t limit) {
+    {
+        Reset reset{expired_chunks_};
+        sqlite3_bind_int64(expired_chunks_, 1, cutoff);
+        sqlite3_bind_int64(expired_chunks_, 2, limit);
+        if (const int rc = sqlite3_step(expired_chunks_); rc != SQLITE_DONE)
+            fail("cannot drop old chunks", rc);
+    }
+    if (sqlite3_changes64(db_) > 0) drop_useless_trims();
+}
+
+void Database::drop_useless_trims() {
+    Reset reset{useless_trims_};
+    if (const int rc = sqlite3_step(useless_trims_); rc != SQLITE_DONE)
+        fail("cannot drop old trims", rc);
+}
+
+bool Database::compaction_due(std::int64_t now_unix_s) const noexcept {
+    if (!compaction_.enabled || uncompacted_points_ == 0) return false;
+    return uncompacted_points_ > compaction_.max_points ||
+           oldest_uncompacted_s_ <= now_unix_s - compaction_.min_age_s;
+}
+
+CompactionResult Database::compact() {
+    CompactionResult r;
+    exec("BEGIN");
+    try {
+        const DiskTrims trims = read_trims();
+        ChunkCompactor compactor;
+        std::int64_t last = -1;
+        {
+            sqlite3_stmt* q = compact_segments_;
+            Reset reset{q};
+            int rc;
+            while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+                const auto size = static_cast<std::size_t>(sqlite3_column_bytes(q, 2));
+                const std::size_t n = size / sizeof(StoreJournal::PointRecord);
+                if (r.segments > 0 && r.points + n > compaction_.step_points) break;
+                const std::int64_t segment = sqlite3_column_int64(q, 0);
+                const std::int64_t accepted_s = sqlite3_column_int64(q, 1);
+                const auto* bytes = static_cast<const char*>(sqlite3_column_blob(q, 2));
+                StoreJournal::PointRecord p;
+                for (std::size_t i = 0; i < n; ++i) {
+                    std::memcpy(&p, bytes + i * sizeof p, sizeof p);
+                    if (trims.kept(p.key_id, p.timestamp, segment, static_cast<std::int64_t>(i)))
+                        compactor.add(p.key_id, p.timestamp, p.value, accepted_s);
+                }
+                r.points += n;
+                ++r.segments;
+                last = segment;
+            }
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail("cannot read the segments", rc);
+        }
+        for (const ChunkCompactor::KeyChunk& c : compactor.take()) {
+            {
+                // A removed key's points go with it.
+                Reset reset{key_exists_};
+                sqlite3_bind_int64(key_exists_, 1, as_int(c.key_id));
+                const int rc = sqlite3_step(key_exists_);
+                if (rc == SQLITE_DONE) continue;
+                if (rc != SQLITE_ROW) fail("cannot read the keys", rc);
+            }
+            Reset reset{insert_chunk_};
+            sqlite3_bind_int64(insert_chunk_, 1, as_int(c.key_id));
+            sqlite3_bind_int64(insert_chunk_, 2, last);
+            sqlite3_bind_int64(insert_chunk_, 3, c.accepted_s);
+            sqlite3_bind_blob64(insert_chunk_, 4, c.bytes.data(), c.bytes.size(), SQLITE_STATIC);
+            if (const int rc = sqlite3_step(insert_chunk_); rc != SQLITE_DONE)
+                fail("cannot write a chunk", rc);
+            ++r.chunks;
+            r.kept += c.points;
+            r.bytes += c.bytes.size();
+        }
+        if (last >= 0) drop_segments_through(last);
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    count_uncompacted();
+    return r;
 }
 
 }  // namespace beat

@@ -16,6 +16,8 @@ constexpr auto kMaxRetryPause = std::chrono::milliseconds(2000);
 // batch being written and the last one each get it, which keeps the whole shutdown (3 s of grace
 // for unread replies included) under 5 s.
 constexpr auto kStopRetryBudget = std::chrono::milliseconds(600);
+// After a failed compaction step, the next is tried this much later (Unix seconds).
+constexpr std::int64_t kCompactionRetryS = 60;
 
 }  // namespace
 
@@ -66,11 +68,36 @@ void StorageWriter::run() noexcept {
         if (!has_pending_) return;
         lock.unlock();
         write_with_retries(pending_);
+        const std::int64_t now_s = pending_.accepted_s;
         pending_.clear();
         lock.lock();
         has_pending_ = false;
         done_ = true;
         uv_async_send(async_.get());
+        // Between two batches, once the commit is reported: the next batch waits for the step.
+        if (!stop_) {
+            lock.unlock();
+            compact(now_s);
+            lock.lock();
+        }
+    }
+}
+
+void StorageWriter::compact(std::int64_t now_s) noexcept {
+    if (now_s < compaction_retry_s_ || !db_->compaction_due(now_s)) return;
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        const CompactionResult r = db_->compact();
+        const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count();
+        log_info(
+            "storage: compacted {} points of {} segments into {} chunks holding {} points in {} "
+            "bytes in {} ms",
+            r.points, r.segments, r.chunks, r.kept, r.bytes, took_ms);
+    } catch (const std::exception& e) {
+        compaction_retry_s_ = now_s + kCompactionRetryS;
+        log_warn("storage: compaction failed, the segments stay as they are: {}", e.what());
     }
 }
 

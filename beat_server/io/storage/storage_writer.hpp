@@ -2,12 +2,14 @@
 // so the event loop never waits on the disk. The loop hands over at most one batch at a time
 // (the queue is one batch deep: what arrives meanwhile gathers in the next batch, which is what
 // makes one commit cover every put that came in during the previous one) and hears of each
-// commit through a uv_async handle.
+// commit through a uv_async handle. Between two batches the thread runs a step of the database's
+// compaction when one is due (Database::compaction_due).
 #pragma once
 
 #include <uv.h>
 
 #include <atomic>
+#include <climits>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -54,6 +56,9 @@ class StorageWriter {
     // Writes `batch`, retrying failures (a full disk) with a growing pause; gives up only when
     // stopping and the retries have taken more than 0.6 s. Writer thread only.
     bool write_with_retries(const StorageBatch& batch) noexcept;
+    // Runs a step of the database's compaction when it is due at `now_s` (Unix seconds), and logs
+    // what it did. A failed step is logged and not retried for a minute. Writer thread only.
+    void compact(std::int64_t now_s) noexcept;
 
     std::unique_ptr<Database> db_;
     std::function<void(std::uint64_t)> on_commit_;
@@ -68,6 +73,9 @@ class StorageWriter {
     bool done_ = false;         // The thread finished pending_; the loop has not seen it yet.
     bool stop_ = false;
     std::atomic<std::uint64_t> failures_{0};  // Failed attempts (each logged); read by the loop.
+
+    // Writer thread only.
+    std::int64_t compaction_retry_s_ = INT64_MIN;  // No compaction step before this.
 
     // Loop thread only.
     bool in_flight_ = false;
