@@ -66,6 +66,7 @@ int HttpRequestParser::on_headers_complete(http_parser* p) noexcept {
     self.request_.method = http_method_str(static_cast<http_method>(p->method));
     // An Upgrade is not taken up: the request is answered, and the connection ends with it.
     self.request_.keep_alive = http_should_keep_alive(p) != 0 && p->upgrade == 0;
+    self.request_.http11 = p->http_minor == 1;
     // Pause, so that the caller learns where the headers ended.
     http_parser_pause(p, 1);
     return 0;

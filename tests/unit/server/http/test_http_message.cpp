@@ -72,3 +72,46 @@ TEST_CASE("a text response without a body carries its reason phrase", "[http_mes
     CHECK(text_response(404, "no such host\n").body == "no such host\n");
     CHECK(text_response(503).content_type == "text/plain; charset=utf-8");
 }
+
+TEST_CASE("a streamed response's head says chunked instead of a length", "[http_message]") {
+    HttpResponse r;
+    r.content_type = "application/json";
+    CHECK(serialize_head(r, true, true) ==
+          "HTTP/1.1 200 OK\r\n"
+          "Content-Type: application/json\r\n"
+          "Cache-Control: no-store\r\n"
+          "Transfer-Encoding: chunked\r\n"
+          "\r\n");
+    CHECK(serialize_head(r, false, true) ==
+          "HTTP/1.1 200 OK\r\n"
+          "Content-Type: application/json\r\n"
+          "Cache-Control: no-store\r\n"
+          "Transfer-Encoding: chunked\r\n"
+          "Connection: close\r\n"
+          "\r\n");
+}
+
+TEST_CASE("a streamed response to HTTP/1.0 has no length and ends the connection",
+          "[http_message]") {
+    HttpResponse r;
+    r.headers = {{"X-Page", "1"}};
+    const std::string expected =
+        "HTTP/1.1 200 OK\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Cache-Control: no-store\r\n"
+        "Connection: close\r\n"
+        "X-Page: 1\r\n"
+        "\r\n";
+    CHECK(serialize_head(r, true, false) == expected);
+    CHECK(serialize_head(r, false, false) == expected);
+}
+
+TEST_CASE("a chunk is its size in hex, its bytes and CRLF, and an empty one is not written",
+          "[http_message]") {
+    std::string out;
+    append_chunk(out, "hello");
+    append_chunk(out, "");
+    append_chunk(out, std::string(300, 'x'));
+    out += kLastChunk;
+    CHECK(out == "5\r\nhello\r\n12c\r\n" + std::string(300, 'x') + "\r\n0\r\n\r\n");
+}

@@ -249,3 +249,17 @@ TEST_CASE("methods come as text and HEAD stays HEAD", "[http_request_parser]") {
             "HEAD / HTTP/1.1\r\n\r\nDELETE /hosts/a HTTP/1.1\r\n\r\nOPTIONS * HTTP/1.1\r\n\r\n") ==
         Events{"HEAD / keep", "DELETE /hosts/a keep", "OPTIONS * keep"});
 }
+
+TEST_CASE("a request says whether it is HTTP/1.1, which reads chunked bodies",
+          "[http_request_parser]") {
+    HttpRequestParser p;
+    const HttpParseStep one = p.next("GET / HTTP/1.1\r\n\r\n");
+    REQUIRE(one.kind == HttpParseStep::Kind::request);
+    CHECK(one.request.http11);
+    const HttpParseStep ten = p.next("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    REQUIRE(ten.kind == HttpParseStep::Kind::request);
+    CHECK_FALSE(ten.request.http11);
+    const HttpParseStep again = p.next("GET / HTTP/1.1\r\n\r\n");
+    REQUIRE(again.kind == HttpParseStep::Kind::request);
+    CHECK(again.request.http11);
+}
