@@ -1,5 +1,8 @@
 #include "beat_server/io/net/http_server.hpp"
 
+#include <memory>
+#include <string>
+
 #include "common/log.hpp"
 
 namespace beat {
@@ -8,6 +11,9 @@ struct HttpServer::HttpConnection : StreamServer::Connection {
     explicit HttpConnection(std::size_t max_header_bytes) noexcept : parser(max_header_bytes) {}
 
     HttpRequestParser parser;
+    std::unique_ptr<BodySource> body;  // The streamed body being sent, with `streaming` set.
+    bool chunked = false;              // It is sent as chunks (HTTP/1.1).
+    std::string slice;                 // Scratch for a chunk's bytes.
 };
 
 HttpServer::HttpServer(uv_loop_t* loop, const Endpoint& at, const HttpLimits& limits,
@@ -35,7 +41,7 @@ StreamServer::Handled HttpServer::handle(Connection& base, std::string_view data
     const HttpParseStep step = c.parser.next(data);
     if (step.kind == HttpParseStep::Kind::need_more) return {step.consumed, false};
     if (step.kind == HttpParseStep::Kind::request) {
-        answer(step.request, out);
+        answer(c, step.request, out);
         if (!step.request.keep_alive) c.close_when_flushed = true;
         return {step.consumed, true};
     }
@@ -44,7 +50,24 @@ StreamServer::Handled HttpServer::handle(Connection& base, std::string_view data
     return {step.consumed, false};
 }
 
-void HttpServer::answer(const HttpRequest& request, std::string& out) {
+bool HttpServer::continue_reply(Connection& base, std::string& out) {
+    auto& c = static_cast<HttpConnection&>(base);
+    // A slice costs time to produce, not only bytes: one per turn of the loop.
+    c.yield = true;
+    bool done = false;
+    if (c.chunked) {
+        c.slice.clear();
+        done = c.body->write(c.slice, kSlice);
+        append_chunk(out, c.slice);
+        if (done) out += kLastChunk;
+    } else {
+        done = c.body->write(out, kSlice);
+    }
+    if (done) c.body.reset();
+    return done;
+}
+
+void HttpServer::answer(HttpConnection& c, const HttpRequest& request, std::string& out) {
     HttpResponse response;
     try {
         response = handler_(request);
@@ -56,7 +79,20 @@ void HttpServer::answer(const HttpRequest& request, std::string& out) {
         log_error("http handler failed method={} target={}", request.method, request.target);
         response = text_response(500);
     }
-    out += serialize(response, request.keep_alive, request.method == "HEAD");
+    const bool head_only = request.method == "HEAD";
+    if (response.stream) {
+        out += serialize_head(response, request.keep_alive, request.http11);
+        // HTTP/1.0 has no chunks: the end of the connection ends the body.
+        if (!request.http11) c.close_when_flushed = true;
+        if (!head_only) {
+            c.body = std::move(response.stream);
+            c.chunked = request.http11;
+            c.streaming = true;
+            c.yield = true;
+        }
+    } else {
+        out += serialize(response, request.keep_alive, head_only);
+    }
     ++stats_.requests;
     const int status_class = response.status / 100;
     if (status_class >= 1 && status_class <= 5) ++stats_.responses_by_class[status_class];

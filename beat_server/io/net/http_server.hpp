@@ -28,7 +28,12 @@ struct HttpLimits {
 // is answered 500).
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
-// HTTP/1.1 over a StreamServer: keep-alive and pipelined requests, each answered in order.
+// HTTP/1.1 over a StreamServer: keep-alive and pipelined requests, each answered in order. A
+// response with a streamed body (HttpResponse::stream) is written one slice of about kSlice bytes
+// per turn of the loop, as the client takes it (at most kHighWater queued): chunked to an
+// HTTP/1.1 client, and to an HTTP/1.0 client as it comes, the end of the connection ending it.
+// The requests after it on the connection are answered once it is complete; HEAD gets its head
+// alone, and nothing of its body is produced.
 class HttpServer : public StreamServer {
   public:
     // Binds and listens on `at`. Throws UvError when it cannot.
@@ -43,8 +48,11 @@ class HttpServer : public StreamServer {
     Connection* make_connection() noexcept override;
     // Answers the first request of `data`, or an error that ends the connection.
     Handled handle(Connection& c, std::string_view data, std::string& out) override;
-    // Appends the response to `request` to `out` and counts it.
-    void answer(const HttpRequest& request, std::string& out);
+    // Writes the next slice of the streamed body being sent, as a chunk unless to HTTP/1.0.
+    bool continue_reply(Connection& c, std::string& out) override;
+    // Appends the response to `request` to `out`, or its head with its streamed body begun, and
+    // counts it.
+    void answer(HttpConnection& c, const HttpRequest& request, std::string& out);
     void answer_error(Connection& c, int status, std::string& out);
 
     HttpLimits limits_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <vector>
 
 #include <fmt/core.h>
@@ -43,6 +44,11 @@ StreamServer::StreamServer(uv_loop_t* loop, const Endpoint& at, std::string_view
       max_connections_(max_connections),
       idle_timeout_ms_(idle_timeout_ms),
       read_buffer_(new char[kReadBuffer]) {
+    // A client that leaves while replies are queued for it makes the next write fail with EPIPE,
+    // which also raises SIGPIPE, whose default action ends the process. libuv writes with
+    // write(2), which takes no MSG_NOSIGNAL: the signal is ignored, and the write's error closes
+    // the connection.
+    ::signal(SIGPIPE, SIG_IGN);
     const sockaddr_storage addr = resolve_for_bind(loop, at);
     // From here on a throw leaves listener_ and idle_timer_ to close what was opened.
     listener_ = UvHandle<uv_tcp_t>(uv_tcp_init, loop, "tcp init");
@@ -60,6 +66,8 @@ StreamServer::StreamServer(uv_loop_t* loop, const Endpoint& at, std::string_view
     }
     idle_timer_ = UvHandle<uv_timer_t>(uv_timer_init, loop, "timer init");
     idle_timer_->data = this;
+    next_turn_ = UvHandle<uv_idle_t>(uv_idle_init, loop, "idle init");
+    next_turn_->data = this;
     sockaddr_storage bound{};
     int len = sizeof bound;
     uv_tcp_getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&bound), &len);
@@ -235,6 +243,7 @@ void StreamServer::pump(Connection& c, std::string_view fresh) {
     std::size_t pos = 0;
     bool handled = false;
     bool paused_now = false;
+    bool yielded_now = false;
     for (;;) {
         if (full(c, out_.size())) {
             paused_now = true;
@@ -243,6 +252,10 @@ void StreamServer::pump(Connection& c, std::string_view fresh) {
         // A reply in progress comes before the next request, and is finished even once the
         // connection answers no more (a shutdown).
         if (c.streaming) {
+            if (c.yield) {
+                yielded_now = true;
+                break;
+            }
             c.streaming = !continue_reply(c, out_);
             continue;
         }
@@ -252,8 +265,15 @@ void StreamServer::pump(Connection& c, std::string_view fresh) {
         if (!step.request) break;
         handled = true;
     }
-    if (handled) touch(c);
-    end_pass(c, data, pos, paused_now);
+    c.yield = false;
+    // A slice written is activity too: the socket may take it all without a write callback.
+    if (handled || yielded_now) touch(c);
+    end_pass(c, data, pos, paused_now || yielded_now);
+    if (yielded_now) {
+        c.yielded = true;
+        yielded_.push_back(&c);
+        uv_idle_start(next_turn_.get(), &on_next_turn);
+    }
     if (!out_.empty()) reply(c, out_);
     if (out_.capacity() > 2 * kHighWater) std::string().swap(out_);
     maybe_finish(c);
@@ -342,19 +362,42 @@ void StreamServer::on_write(uv_write_t* req, int status) noexcept {
 }
 
 void StreamServer::resume_if_drained(Connection& c) {
-    if (c.paused && queued(c) < kLowWater) {
-        // The client caught up: handle the requests held back, then read again.
-        pump(c, {});
-        if (!c.paused && !c.eof && !c.close_when_flushed && !c.closing && !c.reading && !stopped_) {
-            c.reading =
-                uv_read_start(reinterpret_cast<uv_stream_t*>(&c.handle), &on_alloc, &on_read) == 0;
-        }
-    }
+    // The client caught up: handle the requests held back, then read again.
+    if (c.paused && queued(c) < kLowWater) resume(c);
     maybe_finish(c);
 }
 
+void StreamServer::resume(Connection& c) {
+    pump(c, {});
+    if (!c.paused && !c.yielded && !c.eof && !c.close_when_flushed && !c.closing && !c.reading &&
+        !stopped_) {
+        c.reading =
+            uv_read_start(reinterpret_cast<uv_stream_t*>(&c.handle), &on_alloc, &on_read) == 0;
+    }
+}
+
+void StreamServer::on_next_turn(uv_idle_t* h) noexcept {
+    auto* self = static_cast<StreamServer*>(h->data);
+    std::vector<Connection*> ready;
+    ready.swap(self->yielded_);
+    for (Connection* c : ready)
+        c->yielded = false;
+    for (Connection* c : ready) {
+        // Closed by an earlier one's pass: still allocated until the loop's close callbacks.
+        if (c->closing) continue;
+        try {
+            self->resume(*c);
+            self->maybe_finish(*c);
+        } catch (const std::exception& e) {
+            log_error("{} request handling failed peer={}: {}", self->protocol_, c->peer, e.what());
+            self->close(*c);
+        }
+    }
+    if (self->yielded_.empty()) uv_idle_stop(h);
+}
+
 void StreamServer::maybe_finish(Connection& c) noexcept {
-    const bool done = (c.close_when_flushed && !c.streaming) || (c.eof && !c.paused);
+    const bool done = !c.streaming && (c.close_when_flushed || (c.eof && !c.paused));
     if (!c.closing && done && queued(c) == 0) close(c);
 }
 
@@ -369,6 +412,7 @@ void StreamServer::close(Connection& c) noexcept {
     c.closing = true;
     forget(c);
     connections_.erase(c.position);
+    if (c.yielded) yielded_.erase(std::find(yielded_.begin(), yielded_.end(), &c));
     // Only while shutdown() waits does a close reach back into the server, which the waiter keeps
     // alive; otherwise the server may be gone before libuv calls back.
     uv_close(reinterpret_cast<uv_handle_t*>(&c.handle),
@@ -419,6 +463,7 @@ void StreamServer::close() noexcept {
     listener_.close();
     idle_timer_.close();
     close_all();
+    next_turn_.close();
 }
 
 }  // namespace beat

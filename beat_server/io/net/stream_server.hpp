@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/endpoint.hpp"
 #include "common/uv/handle.hpp"
@@ -47,7 +48,7 @@ class StreamServer {
     std::uint64_t closed_idle() const noexcept { return closed_idle_; }
     // The most reply bytes one connection had waiting in the write queue at once since start: the
     // memory a client that does not read can make the server hold. At most kHighWater plus one
-    // slice, or plus one reply that is not written in slices (an HTTP page).
+    // slice, or plus one reply that is not written in slices (an HTTP page that is not streamed).
     std::size_t peak_queued() const noexcept { return peak_queued_; }
 
     // Stops accepting, stops reading, lets queued replies drain and closes each connection once
@@ -78,6 +79,12 @@ class StreamServer {
         // A reply is being written in slices: continue_reply() writes the rest of it before the
         // next request is handled, also once the connection answers no more.
         bool streaming = false;
+        // Set by handle() or continue_reply() with `streaming`: end the pass after this slice and
+        // write the next one on the loop's next turn, after it has polled for I/O, so that a
+        // reply whose slices cost time rather than bytes (a page rendered as it is sent) holds
+        // the loop for one slice at a time. Cleared by the server.
+        bool yield = false;
+        bool yielded = false;  // Waiting for the loop's next turn to continue its reply.
         bool reading = false;
         bool paused = false;              // Requests held back because replies are queued.
         bool eof = false;                 // The client sent all it will send.
@@ -128,6 +135,8 @@ class StreamServer {
     // After replies left the queue: handles the requests held back and reads again once caught
     // up; closes `c` when it is done.
     void resume_if_drained(Connection& c);
+    // Continues `c`'s reply and the requests held back, then reads again once caught up.
+    void resume(Connection& c);
     // Closes `c` once it is done (no more requests, or the client's end) and its replies written.
     void maybe_finish(Connection& c) noexcept;
     // The one way a connection dies: it leaves connections_ now and is freed once libuv is done.
@@ -157,6 +166,8 @@ class StreamServer {
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
     static void on_write(uv_write_t* req, int status) noexcept;
     static void on_idle_timer(uv_timer_t* t) noexcept;
+    // Continues the replies of the connections that yielded.
+    static void on_next_turn(uv_idle_t* h) noexcept;
     static void on_close(uv_handle_t* h) noexcept;
     static void on_close_while_draining(uv_handle_t* h) noexcept;
 
@@ -179,6 +190,11 @@ class StreamServer {
     // back) instead of a timer-heap update per request. The timer waits for the front's deadline;
     // when the front was touched meanwhile, it waits again for the new front's.
     UvHandle<uv_timer_t> idle_timer_;
+    // Active while a connection has yielded (Connection::yield): an idle handle runs once every
+    // turn of the loop and keeps the loop's poll from blocking, so beats and requests are read
+    // between two slices.
+    UvHandle<uv_idle_t> next_turn_;
+    std::vector<Connection*> yielded_;
     std::string bound_;
     std::unique_ptr<char[]> read_buffer_;
     std::uint64_t accepted_ = 0;
