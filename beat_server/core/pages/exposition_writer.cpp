@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <stdexcept>
 
@@ -26,6 +28,15 @@ bool valid_name(std::string_view name, bool colon) noexcept {
 
 // Appends `text` with backslash and line feed escaped, and the double quote too when `quote`.
 void append_escaped(std::string& out, std::string_view text, bool quote) {
+    // Most names are ASCII with nothing to escape: one pass over them, and one copy.
+    const bool plain = std::none_of(text.begin(), text.end(), [quote](char c) {
+        return static_cast<unsigned char>(c) >= 0x80 || c == '\\' || c == '\n' ||
+               (quote && c == '"');
+    });
+    if (plain) {
+        out.append(text);
+        return;
+    }
     if (!valid_utf8(text)) {
         for (char c : text) {
             if (static_cast<unsigned char>(c) >= 0x80) {
@@ -78,6 +89,23 @@ void append_sample_value(std::string& out, double value) {
     }
 }
 
+void append_sample_value(std::string& out, std::uint64_t value) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
+void append_family_head(std::string& out, std::string_view name, MetricType type,
+                        std::string_view help) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    append_help_text(out, help);
+    out += "\n# TYPE ";
+    out += name;
+    out += type == MetricType::counter ? " counter\n" : " gauge\n";
+}
+
 void ExpositionWriter::begin(std::string_view name, MetricType type, std::string_view help) {
     if (!valid_metric_name(name)) {
         throw std::invalid_argument(fmt::format("invalid metric name \"{}\"", name));
@@ -91,13 +119,7 @@ void ExpositionWriter::begin(std::string_view name, MetricType type, std::string
     }
     begun_.emplace(name);
     current_ = name;
-    out_ += "# HELP ";
-    out_ += name;
-    out_ += ' ';
-    append_help_text(out_, help);
-    out_ += "\n# TYPE ";
-    out_ += name;
-    out_ += type == MetricType::counter ? " counter\n" : " gauge\n";
+    append_family_head(out_, name, type, help);
 }
 
 void ExpositionWriter::open_sample(std::initializer_list<Label> labels) {
@@ -133,7 +155,8 @@ void ExpositionWriter::open_sample(std::initializer_list<Label> labels) {
 
 void ExpositionWriter::sample(std::initializer_list<Label> labels, std::uint64_t value) {
     open_sample(labels);
-    fmt::format_to(std::back_inserter(out_), "{}\n", value);
+    append_sample_value(out_, value);
+    out_ += '\n';
 }
 
 void ExpositionWriter::sample(std::initializer_list<Label> labels, double value) {

@@ -74,5 +74,13 @@ void append_label_value(std::string& out, std::string_view value);
 void append_help_text(std::string& out, std::string_view text);
 // Appends `value` as a sample value: shortest round-trip digits, "NaN", "+Inf" or "-Inf".
 void append_sample_value(std::string& out, double value);
+// Appends `value` as a sample value: every digit.
+void append_sample_value(std::string& out, std::uint64_t value);
+
+// Appends the HELP and TYPE lines of the family `name`, as ExpositionWriter::begin() writes them
+// but without its checks: for a writer that appends a family known to be valid (one that a page
+// also writes through begin()) a slice at a time.
+void append_family_head(std::string& out, std::string_view name, MetricType type,
+                        std::string_view help);
 
 }  // namespace beat

@@ -5,54 +5,101 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <nlohmann/json.hpp>
-#include <optional>
+#include <memory>
+
+#include "beat_server/core/pages/host_order.hpp"
+#include "beat_server/core/pages/json_text.hpp"
 
 namespace beat {
 
 namespace {
 
-using nlohmann::json;
-
-// `v`, or null when it is NaN or infinite (JSON has no such numbers).
-json finite_or_null(double v) {
-    return std::isfinite(v) ? json(v) : json(nullptr);
+// Appends `"key":`, after a comma unless `first`.
+void key(std::string& out, std::string_view name, bool first = false) {
+    if (!first) out += ',';
+    out += '"';
+    out += name;  // The keys below need no escaping.
+    out += "\":";
 }
 
-json host_object(const HostRecord& host, const StatusView& view) {
-    const DetectorReading reading = read_detector(host.liveness, view.now_ms);
-    json h = json::object();
-    h["name"] = host.name;
-    h["state"] = to_string(host.liveness.state);
-    h["flapping"] = host.liveness.flapping();
-    h["last_seen"] = to_seconds(to_unix_ms(view, host.last_seen_ms));
-    h["last_seen_age_seconds"] = to_seconds(view.now_ms - host.last_seen_ms);
-    h["next_beat"] = to_seconds(to_unix_ms(view, reading.expected_ms));
-    h["next_beat_in_seconds"] = to_seconds(reading.expected_ms - view.now_ms);
-    h["address"] = host.address.to_string();
-    // A PyHeartBeat host's beats carry no sequence: how many were lost is unknown.
-    h["protocol"] = host.legacy ? "pyheartbeat" : "beat";
-    h["interval_seconds"] = to_seconds(host.interval_ms);
-    h["beats"] = host.beats;
-    h["lost"] = host.legacy ? json(nullptr) : json(host.lost);
-    h["loss_rate"] = host.legacy ? json(nullptr) : finite_or_null(reading.loss);
-    h["restarts"] = host.restarts;
-    h["duplicates"] = host.duplicates;
-    h["judged_by"] = to_string(reading.judged_by);
-    h["phi"] = reading.phi ? finite_or_null(*reading.phi) : json(nullptr);
-    const HostPlanView plan = view.monitor.plan_of(host);
-    h["plan"] = plan.plan != nullptr ? json(plan.plan->plan.name) : json(nullptr);
-    h["plan_wanted"] = plan.wanted != 0 ? json(format_plan_version(plan.wanted)) : json(nullptr);
-    h["plan_running"] = plan.running != 0 ? json(format_plan_version(plan.running)) : json(nullptr);
-    json& metrics = h["metrics"] = json::object();
-    for (const HostMetric& m : host.metrics)
-        metrics[m.name] = finite_or_null(m.value);
-    return h;
+void string_or_null(std::string& out, const std::string* text) {
+    if (text != nullptr) {
+        append_json_string(out, *text);
+    } else {
+        out += "null";
+    }
 }
 
-std::string dump(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+// Comparisons of the host order's sort per slice: about 1 ms.
+constexpr std::size_t kSortStep = 1 << 16;
+// Hosts looked up per slice at most, listed or found gone.
+constexpr std::size_t kHostsPerSlice = 4096;
+
+// {"generated_at": ..., "hosts_up": n, "hosts_silent": n, "hosts":[
+std::string page_head(const StatusView& view) {
+    const Liveness& liveness = view.monitor.liveness();
+    std::string out = "{\"generated_at\":";
+    append_json_number(out, to_seconds(view.now_unix_ms));
+    out += fmt::format(R"(,"hosts_up":{},"hosts_silent":{},"hosts":[)", liveness.up_count(),
+                       liveness.silent_count());
+    return out;
 }
+
+// The page a slice at a time (see stream_hosts_json()).
+class HostsJsonStream final : public BodySource {
+  public:
+    explicit HostsJsonStream(const StatusView& view) : view_(view) {}
+
+    bool write(std::string& out, std::size_t budget) override {
+        switch (stage_) {
+            case Stage::start:
+                out += page_head(view_);
+                order_.reserve(view_.monitor.registry().size());
+                view_.monitor.registry().for_each([&](const HostRecord& h) {
+                    order_.add(h.name, h.liveness.state == HostState::silent);
+                });
+                stage_ = Stage::sort;
+                return false;
+            case Stage::sort:
+                if (order_.sort(kSortStep)) stage_ = Stage::hosts;
+                return false;
+            case Stage::hosts:
+                if (!write_hosts(out, budget)) return false;
+                out += "]}\n";
+                stage_ = Stage::done;
+                return true;
+            case Stage::done:
+                break;
+        }
+        return true;
+    }
+
+  private:
+    enum class Stage { start, sort, hosts, done };
+
+    // Lists hosts from where the last slice stopped, up to about `budget` bytes or kHostsPerSlice
+    // hosts; true once every host is listed.
+    bool write_hosts(std::string& out, std::size_t budget) {
+        const std::size_t limit = out.size() + std::min(budget, out.max_size() - out.size());
+        const Registry& registry = view_.monitor.registry();
+        for (std::size_t visits = 0; next_ < order_.size(); ++next_, ++visits) {
+            if (visits > 0 && (out.size() >= limit || visits == kHostsPerSlice)) return false;
+            const HostRecord* h = registry.find(order_.name(next_));
+            if (h == nullptr) continue;  // Forgotten since the page began.
+            if (listed_) out += ',';
+            listed_ = true;
+            append_host_json(out, *h, view_, metrics_);
+        }
+        return true;
+    }
+
+    StatusView view_;
+    Stage stage_ = Stage::start;
+    HostOrder order_;
+    std::size_t next_ = 0;  // The position in order_ of the next host to list.
+    bool listed_ = false;   // A host was listed: the next one follows a comma.
+    std::vector<const HostMetric*> metrics_;
+};
 
 }  // namespace
 
@@ -89,22 +136,103 @@ std::vector<const HostRecord*> hosts_silent_first(const Registry& registry, std:
 }
 
 std::string render_hosts_json(const StatusView& view) {
-    const Liveness& liveness = view.monitor.liveness();
-    std::string out = fmt::format(
-        R"({{"generated_at":{},"hosts_up":{},"hosts_silent":{},"hosts":[)",
-        dump(json(to_seconds(view.now_unix_ms))), liveness.up_count(), liveness.silent_count());
+    std::string out = page_head(view);
     bool first = true;
+    std::vector<const HostMetric*> metrics;
     for (const HostRecord* h : hosts_silent_first(view.monitor.registry())) {
         if (!first) out += ',';
         first = false;
-        out += render_host_json(*h, view);
+        append_host_json(out, *h, view, metrics);
     }
     out += "]}";
     return out;
 }
 
+std::unique_ptr<BodySource> stream_hosts_json(const StatusView& view) {
+    return std::make_unique<HostsJsonStream>(view);
+}
+
 std::string render_host_json(const HostRecord& host, const StatusView& view) {
-    return dump(host_object(host, view));
+    std::string out;
+    std::vector<const HostMetric*> metrics;
+    append_host_json(out, host, view, metrics);
+    return out;
+}
+
+void append_host_json(std::string& out, const HostRecord& host, const StatusView& view,
+                      std::vector<const HostMetric*>& metrics) {
+    const DetectorReading reading = read_detector(host.liveness, view.now_ms);
+    const HostPlanView plan = view.monitor.plan_of(host);
+    // The keys in byte order, as a json object (a std::map) lists them.
+    out += '{';
+    key(out, "address", true);
+    append_json_string(out, host.address.to_string());
+    key(out, "beats");
+    append_json_number(out, host.beats);
+    key(out, "duplicates");
+    append_json_number(out, host.duplicates);
+    key(out, "flapping");
+    out += host.liveness.flapping() ? "true" : "false";
+    key(out, "interval_seconds");
+    append_json_number(out, to_seconds(host.interval_ms));
+    key(out, "judged_by");
+    append_json_string(out, to_string(reading.judged_by));
+    key(out, "last_seen");
+    append_json_number(out, to_seconds(to_unix_ms(view, host.last_seen_ms)));
+    key(out, "last_seen_age_seconds");
+    append_json_number(out, to_seconds(view.now_ms - host.last_seen_ms));
+    // A PyHeartBeat host's beats carry no sequence: how many were lost is unknown.
+    key(out, "loss_rate");
+    append_json_number(out, host.legacy ? std::nan("") : reading.loss);
+    key(out, "lost");
+    if (host.legacy) {
+        out += "null";
+    } else {
+        append_json_number(out, host.lost);
+    }
+    key(out, "metrics");
+    metrics.clear();
+    for (const HostMetric& m : host.metrics)
+        metrics.push_back(&m);
+    std::sort(metrics.begin(), metrics.end(),
+              [](const HostMetric* a, const HostMetric* b) { return a->name < b->name; });
+    out += '{';
+    for (const HostMetric* m : metrics) {
+        if (m != metrics.front()) out += ',';
+        append_json_string(out, m->name);
+        out += ':';
+        append_json_number(out, m->value);
+    }
+    out += '}';
+    key(out, "name");
+    append_json_string(out, host.name);
+    key(out, "next_beat");
+    append_json_number(out, to_seconds(to_unix_ms(view, reading.expected_ms)));
+    key(out, "next_beat_in_seconds");
+    append_json_number(out, to_seconds(reading.expected_ms - view.now_ms));
+    key(out, "phi");
+    append_json_number(out, reading.phi ? *reading.phi : std::nan(""));
+    key(out, "plan");
+    string_or_null(out, plan.plan != nullptr ? &plan.plan->plan.name : nullptr);
+    key(out, "plan_running");
+    if (plan.running != 0) {
+        append_json_string(out, format_plan_version(plan.running));
+    } else {
+        out += "null";
+    }
+    key(out, "plan_wanted");
+    if (plan.wanted != 0) {
+        append_json_string(out, format_plan_version(plan.wanted));
+    } else {
+        out += "null";
+    }
+    key(out, "protocol");
+    out += host.legacy ? "\"pyheartbeat\"" : "\"beat\"";
+    key(out, "restarts");
+    append_json_number(out, host.restarts);
+    key(out, "state");
+    append_json_string(out, to_string(host.liveness.state));
+    out += '}';
 }
 
 }  // namespace beat

@@ -3,10 +3,12 @@
 
 #include <cstddef>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "beat_server/core/http/http_message.hpp"
 #include "beat_server/core/ingest/registry.hpp"
 #include "beat_server/core/pages/server_status.hpp"
 
@@ -24,8 +26,23 @@ std::vector<const HostRecord*> hosts_silent_first(
 // {"generated_at": Unix seconds, "hosts_up": n, "hosts_silent": n, "hosts": [...]}: every host
 // as render_host_json() writes it, silent ones first, then by name. Invalid UTF-8 is replaced,
 // never thrown on. O(hosts log hosts + metrics of every host); each host's object is written
-// out before the next is built, so the only large allocation is the text itself.
+// straight into the text, so the only large allocation is the text itself.
 std::string render_hosts_json(const StatusView& view);
+
+// The page of render_hosts_json() and a line feed, written a slice at a time as the connection
+// takes it. `view` is copied; what it refers to must outlive the source. Each write() does one
+// bounded step: the first writes generated_at, hosts_up and hosts_silent (the fleet at that
+// moment) and copies the hosts' names and states (O(hosts)); the next ones sort them (kSortStep
+// comparisons each); then hosts are listed, about `budget` bytes or 4,096 hosts a slice.
+//
+// What the page says when the fleet changes meanwhile: hosts are listed in the order of the
+// first slice (silent ones then, first); each host's object is written whole in one slice, so it
+// is of one moment (times and ages at `view.now_ms`), though its state may have changed since the
+// order was taken; a host added later is not listed; one removed (forgotten) is not listed after
+// its removal, and no slice reads its record; no host is listed twice. The counts may then differ
+// from the hosts listed. With an unchanged fleet the slices put together are
+// render_hosts_json()'s page and a line feed, byte for byte.
+std::unique_ptr<BodySource> stream_hosts_json(const StatusView& view);
 
 // One host's object: name, state ("up", "silent", "unknown"), flapping, last_seen (Unix seconds),
 // last_seen_age_seconds, next_beat (Unix seconds when the detector expects the host's next beat)
@@ -34,7 +51,13 @@ std::string render_hosts_json(const StatusView& view);
 // (null unless the phi detector has a value), plan (the name of the plan the server wants the host
 // to run, or null), plan_wanted (its version, 8 hex digits, or null), plan_running (the version
 // the agent's latest beat says it runs, or null for its local settings) and metrics (name ->
-// latest value; non-finite values are null). O(metrics log metrics).
+// latest value; non-finite values are null), keys in byte order as nlohmann::json writes an
+// object's. Names are escaped as json_text.hpp says. O(metrics log metrics).
 std::string render_host_json(const HostRecord& host, const StatusView& view);
+
+// Appends render_host_json()'s text to `out`; `metrics` is scratch for the host's metrics in
+// name order, reused from one host to the next.
+void append_host_json(std::string& out, const HostRecord& host, const StatusView& view,
+                      std::vector<const HostMetric*>& metrics);
 
 }  // namespace beat

@@ -30,6 +30,13 @@ HttpResponse response(int status, const char* content_type, std::string body) {
     return r;
 }
 
+// A 200 whose body `stream` writes in slices.
+HttpResponse streamed(const char* content_type, std::unique_ptr<BodySource> stream) {
+    HttpResponse r = response(200, content_type, {});
+    r.stream = std::move(stream);
+    return r;
+}
+
 // 404 with a JSON body naming the host, when there is a name to give.
 HttpResponse unknown_host(const std::optional<std::string>& name) {
     nlohmann::json body = {{"error", "unknown host"}};
@@ -97,9 +104,9 @@ HttpResponse route(const HttpRequest& request, const StatusView& view) {
         case Page::status:
             return response(200, "text/html; charset=utf-8", render_status_page(view));
         case Page::metrics:
-            return response(200, kExpositionContentType, render_metrics(view));
+            return streamed(kExpositionContentType, stream_metrics(view));
         case Page::hosts:
-            return response(200, kJson, render_hosts_json(view) + "\n");
+            return streamed(kJson, stream_hosts_json(view));
         case Page::host:
             return one_host(path.substr(kHostsPrefix.size()), view);
         case Page::plans:

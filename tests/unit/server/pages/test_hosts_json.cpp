@@ -1,12 +1,16 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "beat_server/core/pages/hosts_json.hpp"
+#include "tests/unit/server/pages/body_reader.hpp"
 #include "tests/unit/server/pages/status_fixture.hpp"
 
 using namespace beat;
@@ -214,4 +218,161 @@ TEST_CASE("a host's object names its plan, the version it should run and the one
     CHECK(web.at("name") == "web1");
     CHECK(web.at("plan") == "default");
     CHECK(web.at("plan_running").is_null());
+}
+
+namespace {
+
+// A host's object as the page wrote it when it built nlohmann::json objects: the reference the
+// object written directly is held to.
+json reference_object(const HostRecord& host, const StatusView& view) {
+    const auto finite_or_null = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    const DetectorReading reading = read_detector(host.liveness, view.now_ms);
+    json h = json::object();
+    h["name"] = host.name;
+    h["state"] = to_string(host.liveness.state);
+    h["flapping"] = host.liveness.flapping();
+    h["last_seen"] = to_seconds(to_unix_ms(view, host.last_seen_ms));
+    h["last_seen_age_seconds"] = to_seconds(view.now_ms - host.last_seen_ms);
+    h["next_beat"] = to_seconds(to_unix_ms(view, reading.expected_ms));
+    h["next_beat_in_seconds"] = to_seconds(reading.expected_ms - view.now_ms);
+    h["address"] = host.address.to_string();
+    h["protocol"] = host.legacy ? "pyheartbeat" : "beat";
+    h["interval_seconds"] = to_seconds(host.interval_ms);
+    h["beats"] = host.beats;
+    h["lost"] = host.legacy ? json(nullptr) : json(host.lost);
+    h["loss_rate"] = host.legacy ? json(nullptr) : finite_or_null(reading.loss);
+    h["restarts"] = host.restarts;
+    h["duplicates"] = host.duplicates;
+    h["judged_by"] = to_string(reading.judged_by);
+    h["phi"] = reading.phi ? finite_or_null(*reading.phi) : json(nullptr);
+    const HostPlanView plan = view.monitor.plan_of(host);
+    h["plan"] = plan.plan != nullptr ? json(plan.plan->plan.name) : json(nullptr);
+    h["plan_wanted"] = plan.wanted != 0 ? json(format_plan_version(plan.wanted)) : json(nullptr);
+    h["plan_running"] = plan.running != 0 ? json(format_plan_version(plan.running)) : json(nullptr);
+    json& metrics = h["metrics"] = json::object();
+    for (const HostMetric& m : host.metrics)
+        metrics[m.name] = finite_or_null(m.value);
+    return h;
+}
+
+std::string dumped(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Restores a host named `name` as after a restart, heard at monitor time 0.
+void restore(StatusFixture& f, const std::string& name) {
+    HostSnapshot h;
+    h.name = name;
+    h.interval_ms = 1000;
+    h.beats = 3;
+    h.last_seen_unix_ms = kUnixAtZero;
+    f.monitor.restore(h, 0, kUnixAtZero);
+}
+
+}  // namespace
+
+TEST_CASE("a host's object is the one the json objects gave, byte for byte, for hostile names",
+          "[hosts_json]") {
+    StatusFixture f(phi_detector());
+    const std::vector<std::string> names = {"plain",
+                                            "quote\"d",
+                                            "back\\slash",
+                                            "<b>&amp;'",
+                                            "tab\there",
+                                            "cr\rlf\n",
+                                            "bell\x07",
+                                            "del\x7f",
+                                            "caf\xc3\xa9 \xe2\x82\xac",
+                                            "nul\0in" + std::string(1, '\0')};
+    for (const std::string& name : names)
+        restore(f, name);
+    f.beats("metrics", 3, 1000);
+    f.beat("metrics", 4, 3000, {{"cpu", 12.5}, {"z.last", 1e21}, {"a.first", -0.0}, {"nan", 0.1}});
+    f.monitor.expire(3500);
+    const StatusView view = f.view(3600);
+    for (const std::string& name : names) {
+        CAPTURE(name);
+        const HostRecord* host = f.monitor.registry().find(name);
+        REQUIRE(host != nullptr);
+        CHECK(render_host_json(*host, view) == dumped(reference_object(*host, view)));
+    }
+    const HostRecord& metrics = *f.monitor.registry().find("metrics");
+    CHECK(render_host_json(metrics, view) == dumped(reference_object(metrics, view)));
+    CHECK(json::parse(render_host_json(metrics, view)).at("metrics").size() == 4);
+}
+
+TEST_CASE("a host name that is not UTF-8 still gives valid JSON, its bytes replaced",
+          "[hosts_json]") {
+    StatusFixture f;
+    const std::string name = "bad\xff\xc3\xa9name";
+    restore(f, name);
+    const StatusView view = f.view(100);
+    const HostRecord& host = *f.monitor.registry().find(name);
+    const json mine = json::parse(render_host_json(host, view));  // Strict: throws on bad UTF-8.
+    const json theirs = json::parse(dumped(reference_object(host, view)));
+    CHECK(mine.at("name") == "bad\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDname");
+    // Everything but the name's replacement characters is as the json objects gave it.
+    json rest = mine;
+    rest.erase("name");
+    json theirs_rest = theirs;
+    theirs_rest.erase("name");
+    CHECK(rest == theirs_rest);
+}
+
+TEST_CASE("the streamed hosts page of an unchanged fleet is the whole page byte for byte",
+          "[hosts_json]") {
+    StatusFixture f(phi_detector());
+    // More hosts than one sorted run of the page's order; one in 7 goes silent.
+    for (int i = 0; i < 2500; ++i) {
+        const std::string name = fmt::format("host-{:04}{}", i * 7919 % 2500, i % 400 ? "" : "\"q");
+        f.beat(name, 1, 0, {{"cpu", i * 0.25}, {"mem", 40.5}});
+        if (i % 7 != 0) f.beat(name, 2, 2500, {{"cpu", i * 0.5}});
+    }
+    f.monitor.expire(3500);
+    const StatusView view = f.view(3600);
+    const std::string whole = render_hosts_json(view) + "\n";
+    CHECK(json::parse(whole).at("hosts").size() == 2500);
+    for (const std::size_t budget :
+         {std::size_t{0}, std::size_t{1}, std::size_t{1000}, std::size_t{1} << 16,
+          std::numeric_limits<std::size_t>::max()}) {
+        CAPTURE(budget);
+        CHECK(read_body(*stream_hosts_json(view), budget) == whole);
+    }
+    // Each slice holds about its budget: whole objects, so a little more.
+    for (const std::string& slice : read_slices(*stream_hosts_json(view), 4096, [](std::size_t) {}))
+        CHECK(slice.size() <= 4096 + 1024);
+}
+
+TEST_CASE("a host forgotten while the hosts page is written is not listed after, nor one added",
+          "[hosts_json]") {
+    MonitorConfig config;
+    config.forget_after_ms = 1000;
+    StatusFixture f(config);
+    for (int i = 0; i < 10; ++i)
+        f.beat(fmt::format("h{}", i), 1, 0);
+    for (int i = 0; i < 10; ++i)
+        if (i != 3 && i != 7) f.beat(fmt::format("h{}", i), 2, 2500);
+    f.monitor.expire(3500);  // h3 and h7 go silent: they are listed first.
+    const StatusView view = f.view(3600);
+    auto stream = stream_hosts_json(view);
+    std::string page;
+    std::size_t removed_at = 0;
+    while (!stream->write(page, 1)) {
+        // Once h3 is listed, before h7: both are forgotten, and two hosts are new.
+        if (removed_at == 0 && page.find("\"name\":\"h3\"") != std::string::npos) {
+            f.beat("new1", 1, 4100);
+            f.beat("new2", 1, 4100);
+            f.monitor.report(4100);
+            REQUIRE(f.monitor.registry().find("h7") == nullptr);
+            removed_at = page.size();
+        }
+    }
+    REQUIRE(removed_at > 0);
+    const json j = json::parse(page);
+    std::vector<std::string> names;
+    for (const json& h : j.at("hosts"))
+        names.push_back(h.at("name"));
+    CHECK(names == std::vector<std::string>{"h3", "h0", "h1", "h2", "h4", "h5", "h6", "h8", "h9"});
+    CHECK(j.at("hosts_silent") == 2);  // As when the page began.
+    CHECK(j.at("hosts_up") == 8);
 }

@@ -6,6 +6,7 @@
 #include "beat_server/core/pages/http_routes.hpp"
 #include "beat_server/core/pages/metrics_page.hpp"
 #include "beat_server/core/report/log_reporter.hpp"
+#include "tests/unit/server/pages/body_reader.hpp"
 
 using namespace beat;
 using nlohmann::json;
@@ -35,6 +36,11 @@ struct Core {
     Monitor monitor;
 };
 
+// The body of `r`, read from its stream when it has one.
+std::string body_of(const HttpResponse& r) {
+    return r.stream ? test::read_body(*r.stream, 1 << 16) : r.body;
+}
+
 // The value of header `name` in `r`, or "" when it has none.
 std::string header(const HttpResponse& r, const std::string& name) {
     for (const auto& [n, v] : r.headers)
@@ -54,11 +60,12 @@ TEST_CASE("each page is served with its content type", "[http_routes]") {
     const HttpResponse metrics = c.get("/metrics");
     CHECK(metrics.status == 200);
     CHECK(metrics.content_type == kExpositionContentType);
+    CHECK(body_of(metrics).find("beat_host_up{host=\"web1\"} 1\n") != std::string::npos);
 
     const HttpResponse hosts = c.get("/hosts");
     CHECK(hosts.status == 200);
     CHECK(hosts.content_type == "application/json");
-    CHECK(json::parse(hosts.body).at("hosts").size() == 3);
+    CHECK(json::parse(body_of(hosts)).at("hosts").size() == 3);
 
     const HttpResponse plans = c.get("/plans");
     CHECK(plans.status == 200);
@@ -78,6 +85,21 @@ TEST_CASE("HEAD is answered like GET", "[http_routes]") {
         CHECK(head.status == 200);
         CHECK(head.content_type == get.content_type);
         CHECK(head.body.size() == get.body.size());
+        CHECK((head.stream != nullptr) == (get.stream != nullptr));
+    }
+}
+
+TEST_CASE("the fleet's pages are streamed and the small ones are whole", "[http_routes]") {
+    const Core c;
+    for (const char* target : {"/metrics", "/hosts"}) {
+        CAPTURE(target);
+        const HttpResponse r = c.get(target);
+        CHECK(r.stream != nullptr);
+        CHECK(r.body.empty());
+    }
+    for (const char* target : {"/", "/hosts/web1", "/plans", "/healthz", "/nowhere"}) {
+        CAPTURE(target);
+        CHECK(c.get(target).stream == nullptr);
     }
 }
 
@@ -111,7 +133,7 @@ TEST_CASE("a host name is percent-decoded and a malformed escape gets 400", "[ht
 
 TEST_CASE("the query string is ignored", "[http_routes]") {
     const Core c;
-    CHECK(c.get("/hosts?pretty=1").status == 200);
+    CHECK(json::parse(body_of(c.get("/hosts?pretty=1"))).at("hosts").size() == 3);
     CHECK(json::parse(c.get("/hosts/web1?x=%zz").body).at("name") == "web1");
     CHECK(c.get("/healthz?").body == "ok\n");
     CHECK(c.get("/?refresh=0").content_type == "text/html; charset=utf-8");

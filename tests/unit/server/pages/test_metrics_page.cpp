@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "beat_server/core/pages/metrics_page.hpp"
+#include "tests/unit/server/pages/body_reader.hpp"
 #include "tests/unit/server/pages/status_fixture.hpp"
 
 using namespace beat;
@@ -344,4 +346,85 @@ TEST_CASE("the PostgreSQL sink's figures are listed only when it is on, its last
     CHECK(has_line(page, "beat_postgres_reconnects_total 1"));
     CHECK(has_line(page, "beat_postgres_dropped_points_total 5"));
     CHECK(has_line(page, R"(beat_postgres_last_error_info{error="connect: \"db\" away"} 1)"));
+}
+
+TEST_CASE("the streamed page of an unchanged fleet is render_metrics' page byte for byte",
+          "[metrics_page]") {
+    StatusFixture f(phi_detector());
+    // More hosts than one sorted run of the page's order, names to escape, a silent host in 7.
+    for (int i = 0; i < 2500; ++i) {
+        const std::string name =
+            fmt::format("host-{:04}{}", i * 7919 % 2500, i % 400 ? "" : "\"q\\b");
+        f.beat(name, 1, 0, {{"cpu", i * 0.25}, {"mem.used_pct", 40.5}, {"x\"y", 1e21}});
+        if (i % 7 != 0) f.beat(name, 2, 2500, {{"cpu", i * 0.5}});
+    }
+    f.monitor.expire(3500);
+    StatusView view = f.view(3600);
+    ProcessStatus process;
+    process.cpu_seconds = 2.5;
+    view.read_process = [process] { return process; };
+    const std::string whole = render_metrics(view);
+    CHECK(count_prefix(whole, "beat_host_up{") == 2500);
+    CHECK(count_prefix(whole, "beat_host_phi{") > 0);
+    for (const std::size_t budget :
+         {std::size_t{0}, std::size_t{1}, std::size_t{1000}, std::size_t{1} << 16,
+          std::numeric_limits<std::size_t>::max()}) {
+        CAPTURE(budget);
+        CHECK(read_body(*stream_metrics(view), budget) == whole);
+    }
+    // Each slice holds about its budget: a host's samples of a family whole, so a little more.
+    // The last slice is the fleet-wide lines, written at the start.
+    const std::vector<std::string> slices =
+        read_slices(*stream_metrics(view), 4096, [](std::size_t) {});
+    for (std::size_t i = 0; i + 1 < slices.size(); ++i) {
+        CAPTURE(i);
+        CHECK(slices[i].size() <= 4096 + 512);
+    }
+}
+
+TEST_CASE(
+    "a host forgotten while /metrics is written is not listed after, nor one added, and "
+    "the fleet-wide lines are of the start",
+    "[metrics_page]") {
+    MonitorConfig config;
+    config.forget_after_ms = 1000;
+    StatusFixture f(config);
+    for (int i = 0; i < 10; ++i)
+        f.beat(fmt::format("h{}", i), 1, 0, {{"cpu", 1.0}});
+    for (int i = 0; i < 10; ++i)
+        if (i != 7) f.beat(fmt::format("h{}", i), 2, 2500, {{"cpu", 2.0}});
+    f.monitor.expire(3500);  // h7 goes silent.
+    const StatusView view = f.view(3600);
+    auto stream = stream_metrics(view);
+    std::string page;
+    std::size_t removed_at = 0;
+    while (!stream->write(page, 1)) {
+        // Once the second family has begun: h7 is forgotten, and two hosts are new.
+        if (removed_at == 0 && page.find("beat_host_flapping{host=\"h2\"}") != std::string::npos) {
+            f.beat("new1", 1, 4100);
+            f.beat("new2", 1, 4100);
+            f.request("put other 1");
+            f.monitor.report(4100);
+            REQUIRE(f.monitor.registry().find("h7") == nullptr);
+            removed_at = page.size();
+        }
+    }
+    REQUIRE(removed_at > 0);
+    CHECK(has_line(page, "beat_host_up{host=\"h7\"} 0"));  // Listed before it was forgotten.
+    CHECK(page.find("host=\"h7\"", removed_at) == std::string::npos);
+    CHECK(page.find("new1") == std::string::npos);
+    CHECK(count_prefix(page, "beat_host_up{") == 10);
+    CHECK(count_prefix(page, "beat_host_flapping{") == 9);  // h7 came after the removal.
+    CHECK(count_prefix(page, "beat_host_beats_total{") == 9);
+    CHECK(count_prefix(page, "beat_metric{") == 9);
+    // Each host's line once in each family.
+    const std::vector<std::string> lines = lines_of(page);
+    std::set<std::string> series;
+    for (const std::string& line : lines)
+        if (!line.starts_with("#")) CHECK(series.insert(line.substr(0, line.find("} "))).second);
+    // Counted as the fleet was when the page began: 10 hosts, h7 silent; no put yet.
+    CHECK(has_line(page, "beat_registry_hosts 10"));
+    CHECK(has_line(page, "beat_hosts{state=\"silent\"} 1"));
+    CHECK(has_line(page, "beat_tcp_requests_total{command=\"put\",result=\"ok\"} 0"));
+    CHECK(f.monitor.registry().size() == 11);
 }
