@@ -12,8 +12,8 @@
 //   call returns closed and consumes nothing.
 // - A request has a method and a non-empty target of at most kMaxTargetBytes; an error's status
 //   is one of those the header lists.
-// - The sequence of requests (method, target, keep-alive, and the stream offset where each ends)
-//   and of errors (status) does not depend on how the stream was split.
+// - The sequence of requests (method, target, keep-alive, HTTP version, and the stream offset
+//   where each ends) and of errors (status) does not depend on how the stream was split.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -30,6 +30,7 @@ struct Event {
     HttpParseStep::Kind kind;
     std::string method, target;
     bool keep_alive = false;
+    bool http11 = false;
     std::size_t end = 0;  // For a request: the stream offset just past it.
     int status = 0;
     bool operator==(const Event&) const = default;
@@ -65,12 +66,12 @@ class Connection {
                     FUZZ_CHECK(s.request.target.size() <= HttpRequestParser::kMaxTargetBytes);
                     FUZZ_CHECK(finished() == !s.request.keep_alive);
                     events_.push_back({s.kind, s.request.method, s.request.target,
-                                       s.request.keep_alive, offset_, 0});
+                                       s.request.keep_alive, s.request.http11, offset_, 0});
                     if (chunk.empty()) return;
                     break;
                 case HttpParseStep::Kind::error:
                     FUZZ_CHECK(known_error(s.status) && finished());
-                    events_.push_back({s.kind, {}, {}, false, 0, s.status});
+                    events_.push_back({s.kind, {}, {}, false, false, 0, s.status});
                     check_closed();
                     return;
                 case HttpParseStep::Kind::closed:
