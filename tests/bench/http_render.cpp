@@ -10,6 +10,13 @@
 // of each over the trials, the page's size and its ratio to a beat round: the time one beat from
 // every host of the fleet costs the loop (measured per beat on the hosts still beating, times the
 // fleet's size). Pure computation: no sockets, one thread.
+//
+// /metrics and /hosts are also written as the HTTP port streams them: a slice of 64 KiB at a time
+// (StreamServer::kSlice), each framed as a chunk and dropped as if sent. Each slice is timed, since
+// the port writes one slice per turn of the loop: the first (which copies the fleet's names in one
+// walk of the registry) and the longest of the others are how long the page holds the loop at
+// once. The whole page's time, all slices, is given as a ratio to the one-shot render of the same
+// trial.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -20,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "beat_server/core/http/http_message.hpp"
 #include "beat_server/core/ingest/monitor.hpp"
 #include "beat_server/core/pages/hosts_json.hpp"
 #include "beat_server/core/pages/metrics_page.hpp"
@@ -77,13 +85,71 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
+// A page written slice by slice: the first slice (which copies the fleet's names), the longest of
+// the others, all of them, and how many.
+struct Streamed {
+    double first_ms = 0, longest_ms = 0, total_ms = 0;
+    std::size_t slices = 0;
+};
+
+// The medians of a page's streamed figures over the trials, and the longest slice after the first
+// of any trial.
+struct StreamFigures {
+    double first_ms = 0, longest_ms = 0, worst_ms = 0, total_ms = 0, ratio = 0;
+    std::size_t slices = 0;
+};
+
 struct Figures {
     unsigned hosts = 0, beating = 0;
     std::size_t silent = 0;
     double round_ms = 0;  // One beat from every host of the fleet.
     double metrics_ms = 0, hosts_ms = 0, status_ms = 0, host_ms = 0;
     std::size_t metrics_bytes = 0, hosts_bytes = 0, status_bytes = 0, host_bytes = 0;
+    StreamFigures metrics_stream, hosts_stream;
 };
+
+// Writes `page` as the HTTP port does, a 64 KiB slice at a time framed as a chunk, timing each.
+Streamed time_stream(beat::BodySource& page) {
+    constexpr std::size_t kSlice = 64 << 10;
+    Streamed s;
+    std::string slice, chunk;
+    for (bool done = false; !done;) {
+        slice.clear();
+        chunk.clear();
+        const std::int64_t t0 = now_ns();
+        done = page.write(slice, kSlice);
+        beat::append_chunk(chunk, slice);
+        const double ms = double(now_ns() - t0) / 1e6;
+        if (s.slices == 0) {
+            s.first_ms = ms;
+        } else {
+            s.longest_ms = std::max(s.longest_ms, ms);
+        }
+        s.total_ms += ms;
+        ++s.slices;
+    }
+    return s;
+}
+
+// The medians of `runs`, each run's total against the one-shot render of its trial.
+StreamFigures stream_figures(const std::vector<Streamed>& runs,
+                             const std::vector<double>& whole_ms) {
+    StreamFigures f;
+    std::vector<double> first, longest, total, ratio;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        first.push_back(runs[i].first_ms);
+        longest.push_back(runs[i].longest_ms);
+        total.push_back(runs[i].total_ms);
+        ratio.push_back(runs[i].total_ms / whole_ms[i]);
+        f.worst_ms = std::max(f.worst_ms, runs[i].longest_ms);
+    }
+    f.first_ms = median(first);
+    f.longest_ms = median(longest);
+    f.total_ms = median(total);
+    f.ratio = median(ratio);
+    f.slices = runs.front().slices;
+    return f;
+}
 
 // Milliseconds `render` takes; its page's size goes to `bytes`.
 template <typename Render>
@@ -144,6 +210,7 @@ Figures measure(unsigned hosts, unsigned trials) {
     f.silent = monitor.liveness().silent_count();
     const beat::HostRecord* one = monitor.registry().find(host_name(hosts - 1));
     std::vector<double> round_ns, metrics_ms, hosts_ms, status_ms, host_ms;
+    std::vector<Streamed> metrics_stream, hosts_stream;
     // A small fleet's round is over in a millisecond: a trial times enough rounds for 20,000
     // beats, so that one preemption does not decide its figure.
     const unsigned rounds_per_trial = std::max(1u, kBeatsPerTrial / beating);
@@ -170,6 +237,8 @@ Figures measure(unsigned hosts, unsigned trials) {
             time_render([&] { return beat::render_status_page(view); }, f.status_bytes));
         host_ms.push_back(
             time_render([&] { return beat::render_host_json(*one, view); }, f.host_bytes));
+        metrics_stream.push_back(time_stream(*beat::stream_metrics(view)));
+        hosts_stream.push_back(time_stream(*beat::stream_hosts_json(view)));
     }
     const std::size_t expected = std::size_t{hosts} + std::size_t{beating} * (r - 1);
     const beat::IngestStats& s = monitor.stats();
@@ -184,11 +253,18 @@ Figures measure(unsigned hosts, unsigned trials) {
     f.hosts_ms = median(hosts_ms);
     f.status_ms = median(status_ms);
     f.host_ms = median(host_ms);
+    f.metrics_stream = stream_figures(metrics_stream, metrics_ms);
+    f.hosts_stream = stream_figures(hosts_stream, hosts_ms);
     return f;
 }
 
 void print_row(const Figures& f, const char* page, double ms, std::size_t bytes) {
     std::printf("| %u | %s | %.3f | %zu | %.2f |\n", f.hosts, page, ms, bytes, ms / f.round_ms);
+}
+
+void print_stream_row(const Figures& f, const char* page, const StreamFigures& s) {
+    std::printf("| %u | %s | %zu | %.3f | %.3f | %.3f | %.3f | %.2f |\n", f.hosts, page, s.slices,
+                s.first_ms, s.longest_ms, s.worst_ms, s.total_ms, s.ratio);
 }
 
 }  // namespace
@@ -210,6 +286,7 @@ int main(int argc, char** argv) {
         "(medians)\n\n",
         kAgentMetrics.size(), beat_of(0, 0).size(), kSilentEvery, trials);
     std::printf("| Hosts | Page | ms | Bytes | Beat rounds |\n|---|---|---|---|---|\n");
+    std::vector<Figures> all;
     for (unsigned hosts : sizes) {
         const Figures f = measure(hosts, trials);
         std::printf("| %u | beat round (%.0f ns a beat, %zu silent) | %.3f | | 1.00 |\n", f.hosts,
@@ -219,6 +296,19 @@ int main(int argc, char** argv) {
         print_row(f, "GET /", f.status_ms, f.status_bytes);
         print_row(f, "GET /hosts/<name>", f.host_ms, f.host_bytes);
         std::fflush(stdout);
+        all.push_back(f);
+    }
+    std::printf(
+        "\nStreamed in 64 KiB slices (ms; first: the slice that copies the fleet's names; longest "
+        "other: median of each trial's longest slice after the first, worst: the longest of any "
+        "trial; whole: every slice; ratio: whole over the one-shot render of the same "
+        "trial)\n\n");
+    std::printf(
+        "| Hosts | Page | Slices | First slice | Longest other | Worst other | Whole page | Ratio "
+        "to one-shot |\n|---|---|---|---|---|---|---|---|\n");
+    for (const Figures& f : all) {
+        print_stream_row(f, "GET /metrics", f.metrics_stream);
+        print_stream_row(f, "GET /hosts", f.hosts_stream);
     }
     // Time lost to other processes stretches every figure of a run alike but not evenly.
     std::printf("\nwaited for a CPU: %.2f s of %.2f s\n", beat::bench::runqueue_wait_seconds(),
