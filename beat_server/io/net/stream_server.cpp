@@ -431,6 +431,8 @@ void StreamServer::on_close_while_draining(uv_handle_t* h) noexcept {
 }
 
 void StreamServer::finish_draining() noexcept {
+    // No connection is left to continue a reply: nothing yields any more.
+    next_turn_.close();
     if (!on_idle_) return;
     auto done = std::move(on_idle_);
     on_idle_ = nullptr;

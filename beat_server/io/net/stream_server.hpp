@@ -177,7 +177,8 @@ class StreamServer {
     // Starts the idle timer for the deadline of the least recently active connection.
     void arm_idle_timer() noexcept;
     void stop_reading(Connection& c) noexcept;
-    // Calls the on_idle of shutdown() once, when every connection has closed.
+    // Once every connection has closed in a shutdown: closes the handle that continues replies,
+    // and calls the on_idle of shutdown() once.
     void finish_draining() noexcept;
 
     uv_loop_t* loop_;
