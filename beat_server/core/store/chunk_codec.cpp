@@ -8,8 +8,9 @@ namespace {
 
 constexpr std::size_t kHeaderBits = 24;
 constexpr std::uint8_t kXorEncoding = 0;
-constexpr std::uint8_t kDecimalEncoding = 1;  // Plus the scale: 1 to 10.
-constexpr unsigned kMaxLeading = 31;          // What 5 bits hold.
+constexpr std::uint8_t kDecimalEncoding = 1;      // Plus the scale: 1 to 10.
+constexpr std::uint8_t kDecimalDodEncoding = 11;  // Plus the scale: 11 to 20.
+constexpr unsigned kMaxLeading = 31;              // What 5 bits hold.
 
 // True when the two's complement `v` fits in `bits` bits.
 bool fits(std::int64_t v, unsigned bits) noexcept {
@@ -34,6 +35,10 @@ constexpr Buckets kTimestampBuckets = {{4, 8, 17}, false};
 // of a busier one or a small counter (13), of a byte counter at up to 100 kB/s per 5 s (20); a
 // noisy rate with two decimals (tens of kB/s) takes its own length.
 constexpr Buckets kDecimalBuckets = {{6, 13, 20}, true};
+// Changes of the step of a counter or a clock: uptime's hundredths moved by a few tenths of a
+// second of send jitter (8 bits up to +-1.27 s), a counter at 2,000/s whose rate moves by a fifth
+// from beat to beat (14), at 5,000/s or a beat a second late (17); bursts take their own length.
+constexpr Buckets kDecimalDodBuckets = {{8, 14, 17}, true};
 constexpr unsigned kMaxScale = 9;  // Decimal values have at most 9 digits after the point.
 constexpr double kPow10[kMaxScale + 1] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 constexpr double kMaxExact = 9'007'199'254'740'992.0;  // 2^53: doubles are exact integers below.
@@ -65,6 +70,18 @@ void write_bucketed(BitWriter& w, std::uint64_t v, const Buckets& buckets) {
         static_cast<unsigned>(65 - std::countl_zero(static_cast<std::uint64_t>(s ^ (s >> 63))));
     w.write(n - 1, 6);
     w.write(v, n);
+}
+
+// The number of bits write_bucketed() writes for `v`.
+unsigned bucketed_bits(std::uint64_t v, const Buckets& buckets) noexcept {
+    const auto s = static_cast<std::int64_t>(v);
+    if (s == 0) return 1;
+    for (unsigned i = 0; i < 3; ++i) {
+        if (fits(s, buckets.bits[i])) return i + 2 + buckets.bits[i];
+    }
+    if (!buckets.sized) return 4 + 64;
+    return 4 + 6 +
+           static_cast<unsigned>(65 - std::countl_zero(static_cast<std::uint64_t>(s ^ (s >> 63))));
 }
 
 // Reads what write_bucketed() wrote; false when the bits end first. Bits past the end peek as
@@ -123,17 +140,20 @@ int decimal_scale(std::span<const Point> points) noexcept {
     return static_cast<int>(scale);
 }
 
-// Makes `out` the chunk of `points` in the decimal encoding of `scale` digits and returns
-// points.size(); or returns the index of the first point whose value `scale` digits do not write
-// exactly (decimal()), leaving `out` unspecified.
-std::size_t encode_decimal(std::span<const Point> points, unsigned scale,
-                           std::vector<std::uint8_t>& out) {
+// Makes `out` the chunk of `points` in the decimal encoding of `scale` digits, its values as steps
+// or, when `dod`, as changes of the step, and returns points.size(); or returns the index of the
+// first point whose value `scale` digits do not write exactly (decimal()), leaving `out`
+// unspecified. When `dod_smaller` is not null, sets it to whether the changes of the step would
+// take fewer bits than the steps (`dod` false).
+std::size_t encode_decimal(std::span<const Point> points, unsigned scale, bool dod,
+                           std::vector<std::uint8_t>& out, bool* dod_smaller = nullptr) {
     out.assign(3 + 16 + 3 * points.size(), 0);
-    out[0] = static_cast<std::uint8_t>(kDecimalEncoding + scale);
+    out[0] = static_cast<std::uint8_t>((dod ? kDecimalDodEncoding : kDecimalEncoding) + scale);
     out[1] = static_cast<std::uint8_t>(points.size() & 0xff);
     out[2] = static_cast<std::uint8_t>(points.size() >> 8);
     BitWriter w(out, kHeaderBits);
-    std::uint64_t last_delta = 0, last_n = 0;
+    std::uint64_t last_delta = 0, last_n = 0, last_step = 0;
+    std::size_t step_bits = 0, dod_bits = 0;
     for (std::size_t i = 0; i < points.size(); ++i) {
         std::int64_t exact = 0;
         if (!decimal(points[i].value, scale, exact)) return i;
@@ -145,36 +165,56 @@ std::size_t encode_decimal(std::span<const Point> points, unsigned scale,
         } else {
             const std::uint64_t delta = ts - static_cast<std::uint64_t>(points[i - 1].timestamp);
             write_bucketed(w, delta - last_delta, kTimestampBuckets);
-            write_bucketed(w, n - last_n, kDecimalBuckets);
+            const std::uint64_t step = n - last_n;
+            if (dod) {
+                write_bucketed(w, step - last_step, kDecimalDodBuckets);
+            } else {
+                write_bucketed(w, step, kDecimalBuckets);
+                if (dod_smaller != nullptr) {
+                    step_bits += bucketed_bits(step, kDecimalBuckets);
+                    dod_bits += bucketed_bits(step - last_step, kDecimalDodBuckets);
+                }
+            }
             last_delta = delta;
+            last_step = step;
         }
         last_n = n;
     }
     out.resize((w.bit_size() + 7) / 8);
+    if (dod_smaller != nullptr) *dod_smaller = dod_bits < step_bits;
     return points.size();
 }
 
 // Makes `out` the chunk of `points` in the decimal encoding with decimal_scale()'s digits when
-// every value is written exactly with them; false otherwise. Encodes as it looks for the scale:
-// a value that needs more digits than the ones before it starts the encoding again with them.
+// every value is written exactly with them, its values as steps or as changes of the step,
+// whichever takes fewer bits (steps when equal); false otherwise. Encodes the steps as it looks
+// for the scale, counting the bits of both: a value that needs more digits than the ones before
+// it starts the encoding again with them.
 bool encode_decimal(std::span<const Point> points, std::vector<std::uint8_t>& out) {
     unsigned scale = 0;
     std::size_t scanned = 0;  // decimal_scale() of points [0, scanned) is `scale`.
+    bool dod_smaller = false;
     for (;;) {
-        const std::size_t failed = encode_decimal(points, scale, out);
-        if (failed == points.size()) return true;
+        const std::size_t failed = encode_decimal(points, scale, false, out, &dod_smaller);
+        if (failed == points.size()) break;
         // A value the scan passed with fewer digits is inexact with more (rare): the scale of
         // the whole chunk decides, as the definition says.
-        if (failed < scanned) break;
+        if (failed < scanned) {
+            const int scale_of_all = decimal_scale(points);
+            if (scale_of_all < 0) return false;
+            scale = static_cast<unsigned>(scale_of_all);
+            if (encode_decimal(points, scale, false, out, &dod_smaller) != points.size())
+                return false;
+            break;
+        }
         std::int64_t n = 0;
         do {
             if (++scale > kMaxScale) return false;
         } while (!decimal(points[failed].value, scale, n));
         scanned = failed + 1;
     }
-    const int scale_of_all = decimal_scale(points);
-    return scale_of_all >= 0 &&
-           encode_decimal(points, static_cast<unsigned>(scale_of_all), out) == points.size();
+    if (dod_smaller) encode_decimal(points, scale, true, out);
+    return true;
 }
 
 }  // namespace
@@ -271,11 +311,14 @@ ChunkReader::ChunkReader(std::span<const std::uint8_t> bytes) noexcept
         error_ = ChunkError::truncated;
         return;
     }
-    if (bytes[0] > kDecimalEncoding + kMaxScale) {
+    if (bytes[0] > kDecimalDodEncoding + kMaxScale) {
         error_ = ChunkError::unknown_encoding;
         return;
     }
-    scale_ = bytes[0] == kXorEncoding ? -1 : bytes[0] - kDecimalEncoding;
+    dod_ = bytes[0] >= kDecimalDodEncoding;
+    scale_ = bytes[0] == kXorEncoding ? -1
+             : dod_                   ? bytes[0] - kDecimalDodEncoding
+                                      : bytes[0] - kDecimalEncoding;
     count_ = bytes[1] | (std::size_t{bytes[2]} << 8);
 }
 
@@ -305,8 +348,11 @@ bool ChunkReader::next(Point& p) noexcept {
 
         if (scale_ >= 0) {
             std::uint64_t step = 0;
-            if (!read_bucketed(in_, kDecimalBuckets, step)) return fail(ChunkError::truncated);
+            if (!read_bucketed(in_, dod_ ? kDecimalDodBuckets : kDecimalBuckets, step))
+                return fail(ChunkError::truncated);
+            if (dod_) step += last_step_;
             bits = last_bits_ + step;
+            last_step_ = step;
         } else if (!read_xor(bits)) {
             return false;
         }

@@ -32,6 +32,13 @@
 // '1110' + 20 bits, '1111' + 6 bits (k - 1) + k bits, k from 1 to 64 (the encoder takes the fewest
 // that hold the step in two's complement: 21 to 64). encode_chunk() picks it, with the smallest s,
 // when it gives every value back bit for bit (never for -0.0, infinities or NaN).
+//
+// Encodings 11 to 20, decimal values with s = encoding - 11 digits as the same n, for a counter or
+// a clock whose step barely moves: the first n in 64 bits, the others as the change of the step,
+// (n - previous n) - previous step (the step taken as 0 before the second point, all modulo 2^64),
+// in the buckets '0', '10' + 8 bits, '110' + 14 bits, '1110' + 17 bits, '1111' + 6 bits (k - 1) +
+// k bits (18 to 64). encode_chunk() picks it over encoding s + 1 when it takes fewer bits; it
+// counts the bits of both while it encodes the steps, so a gauge costs one pass as before.
 #pragma once
 
 #include <cstddef>
@@ -54,7 +61,7 @@ enum class ChunkError : std::uint8_t {
     not_increasing,    // A timestamp at or before the previous one, or past the int64 range.
     bad_window,        // A value window that does not fit in 64 bits, or reused before any.
     trailing_bytes,    // Bytes or non-zero padding bits after the last point.
-    unknown_encoding,  // An encoding byte above 10.
+    unknown_encoding,  // An encoding byte above 20.
 };
 inline constexpr std::size_t kChunkErrorCount = 6;
 std::string_view to_string(ChunkError e) noexcept;
@@ -123,6 +130,8 @@ class ChunkReader {
     std::uint64_t last_delta_ = 0;
     std::uint64_t last_bits_ = 0;  // The last value's bits, or its integer in the decimal encoding.
     int scale_ = -1;               // Digits after the point in the decimal encoding; -1: XOR.
+    bool dod_ = false;             // Decimal values as changes of the step (encodings 11 to 20).
+    std::uint64_t last_step_ = 0;  // The last step of a decimal value, 0 before the second point.
     unsigned leading_ = 0;
     unsigned trailing_ = 64;
 };
@@ -134,8 +143,9 @@ ChunkError decode_chunk(std::span<const std::uint8_t> bytes, std::vector<Point>&
 // The timestamp of the first point of `bytes`, a chunk of at least one point that decodes.
 std::int64_t chunk_first_timestamp(std::span<const std::uint8_t> bytes) noexcept;
 
-// The chunk holding `points` (strictly increasing timestamps, at most kMaxChunkPoints), in the
-// decimal encoding when it fits them, else in the XOR encoding.
+// The chunk holding `points` (strictly increasing timestamps, at most kMaxChunkPoints), in a
+// decimal encoding when it fits them (the steps' or their changes', whichever is shorter), else
+// in the XOR encoding.
 std::vector<std::uint8_t> encode_chunk(std::span<const Point> points);
 // The same into `out`, replacing what it held and reusing its capacity: a caller that keeps
 // `out` from chunk to chunk allocates nothing for the decimal encoding.

@@ -147,7 +147,38 @@ TEST_CASE("a byte counter is written as whole steps", "[chunk]") {
     std::vector<Point> points;
     for (int i = 0; i < 6; ++i)
         points.push_back({kT + 5 * i, 1e6 + 1536.0 * i});
-    CHECK(compressed(points) == "010600000000006553f10000000000000f42409718018c00c6006300318000");
+    // Encoding 1 gives them back as written before changes of the step existed.
+    CHECK(checked(unhex("010600000000006553f10000000000000f42409718018c00c6006300318000"),
+                  points) == "010600000000006553f10000000000000f42409718018c00c6006300318000");
+    // encode_chunk() writes their one step once: encoding 11, 1000000, the change +1536 ('110'
+    // + 14 bits), then four '0'.
+    CHECK(compressed(points) == "0b0600000000006553f10000000000000f4240970c0000");
+}
+
+TEST_CASE("a counter whose rate barely moves is written as changes of its step", "[chunk]") {
+    // An interrupt counter at about 2,000/s: encoding 11, then the steps 10000, 10412, 9876,
+    // 10230, 10005, 12011 (a beat a second late) as their changes +10000, +412, -536, +354,
+    // -225, +2006.
+    CHECK(compressed({{kT, 123'456'789},
+                      {kT + 5, 123'466'789},
+                      {kT + 10, 123'477'201},
+                      {kT + 15, 123'487'077},
+                      {kT + 20, 123'497'307},
+                      {kT + 25, 123'507'312},
+                      {kT + 31, 123'519'323}}) ==
+          "0b0700000000006553f10000000000075bcd159784e20c0ce37bd0c0b137e3f0e1f580");
+}
+
+TEST_CASE("an uptime in seconds with two decimals is written as changes of its step", "[chunk]") {
+    // Encoding 13 (2 digits): sent with a few tenths of a second of jitter, the step in
+    // hundredths is about 500 and its change fits 8 bits.
+    CHECK(compressed({{kT, 2'592'000.17},
+                      {kT + 5, 2'592'005.21},
+                      {kT + 10, 2'592'009.98},
+                      {kT + 15, 2'592'015.3},
+                      {kT + 20, 2'592'020.04},
+                      {kT + 25, 2'592'025.11}}) ==
+          "0d0600000000006553f100000000000f7314119703f0b951bac64420");
 }
 
 TEST_CASE("a step beyond 20 bits takes as many bits as it needs", "[chunk]") {
@@ -176,8 +207,10 @@ TEST_CASE("values no decimal of at most 9 digits gives back bit for bit stay XOR
 
 TEST_CASE("a value with more digits than those before it sets the scale of the whole chunk",
           "[chunk]") {
-    // Encoding 3 (2 digits) although the first values need none, then one.
-    CHECK(compressed({{kT, 37}, {kT + 5, 37.5}, {kT + 10, 37.25}}).substr(0, 2) == "03");
+    // Encoding 3 (2 digits) although the first values need none, then one (steps, which these
+    // write shorter than their changes).
+    CHECK(compressed({{kT, 37}, {kT + 5, 37.2}, {kT + 10, 37}, {kT + 15, 37.25}}).substr(0, 2) ==
+          "03");
     // 2^53 is a decimal of no digits, but not of the one digit 0.5 needs: XOR for both.
     const std::vector<Point> wide{{kT, 9'007'199'254'740'992.0}, {kT + 5, 0.5}};
     CHECK(compressed(wide) == encoded(wide));
@@ -219,6 +252,18 @@ TEST_CASE("a truncated decimal chunk is refused", "[chunk]") {
     }
 }
 
+TEST_CASE("a truncated chunk of changes of the step is refused", "[chunk]") {
+    std::vector<Point> points;
+    for (int i = 0; i < 5; ++i)
+        points.push_back({kT + 5 * i, 500.25 + 5.01 * i + 0.01 * (i % 2)});
+    const Bytes whole = encode_chunk(points);
+    REQUIRE(whole[0] == 13);
+    for (std::size_t n = 0; n < whole.size(); ++n) {
+        std::vector<Point> out;
+        CHECK(decode_chunk(std::span(whole).first(n), out) == ChunkError::truncated);
+    }
+}
+
 TEST_CASE("a chunk holds at most 65535 points", "[chunk]") {
     ChunkEncoder e;
     for (std::size_t i = 0; i < kMaxChunkPoints; ++i)
@@ -250,7 +295,11 @@ TEST_CASE("a corrupt chunk is refused with its reason and leaves the output as i
                       Case{"000100", ChunkError::truncated},  // One point announced, none there.
                       Case{one.substr(0, one.size() - 2), ChunkError::truncated},
                       Case{one + "00", ChunkError::trailing_bytes},
-                      Case{"0b" + one.substr(2), ChunkError::unknown_encoding},
+                      Case{"15" + one.substr(2), ChunkError::unknown_encoding},
+                      // Encoding 11, a second point whose timestamp is not after the first.
+                      Case{"0b0200" + one.substr(6) + "00", ChunkError::not_increasing},
+                      // Encoding 11, a second point whose change of the step is cut short.
+                      Case{"0b0200" + one.substr(6) + "8700", ChunkError::truncated},
                       Case{"00000080", ChunkError::trailing_bytes},  // A non-zero padding bit.
                       // A second point with dod 0 after the first: a delta of 0.
                       Case{"000200" + one.substr(6) + "00", ChunkError::not_increasing},
