@@ -9,7 +9,8 @@
 // timestamps in any order, far apart or repeated):
 // - ChunkEncoder::append() accepts a point exactly when its timestamp is after the last accepted
 //   one and the chunk is not full, and the chunk decodes after every append to the points
-//   accepted so far, bit for bit; so does encode_chunk() of them (decimal or XOR encoding).
+//   accepted so far, bit for bit; so does encode_chunk() of them (decimal steps, changes of the
+//   step, or XOR encoding).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <bit>
@@ -54,9 +55,10 @@ void check_decode(std::span<const std::uint8_t> input) {
     FUZZ_CHECK(same(again, points));
 }
 
-// A value drawn from the input: extremes, decimals, small steps or any non-NaN bit pattern.
+// A value drawn from the input: extremes, decimals, small steps, a counter's or a clock's steps
+// (written as their changes) or any non-NaN bit pattern.
 double draw_value(FuzzedDataProvider& in, double last) {
-    switch (in.ConsumeIntegralInRange<int>(0, 6)) {
+    switch (in.ConsumeIntegralInRange<int>(0, 7)) {
         case 0:
             return last;
         case 3:  // A decimal of up to 9 digits after the point, the decimal encoding's kind.
@@ -65,6 +67,10 @@ double draw_value(FuzzedDataProvider& in, double last) {
                    std::pow(10.0, in.ConsumeIntegralInRange<int>(0, 10));
         case 1:
             return last + in.ConsumeIntegralInRange<int>(-500, 500) / 100.0;
+        case 4:  // A counter at about 2,000/s over 5 s.
+            return last + in.ConsumeIntegralInRange<int>(9'000, 11'000);
+        case 5:  // An uptime with two decimals, sent every 5 s with jitter.
+            return last + in.ConsumeIntegralInRange<int>(470, 530) / 100.0;
         case 2: {
             constexpr double kExtremes[] = {std::numeric_limits<double>::max(),
                                             -std::numeric_limits<double>::max(),
