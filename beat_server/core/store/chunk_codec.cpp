@@ -12,12 +12,6 @@ constexpr std::uint8_t kDecimalEncoding = 1;      // Plus the scale: 1 to 10.
 constexpr std::uint8_t kDecimalDodEncoding = 11;  // Plus the scale: 11 to 20.
 constexpr unsigned kMaxLeading = 31;              // What 5 bits hold.
 
-// True when the two's complement `v` fits in `bits` bits.
-bool fits(std::int64_t v, unsigned bits) noexcept {
-    const std::int64_t half = std::int64_t{1} << (bits - 1);
-    return v >= -half && v < half;
-}
-
 // The `bits`-bit two's complement `v`, sign-extended.
 std::int64_t sign_extend(std::uint64_t v, unsigned bits) noexcept {
     const std::uint64_t sign = std::uint64_t{1} << (bits - 1);
@@ -43,6 +37,11 @@ constexpr unsigned kMaxScale = 9;  // Decimal values have at most 9 digits after
 constexpr double kPow10[kMaxScale + 1] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 constexpr double kMaxExact = 9'007'199'254'740'992.0;  // 2^53: doubles are exact integers below.
 
+// The fewest bits that hold the two's complement `s`: 1 for 0 and -1.
+unsigned width(std::int64_t s) noexcept {
+    return static_cast<unsigned>(65 - std::countl_zero(static_cast<std::uint64_t>(s ^ (s >> 63))));
+}
+
 // Writes the two's complement `v` as '0' (zero), or the shortest of the buckets' prefixes and
 // bits, or '1111' and the top bucket's bits.
 void write_bucketed(BitWriter& w, std::uint64_t v, const Buckets& buckets) {
@@ -51,9 +50,10 @@ void write_bucketed(BitWriter& w, std::uint64_t v, const Buckets& buckets) {
         w.write(0, 1);
         return;
     }
+    const unsigned m = width(s);
     for (unsigned i = 0; i < 3; ++i) {
         const unsigned n = buckets.bits[i];
-        if (fits(s, n)) {
+        if (m <= n) {
             // The prefix and the bits in one write: at most 4 + 20 bits.
             const std::uint64_t prefix = (std::uint64_t{1} << (i + 2)) - 2;
             w.write(prefix << n | (v & ((std::uint64_t{1} << n) - 1)), i + 2 + n);
@@ -65,23 +65,20 @@ void write_bucketed(BitWriter& w, std::uint64_t v, const Buckets& buckets) {
         w.write(v, 64);
         return;
     }
-    // The sign bit and the bits below the highest that differs from it.
-    const auto n =
-        static_cast<unsigned>(65 - std::countl_zero(static_cast<std::uint64_t>(s ^ (s >> 63))));
-    w.write(n - 1, 6);
-    w.write(v, n);
+    w.write(m - 1, 6);
+    w.write(v, m);
 }
 
 // The number of bits write_bucketed() writes for `v`.
 unsigned bucketed_bits(std::uint64_t v, const Buckets& buckets) noexcept {
     const auto s = static_cast<std::int64_t>(v);
-    if (s == 0) return 1;
-    for (unsigned i = 0; i < 3; ++i) {
-        if (fits(s, buckets.bits[i])) return i + 2 + buckets.bits[i];
-    }
-    if (!buckets.sized) return 4 + 64;
-    return 4 + 6 +
-           static_cast<unsigned>(65 - std::countl_zero(static_cast<std::uint64_t>(s ^ (s >> 63))));
+    const unsigned m = width(s);
+    const unsigned top = buckets.sized ? 4 + 6 + m : 4 + 64;
+    const unsigned bits = m <= buckets.bits[0]   ? 2 + buckets.bits[0]
+                          : m <= buckets.bits[1] ? 3 + buckets.bits[1]
+                          : m <= buckets.bits[2] ? 4 + buckets.bits[2]
+                                                 : top;
+    return s == 0 ? 1 : bits;
 }
 
 // Reads what write_bucketed() wrote; false when the bits end first. Bits past the end peek as
@@ -140,62 +137,113 @@ int decimal_scale(std::span<const Point> points) noexcept {
     return static_cast<int>(scale);
 }
 
-// Makes `out` the chunk of `points` in the decimal encoding of `scale` digits, its values as steps
-// or, when `dod`, as changes of the step, and returns points.size(); or returns the index of the
-// first point whose value `scale` digits do not write exactly (decimal()), leaving `out`
-// unspecified. When `dod_smaller` is not null, sets it to whether the changes of the step would
-// take fewer bits than the steps (`dod` false).
-std::size_t encode_decimal(std::span<const Point> points, unsigned scale, bool dod,
-                           std::vector<std::uint8_t>& out, bool* dod_smaller = nullptr) {
-    out.assign(3 + 16 + 3 * points.size(), 0);
-    out[0] = static_cast<std::uint8_t>((dod ? kDecimalDodEncoding : kDecimalEncoding) + scale);
-    out[1] = static_cast<std::uint8_t>(points.size() & 0xff);
-    out[2] = static_cast<std::uint8_t>(points.size() >> 8);
+// Makes `out` the header of a chunk of `encoding` and `count` points, with room after it for
+// about 3 bytes a point.
+void start_chunk(std::vector<std::uint8_t>& out, std::uint8_t encoding, std::size_t count) {
+    out.assign(3 + 16 + 3 * count, 0);
+    out[0] = encoding;
+    out[1] = static_cast<std::uint8_t>(count & 0xff);
+    out[2] = static_cast<std::uint8_t>(count >> 8);
+}
+
+// Writes point `i` of `points`, whose values' integers are `ns` (from the first to the `i`th at
+// least), after the points before it: its value as a step or, when `dod`, as a change of the step.
+void write_decimal_point(BitWriter& w, std::span<const Point> points,
+                         std::span<const std::uint64_t> ns, std::size_t i, bool dod) {
+    const auto ts = [&](std::size_t k) { return static_cast<std::uint64_t>(points[k].timestamp); };
+    if (i == 0) {
+        w.write(ts(0), 64);
+        w.write(ns[0], 64);
+        return;
+    }
+    const std::uint64_t last_delta = i > 1 ? ts(i - 1) - ts(i - 2) : 0;
+    write_bucketed(w, ts(i) - ts(i - 1) - last_delta, kTimestampBuckets);
+    const std::uint64_t step = ns[i] - ns[i - 1];
+    if (dod) {
+        const std::uint64_t last_step = i > 1 ? ns[i - 1] - ns[i - 2] : 0;
+        write_bucketed(w, step - last_step, kDecimalDodBuckets);
+    } else {
+        write_bucketed(w, step, kDecimalBuckets);
+    }
+}
+
+// Makes `out` the chunk of the first `count` `points`, whose values' integers are `ns`, in the
+// decimal encoding of `scale` digits, values as steps or, when `dod`, as changes of the step;
+// returns the writer, to append more points with.
+BitWriter write_decimal_points(std::span<const Point> points, std::span<const std::uint64_t> ns,
+                               std::size_t count, unsigned scale, bool dod,
+                               std::vector<std::uint8_t>& out) {
+    start_chunk(out,
+                static_cast<std::uint8_t>((dod ? kDecimalDodEncoding : kDecimalEncoding) + scale),
+                points.size());
     BitWriter w(out, kHeaderBits);
-    std::uint64_t last_delta = 0, last_n = 0, last_step = 0;
+    for (std::size_t i = 0; i < count; ++i)
+        write_decimal_point(w, points, ns, i, dod);
+    return w;
+}
+
+// The points after which encode_decimal() writes the rest of a chunk as steps or as changes of
+// the step, whichever the points so far take fewer bits in: a guess it rarely has to take back.
+constexpr std::size_t kGuessPoints = 16;
+
+// Makes `out` the chunk of `points` in the decimal encoding of `scale` digits, its values as
+// steps or as changes of the step, whichever takes fewer bits (steps when equal), sets `ns` to
+// the values' integers and returns points.size(); or returns the index of the first point whose
+// value `scale` digits do not write exactly (decimal()), leaving `out` and `ns` unspecified.
+// Counts the bits of both while it writes one, so a chunk is mostly written once.
+std::size_t encode_decimal(std::span<const Point> points, unsigned scale,
+                           std::vector<std::uint8_t>& out, std::vector<std::uint64_t>& ns) {
+    ns.resize(points.size());
+    bool dod = false;
+    BitWriter w = write_decimal_points(points, ns, 0, scale, dod, out);
     std::size_t step_bits = 0, dod_bits = 0;
+    std::uint64_t last_delta = 0, last_step = 0;
     for (std::size_t i = 0; i < points.size(); ++i) {
         std::int64_t exact = 0;
         if (!decimal(points[i].value, scale, exact)) return i;
-        const auto n = static_cast<std::uint64_t>(exact);
-        const auto ts = static_cast<std::uint64_t>(points[i].timestamp);
-        if (i == 0) {
-            w.write(ts, 64);
-            w.write(n, 64);
-        } else {
-            const std::uint64_t delta = ts - static_cast<std::uint64_t>(points[i - 1].timestamp);
-            write_bucketed(w, delta - last_delta, kTimestampBuckets);
-            const std::uint64_t step = n - last_n;
-            if (dod) {
-                write_bucketed(w, step - last_step, kDecimalDodBuckets);
-            } else {
-                write_bucketed(w, step, kDecimalBuckets);
-                if (dod_smaller != nullptr) {
-                    step_bits += bucketed_bits(step, kDecimalBuckets);
-                    dod_bits += bucketed_bits(step - last_step, kDecimalDodBuckets);
-                }
-            }
-            last_delta = delta;
-            last_step = step;
+        ns[i] = static_cast<std::uint64_t>(exact);
+        if (i == kGuessPoints && (dod_bits < step_bits) != dod) {
+            dod = !dod;
+            w = write_decimal_points(points, ns, i, scale, dod, out);
         }
-        last_n = n;
+        if (i == 0) {
+            write_decimal_point(w, points, ns, 0, dod);
+            continue;
+        }
+        // write_decimal_point() with the last delta and step at hand.
+        const std::uint64_t delta = static_cast<std::uint64_t>(points[i].timestamp) -
+                                    static_cast<std::uint64_t>(points[i - 1].timestamp);
+        write_bucketed(w, delta - last_delta, kTimestampBuckets);
+        const std::uint64_t step = ns[i] - ns[i - 1];
+        step_bits += bucketed_bits(step, kDecimalBuckets);
+        dod_bits += bucketed_bits(step - last_step, kDecimalDodBuckets);
+        if (dod) {
+            write_bucketed(w, step - last_step, kDecimalDodBuckets);
+        } else {
+            write_bucketed(w, step, kDecimalBuckets);
+        }
+        last_delta = delta;
+        last_step = step;
+    }
+    if ((dod_bits < step_bits) != dod) {
+        w = write_decimal_points(points, ns, points.size(), scale, !dod, out);
     }
     out.resize((w.bit_size() + 7) / 8);
-    if (dod_smaller != nullptr) *dod_smaller = dod_bits < step_bits;
     return points.size();
 }
 
 // Makes `out` the chunk of `points` in the decimal encoding with decimal_scale()'s digits when
 // every value is written exactly with them, its values as steps or as changes of the step,
 // whichever takes fewer bits (steps when equal); false otherwise. Encodes the steps as it looks
-// for the scale, counting the bits of both: a value that needs more digits than the ones before
-// it starts the encoding again with them.
+// for the scale, counting the bits of both, and keeps the integers for the changes of the step:
+// a value that needs more digits than the ones before it starts the encoding again with them.
 bool encode_decimal(std::span<const Point> points, std::vector<std::uint8_t>& out) {
+    // The values' integers, in space kept from one call to the next.
+    thread_local std::vector<std::uint64_t> ns;
     unsigned scale = 0;
     std::size_t scanned = 0;  // decimal_scale() of points [0, scanned) is `scale`.
-    bool dod_smaller = false;
     for (;;) {
-        const std::size_t failed = encode_decimal(points, scale, false, out, &dod_smaller);
+        const std::size_t failed = encode_decimal(points, scale, out, ns);
         if (failed == points.size()) break;
         // A value the scan passed with fewer digits is inexact with more (rare): the scale of
         // the whole chunk decides, as the definition says.
@@ -203,8 +251,7 @@ bool encode_decimal(std::span<const Point> points, std::vector<std::uint8_t>& ou
             const int scale_of_all = decimal_scale(points);
             if (scale_of_all < 0) return false;
             scale = static_cast<unsigned>(scale_of_all);
-            if (encode_decimal(points, scale, false, out, &dod_smaller) != points.size())
-                return false;
+            if (encode_decimal(points, scale, out, ns) != points.size()) return false;
             break;
         }
         std::int64_t n = 0;
@@ -213,7 +260,6 @@ bool encode_decimal(std::span<const Point> points, std::vector<std::uint8_t>& ou
         } while (!decimal(points[failed].value, scale, n));
         scanned = failed + 1;
     }
-    if (dod_smaller) encode_decimal(points, scale, true, out);
     return true;
 }
 
