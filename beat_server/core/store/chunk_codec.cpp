@@ -215,12 +215,16 @@ std::size_t encode_decimal(std::span<const Point> points, unsigned scale,
                                     static_cast<std::uint64_t>(points[i - 1].timestamp);
         write_bucketed(w, delta - last_delta, kTimestampBuckets);
         const std::uint64_t step = ns[i] - ns[i - 1];
-        step_bits += bucketed_bits(step, kDecimalBuckets);
-        dod_bits += bucketed_bits(step - last_step, kDecimalDodBuckets);
+        // The bits of the encoding written are what it writes; only the other one's are counted.
+        const std::size_t before = w.bit_size();
         if (dod) {
             write_bucketed(w, step - last_step, kDecimalDodBuckets);
+            dod_bits += w.bit_size() - before;
+            step_bits += bucketed_bits(step, kDecimalBuckets);
         } else {
             write_bucketed(w, step, kDecimalBuckets);
+            step_bits += w.bit_size() - before;
+            dod_bits += bucketed_bits(step - last_step, kDecimalDodBuckets);
         }
         last_delta = delta;
         last_step = step;

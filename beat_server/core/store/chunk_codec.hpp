@@ -37,8 +37,9 @@
 // a clock whose step barely moves: the first n in 64 bits, the others as the change of the step,
 // (n - previous n) - previous step (the step taken as 0 before the second point, all modulo 2^64),
 // in the buckets '0', '10' + 8 bits, '110' + 14 bits, '1110' + 17 bits, '1111' + 6 bits (k - 1) +
-// k bits (18 to 64). encode_chunk() picks it over encoding s + 1 when it takes fewer bits; it
-// counts the bits of both while it encodes the steps, so a gauge costs one pass as before.
+// k bits (18 to 64). encode_chunk() picks it over encoding s + 1 when it takes fewer bits (the
+// step encoding when equal): it writes the chunk in the one the first 16 points take fewer bits
+// in while it counts the bits of both, and rewrites it only when the guess was wrong.
 #pragma once
 
 #include <cstddef>

@@ -181,6 +181,28 @@ TEST_CASE("an uptime in seconds with two decimals is written as changes of its s
           "0d0600000000006553f100000000000f7314119703f0b951bac64420");
 }
 
+TEST_CASE("a chunk takes the shorter of steps and their changes even when its first points do not",
+          "[chunk]") {
+    // Steps of +-5 (8 bits each, their changes 10) for 20 points, then 100 steps of 1000 (16
+    // bits each, their changes 1): changes of the step.
+    std::vector<Point> points;
+    double v = 1e6;
+    for (int i = 0; i < 120; ++i) {
+        v += i < 20 ? (i % 2 == 0 ? 5 : -5) : 1000;
+        points.push_back({kT + 5 * i, v});
+    }
+    CHECK(compressed(points).substr(0, 2) == "0b");
+    // 20 steps of 1000, then 100 steps of 0, 31, 0, -31 (4.5 bits a step on average, 10 bits a
+    // change): steps.
+    points.clear();
+    constexpr int kCycle[] = {0, 31, 0, -31};
+    for (int i = 0; i < 120; ++i) {
+        v += i < 20 ? 1000 : kCycle[i % 4];
+        points.push_back({kT + 5 * i, v});
+    }
+    CHECK(compressed(points).substr(0, 2) == "01");
+}
+
 TEST_CASE("a step beyond 20 bits takes as many bits as it needs", "[chunk]") {
     // Encoding 3, then 100025 and the steps +600025 and -600025: '1111', 6 bits for 21 (20),
     // then 21 bits.
