@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "beat_server/core/ingest/source_address.hpp"
+#include "beat_server/core/ingest/transition_ring.hpp"
 
 namespace beat {
 
@@ -23,6 +25,9 @@ struct HostSnapshot {
     std::uint64_t lost = 0;
     std::uint64_t restarts = 0;
     std::uint64_t duplicates = 0;
+    // Its latest transitions, oldest first, in Unix ms. A snapshot taken for storage leaves this
+    // empty when they have not changed since the previous one (the stored ones stay).
+    std::vector<Transition> transitions;
 };
 
 }  // namespace beat

@@ -165,13 +165,16 @@ void Monitor::on_datagram(std::string_view datagram, const SourceAddress& from, 
         }
     }
     if (is_new) {
+        host.transitions.push({now_ms, now_ms, TransitionKind::new_host});
         events_.on_event(
             HostNew{event_host(host), now_ms, host.interval_ms, host.sequence.incarnation()});
     } else if (before == HostState::silent && !host.liveness.flapping()) {
         // (A flapping host's returns are not reported one by one.)
+        host.transitions.push({now_ms, now_ms, TransitionKind::back});
         events_.on_event(HostBack{event_host(host), now_ms, now_ms - previous_seen_ms, seen.lost,
                                   restarted, read_detector(host.liveness, now_ms)});
     } else if (restarted) {
+        host.transitions.push({now_ms, now_ms, TransitionKind::restarted});
         events_.on_event(
             HostRestarted{event_host(host), now_ms, host.sequence.incarnation(), host.restarts});
     }
@@ -370,6 +373,11 @@ void Monitor::restore(const HostSnapshot& snap, std::int64_t now_ms, std::int64_
     // heard.
     liveness_.beat(host.liveness, snap.interval_ms, now_ms, Arrival::restored);
     host.last_seen_ms = std::min(snap.last_seen_unix_ms + to_mono, now_ms);
+    for (Transition t : snap.transitions) {
+        t.at_ms = std::min(t.at_ms + to_mono, now_ms);
+        t.heard_ms = std::min(t.heard_ms + to_mono, now_ms);
+        host.transitions.push(t);
+    }
 }
 
 HostSnapshot Monitor::snapshot(const HostRecord& host, std::int64_t now_ms,
@@ -388,6 +396,7 @@ HostSnapshot Monitor::snapshot(const HostRecord& host, std::int64_t now_ms,
     s.lost = host.lost;
     s.restarts = host.restarts;
     s.duplicates = host.duplicates;
+    s.transitions = host.transitions.shifted(to_unix);
     return s;
 }
 
@@ -397,17 +406,22 @@ void Monitor::expire(std::int64_t now_ms) {
         const std::int64_t silent_for_ms = now_ms - h.last_seen_ms;
         switch (change) {
             case Change::silent:
+                h.transitions.push({now_ms, h.last_seen_ms, TransitionKind::silent});
                 events_.on_event(HostSilent{event_host(h), now_ms, silent_for_ms,
                                             h.sequence.highest(), n.timeout_ms,
                                             read_detector(n, now_ms)});
                 break;
             case Change::flapping:
+                h.transitions.push({now_ms, h.last_seen_ms, TransitionKind::flapping});
                 events_.on_event(HostFlapping{event_host(h), now_ms, silent_for_ms, n.timeout_ms,
                                               read_detector(n, now_ms)});
                 break;
             case Change::silent_damped:
                 break;
             case Change::settled:
+                h.transitions.push({now_ms, h.last_seen_ms,
+                                    n.state == HostState::silent ? TransitionKind::settled_silent
+                                                                 : TransitionKind::settled_up});
                 events_.on_event(HostSettled{event_host(h), now_ms, n.state, silent_for_ms,
                                              read_detector(n, now_ms)});
                 break;

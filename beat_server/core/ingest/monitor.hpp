@@ -110,7 +110,8 @@ class Monitor {
     // `now_unix_ms`. The host counts as up with one full timeout of grace from now, so a restart
     // reports nobody silent at once, and a host that stopped while the server was down is
     // reported once the grace ends (silent_for counting from when it was really last heard).
-    // A host already known is left as it is.
+    // A host already known is left as it is. Its transitions are brought back as they were, in
+    // the monotonic clock (none later than now).
     void restore(const HostSnapshot& snapshot, std::int64_t now_ms, std::int64_t now_unix_ms);
     // The state of `host` to keep across a restart, given the clocks as for restore().
     static HostSnapshot snapshot(const HostRecord& host, std::int64_t now_ms,

@@ -51,8 +51,10 @@ void Monitor::on_legacy_beat(const SourceAddress& from, std::int64_t now_ms) {
                                             is_new ? Arrival::fresh : Arrival::next);
     const EventHost event_host{std::string(host.name), host.address};
     if (is_new) {
+        host.transitions.push({now_ms, now_ms, TransitionKind::new_host});
         events_.on_event(HostNew{event_host, now_ms, host.interval_ms, 0});
     } else if (before == HostState::silent && !host.liveness.flapping()) {
+        host.transitions.push({now_ms, now_ms, TransitionKind::back});
         events_.on_event(HostBack{event_host, now_ms, now_ms - previous_seen_ms, 0, false,
                                   read_detector(host.liveness, now_ms), false});
     }

@@ -15,6 +15,7 @@
 #include "beat_server/core/ingest/metric_slots.hpp"
 #include "beat_server/core/ingest/sequence_window.hpp"
 #include "beat_server/core/ingest/source_address.hpp"
+#include "beat_server/core/ingest/transition_ring.hpp"
 #include "common/string_hash.hpp"
 #include "common/wire.hpp"
 
@@ -46,6 +47,8 @@ struct HostRecord {
     std::int64_t metrics_refused_report_due_ms = std::numeric_limits<std::int64_t>::min();
     HostPlan plan;          // The plan its agent runs, and the one the server wants it to run.
     LivenessNode liveness;  // Its host_id is the record's index in the registry.
+    // Its latest transitions as the monitor reported them (events.hpp), monotonic ms.
+    TransitionRing transitions;
     // Its latest beat was a PyHeartBeat datagram (pyheartbeat.hpp): no sequence, so no loss.
     bool legacy = false;
 };

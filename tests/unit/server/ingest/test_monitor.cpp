@@ -358,6 +358,37 @@ TEST_CASE("a restored host that keeps beating is neither new, back nor lossy", "
     CHECK(mon.stats().duplicates == 1);
 }
 
+TEST_CASE("a host keeps its new, silent and back transitions with their times", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 1), f.from, 1'000);
+    f.mon.expire(4'000);  // The 3 s timeout.
+    f.mon.on_datagram(datagram("web1", 2), f.from, 9'000);
+    const TransitionRing& ring = f.mon.registry().find("web1")->transitions;
+    REQUIRE(ring.size() == 3);
+    CHECK(ring[0] == Transition{1'000, 1'000, TransitionKind::new_host});
+    CHECK(ring[1] == Transition{4'000, 1'000, TransitionKind::silent});
+    CHECK(ring[2] == Transition{9'000, 9'000, TransitionKind::back});
+}
+
+TEST_CASE("a host's transitions survive a restart in Unix time", "[monitor]") {
+    Fixture f;
+    f.mon.on_datagram(datagram("web1", 1), f.from, 1'000);
+    f.mon.expire(4'000);
+    // Monotonic 5'000 is Unix 50'000; the next server's monotonic 100 is Unix 60'000.
+    const HostSnapshot snap = Monitor::snapshot(*f.mon.registry().find("web1"), 5'000, 50'000);
+    REQUIRE(snap.transitions.size() == 2);
+    CHECK(snap.transitions[1] == Transition{49'000, 46'000, TransitionKind::silent});
+
+    Store store;
+    Recorder rec;
+    Monitor mon{MonitorConfig{}, store, rec};
+    mon.restore(snap, 100, 60'000);
+    const TransitionRing& ring = mon.registry().find("web1")->transitions;
+    REQUIRE(ring.size() == 2);
+    CHECK(ring[0] == Transition{100 - 14'000, 100 - 14'000, TransitionKind::new_host});
+    CHECK(ring[1] == Transition{100 - 11'000, 100 - 14'000, TransitionKind::silent});
+}
+
 TEST_CASE("metrics of a new key beyond max-keys are counted, not stored", "[monitor]") {
     Store store(RetentionLimits{0, 0, 1});
     Recorder rec;
