@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <span>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <unordered_map>
@@ -67,6 +68,14 @@ CREATE TABLE IF NOT EXISTS chunks(id INTEGER PRIMARY KEY, key_id INTEGER NOT NUL
                                   points BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_acceptance ON chunks(accepted_s);
 )sql";
+// Each host's transitions (HostSnapshot::transitions) as one blob of kTransitionBytes records,
+// oldest first: at and heard (Unix ms, int64 in the machine's byte order, as segments are) and
+// the kind's number. Written only when they changed, and removed with the host.
+constexpr const char* kTransitionsSchema = R"sql(
+CREATE TABLE IF NOT EXISTS host_transitions(name TEXT PRIMARY KEY, ring BLOB NOT NULL)
+  WITHOUT ROWID;
+)sql";
+constexpr std::size_t kTransitionBytes = 2 * sizeof(std::int64_t) + 1;
 
 // SQLite stores signed 64-bit integers; counters and sequence numbers travel as their bits.
 sqlite3_int64 as_int(std::uint64_t v) {
@@ -136,6 +145,7 @@ void Database::open(const std::string& dir, bool sync, std::int64_t now_unix_s) 
     }
     exec(kSchema);
     exec(kChunkSchema);
+    exec(kTransitionsSchema);
     exec(("INSERT OR REPLACE INTO meta VALUES('schema', " + std::to_string(kSchemaVersion) +
           "), ('opened_unix_s', strftime('%s','now'))")
              .c_str());
@@ -167,6 +177,8 @@ void Database::open(const std::string& dir, bool sync, std::int64_t now_unix_s) 
     drop_segments_ = prepare("DELETE FROM segments WHERE id <= ?");
     upsert_host_ = prepare("INSERT OR REPLACE INTO hosts VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     delete_host_ = prepare("DELETE FROM hosts WHERE name = ?");
+    upsert_transitions_ = prepare("INSERT OR REPLACE INTO host_transitions VALUES(?, ?)");
+    delete_transitions_ = prepare("DELETE FROM host_transitions WHERE name = ?");
     open_chunks();
 }
 
@@ -404,7 +416,55 @@ std::vector<HostSnapshot> Database::load_hosts() {
         hosts.push_back(std::move(h));
     }
     if (rc != SQLITE_DONE) fail("cannot read the stored hosts", rc);
+    load_transitions(hosts);
     return hosts;
+}
+
+void Database::load_transitions(std::vector<HostSnapshot>& hosts) {
+    std::unordered_map<std::string_view, HostSnapshot*> by_name;
+    for (HostSnapshot& h : hosts)
+        by_name.emplace(h.name, &h);
+    sqlite3_stmt* q = prepare("SELECT name, ring FROM host_transitions");
+    Reset reset{q};
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const std::string_view name(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)),
+                                    static_cast<std::size_t>(sqlite3_column_bytes(q, 0)));
+        const auto host = by_name.find(name);
+        if (host == by_name.end()) continue;
+        const auto* ring = static_cast<const unsigned char*>(sqlite3_column_blob(q, 1));
+        const auto bytes = static_cast<std::size_t>(sqlite3_column_bytes(q, 1));
+        std::vector<Transition>& out = host->second->transitions;
+        for (std::size_t at = 0; at + kTransitionBytes <= bytes; at += kTransitionBytes) {
+            Transition t;
+            std::memcpy(&t.at_ms, ring + at, sizeof t.at_ms);
+            std::memcpy(&t.heard_ms, ring + at + sizeof t.at_ms, sizeof t.heard_ms);
+            const unsigned char kind = ring[at + 2 * sizeof(std::int64_t)];
+            // A kind this version does not know is skipped, not guessed.
+            if (kind > static_cast<unsigned char>(TransitionKind::settled_silent)) continue;
+            t.kind = static_cast<TransitionKind>(kind);
+            out.push_back(t);
+        }
+    }
+    if (rc != SQLITE_DONE) fail("cannot read the stored transitions", rc);
+}
+
+void Database::write_transitions(const HostSnapshot& host) {
+    std::vector<unsigned char> ring(host.transitions.size() * kTransitionBytes);
+    unsigned char* at = ring.data();
+    for (const Transition& t : host.transitions) {
+        std::memcpy(at, &t.at_ms, sizeof t.at_ms);
+        std::memcpy(at + sizeof t.at_ms, &t.heard_ms, sizeof t.heard_ms);
+        at[2 * sizeof(std::int64_t)] = static_cast<unsigned char>(t.kind);
+        at += kTransitionBytes;
+    }
+    Reset reset{upsert_transitions_};
+    sqlite3_bind_text(upsert_transitions_, 1, host.name.data(), static_cast<int>(host.name.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_blob(upsert_transitions_, 2, ring.data(), static_cast<int>(ring.size()),
+                      SQLITE_STATIC);
+    if (const int rc = sqlite3_step(upsert_transitions_); rc != SQLITE_DONE)
+        fail("cannot write the transitions", rc);
 }
 
 void Database::write(const StorageBatch& batch) {
@@ -482,11 +542,15 @@ void Database::write(const StorageBatch& batch) {
             sqlite3_bind_int64(s, 11, as_int(h.restarts));
             sqlite3_bind_int64(s, 12, as_int(h.duplicates));
             step(s);
+            if (!h.transitions.empty()) write_transitions(h);
         }
         for (const std::string& name : batch.forgotten) {
             sqlite3_bind_text(delete_host_, 1, name.data(), static_cast<int>(name.size()),
                               SQLITE_STATIC);
             step(delete_host_);
+            sqlite3_bind_text(delete_transitions_, 1, name.data(), static_cast<int>(name.size()),
+                              SQLITE_STATIC);
+            step(delete_transitions_);
         }
         exec("COMMIT");
         next_segment_ = next_segment;

@@ -97,14 +97,15 @@ class Database {
     // order, keeping their numbers, the latest value written for a (key, timestamp), a chunk
     // counting as written with the last segment it was compacted from. Returns the points read.
     std::size_t load_points(Store& store, std::int64_t cutoff);
-    // Reads every host kept.
+    // Reads every host kept, with its transitions.
     std::vector<HostSnapshot> load_hosts();
 
     // Applies `batch` in one transaction: new keys, points (one segment, accepted at
     // batch.accepted_s or at the previous segment's time if the clock went back), trims, removed
-    // keys, hosts, and deletes up to 64 of the oldest segments and up to 1,024 chunks accepted
-    // before batch.retention_cutoff. On failure rolls back and throws StorageError; the batch can
-    // be written again.
+    // keys, hosts (the transitions of those that carry some replace the stored ones; forgotten
+    // hosts lose theirs), and deletes up to 64 of the oldest segments and up to 1,024 chunks
+    // accepted before batch.retention_cutoff. On failure rolls back and throws StorageError; the
+    // batch can be written again.
     void write(const StorageBatch& batch);
 
     // Compaction: the segments' points are regrouped key by key into compressed chunks, a few
@@ -129,6 +130,10 @@ class Database {
     [[noreturn]] void fail(const std::string& what, int rc);
     // Rewrites a database of schema version 3 as the current version (see the constructor).
     void migrate_from_v3(std::int64_t now_unix_s);
+    // Adds the stored transitions of each of `hosts` to it (the rows of host_transitions).
+    void load_transitions(std::vector<HostSnapshot>& hosts);
+    // Replaces the stored transitions of `host` with its own.
+    void write_transitions(const HostSnapshot& host);
     // Deletes up to 64 of the oldest segments accepted before `cutoff`.
     void drop_segments_before(std::int64_t cutoff);
     // Deletes the segments numbered up to `last` and the trims that covered only them.
@@ -168,6 +173,8 @@ class Database {
     sqlite3_stmt* read_trims_ = nullptr;
     sqlite3_stmt* upsert_host_ = nullptr;
     sqlite3_stmt* delete_host_ = nullptr;
+    sqlite3_stmt* upsert_transitions_ = nullptr;
+    sqlite3_stmt* delete_transitions_ = nullptr;
     // The number of the next segment (never reused, so a trim cannot cover a later segment) and
     // the acceptance time of the last one (segments are accepted in the order of their numbers).
     std::int64_t next_segment_ = 1;

@@ -123,8 +123,11 @@ void Storage::snapshot_hosts(bool all) {
     const std::int64_t unix_ms = unix_now_ms();
     const std::int64_t since = last_host_snapshot_ms_;
     monitor_.registry().for_each([&](const HostRecord& h) {
-        if (all || h.last_seen_ms >= since)
-            batch_.hosts.push_back(Monitor::snapshot(h, now, unix_ms));
+        const bool changed = h.transitions.last_at_ms() >= since;
+        if (!all && !changed && h.last_seen_ms < since) return;
+        batch_.hosts.push_back(Monitor::snapshot(h, now, unix_ms));
+        // Unchanged transitions are not written again.
+        if (!all && !changed) batch_.hosts.back().transitions.clear();
     });
     for (std::string& name : monitor_.take_forgotten())
         batch_.forgotten.push_back(std::move(name));

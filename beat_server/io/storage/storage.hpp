@@ -71,7 +71,8 @@ class Storage {
     // Stamps the batch with its acceptance time, now, and lets it drop from disk the segments
     // the retention no longer keeps.
     void stamp() noexcept;
-    // Adds the state of the hosts heard since the last call (every host when `all`).
+    // Adds the state of the hosts heard or with a new transition since the last call (every host
+    // when `all`), with their transitions when those changed.
     void snapshot_hosts(bool all);
     std::int64_t now_ms() const noexcept { return static_cast<std::int64_t>(uv_now(loop_)); }
 

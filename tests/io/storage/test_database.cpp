@@ -474,3 +474,43 @@ INSERT INTO trims VALUES(2, 2, 0, 15);
     CHECK(rows(dir, "segments") == 0);
     CHECK(load_values(dir, kAt + 3) == want);
 }
+
+TEST_CASE("a host's transitions are kept with it, replaced when they change, deleted with it",
+          "[database]") {
+    TempDir dir;
+    HostSnapshot web1;
+    web1.name = "web1";
+    web1.transitions = {{1'000, 1'000, TransitionKind::new_host},
+                        {9'000, 6'000, TransitionKind::silent},
+                        {20'000, 20'000, TransitionKind::back}};
+    HostSnapshot db1;
+    db1.name = "db<1\"&";
+    db1.transitions = {{5'000, 5'000, TransitionKind::new_host}};
+    {
+        Database db(dir.path(), false, kAt);
+        StorageBatch b;
+        b.hosts = {web1, db1};
+        db.write(b);
+        // A later snapshot without transitions (they did not change) keeps the stored ones.
+        b.hosts = {db1};
+        b.hosts[0].transitions.clear();
+        db.write(b);
+    }
+    {
+        Database db(dir.path(), false, kAt);
+        std::map<std::string, std::vector<Transition>> loaded;
+        for (const HostSnapshot& h : db.load_hosts())
+            loaded[h.name] = h.transitions;
+        CHECK(loaded["web1"] == web1.transitions);
+        CHECK(loaded["db<1\"&"] == db1.transitions);
+        StorageBatch b;
+        web1.transitions.push_back({30'000, 28'000, TransitionKind::settled_silent});
+        b.hosts = {web1};
+        b.forgotten = {"db<1\"&"};
+        db.write(b);
+    }
+    Database db(dir.path(), false, kAt);
+    const std::vector<HostSnapshot> hosts = db.load_hosts();
+    REQUIRE(hosts.size() == 1);
+    CHECK(hosts[0].transitions == web1.transitions);
+}
