@@ -57,8 +57,8 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     // First: a bad plans file is a bad start, like a bad flag, and stops it before the storage
     // and the other listeners are opened.
     if (!config.plans_file.empty()) use_plans(read_plans(config.plans_file), false);
-    for (UvHandle<uv_timer_t>* t :
-         {&detector_timer_, &report_timer_, &grace_timer_, &retention_timer_, &watchdog_timer_}) {
+    for (UvHandle<uv_timer_t>* t : {&detector_timer_, &report_timer_, &grace_timer_,
+                                    &retention_timer_, &watchdog_timer_, &fleet_timer_}) {
         *t = UvHandle<uv_timer_t>(uv_timer_init, loop, "timer init");
         (*t)->data = this;
     }
@@ -107,6 +107,8 @@ Server::Server(uv_loop_t* loop, const ServerConfig& config)
     uv_timer_start(report_timer_.get(), &Server::on_report_timer, report, report);
     uv_timer_start(retention_timer_.get(), &Server::on_retention_timer, kSweepIntervalMs,
                    kSweepIntervalMs);
+    // The first sample at once, so that the strip shows the restored hosts.
+    uv_timer_start(fleet_timer_.get(), &Server::on_fleet_timer, 0, kFleetSampleIntervalMs);
     watchdog_due_ = uv_now(loop) + kWatchdogMs;
     stall_reported_to_ = uv_now(loop);
     uv_timer_start(watchdog_timer_.get(), &Server::on_watchdog_timer, kWatchdogMs, kWatchdogMs);
@@ -173,6 +175,7 @@ void Server::close_timers() noexcept {
     grace_timer_.close();
     retention_timer_.close();
     watchdog_timer_.close();
+    fleet_timer_.close();
     drain_check_.close();
 }
 
@@ -258,6 +261,16 @@ void Server::on_report_timer(uv_timer_t* t) noexcept {
     }
 }
 
+void Server::on_fleet_timer(uv_timer_t* t) noexcept {
+    auto* self = static_cast<Server*>(t->data);
+    try {
+        const Liveness& l = self->monitor_.liveness();
+        self->fleet_.push({unix_now_ms(), l.up_count(), l.silent_count()});
+    } catch (const std::exception& e) {
+        log_error("fleet history: {}", e.what());
+    }
+}
+
 void Server::on_retention_timer(uv_timer_t* t) noexcept {
     auto* self = static_cast<Server*>(t->data);
     const std::int64_t now_ms = static_cast<std::int64_t>(uv_now(self->loop_));
@@ -338,6 +351,7 @@ void Server::stop() {
     uv_timer_stop(report_timer_.get());
     uv_timer_stop(retention_timer_.get());
     uv_timer_stop(watchdog_timer_.get());
+    uv_timer_stop(fleet_timer_.get());
     uv_check_stop(drain_check_.get());
     uv_timer_start(grace_timer_.get(), &Server::on_grace_timer, kShutdownGraceMs, 0);
     tcp_->shutdown([this] { finish(); });
@@ -390,6 +404,7 @@ StatusView Server::status_view() const {
     v.udp_sends_failed = udp_.sends_failed();
     v.plans_loaded_unix_ms = plans_loaded_unix_ms_;
     v.read_process = &read_process_status;
+    v.fleet = &fleet_;
     v.now_ms = static_cast<std::int64_t>(uv_now(loop_));
     v.now_unix_ms = unix_now_ms();
     v.version = BEAT_VERSION;

@@ -75,6 +75,8 @@ class Server {
     static void on_report_timer(uv_timer_t* t) noexcept;
     static void on_grace_timer(uv_timer_t* t) noexcept;
     static void on_retention_timer(uv_timer_t* t) noexcept;
+    // Samples the hosts up and silent into fleet_, every kFleetSampleIntervalMs.
+    static void on_fleet_timer(uv_timer_t* t) noexcept;
     void arm_detector() noexcept;
     // Runs the detector at loop time `now` and re-arms its timer.
     void judge(std::uint64_t now) noexcept;
@@ -117,6 +119,7 @@ class Server {
     std::uint64_t key_limit_logged_ = 0;  // Refusals counted when last logged.
     std::int64_t key_limit_log_ms_ = -60'000;
     std::optional<std::int64_t> plans_loaded_unix_ms_;  // When the plans in force were read.
+    FleetHistory fleet_;  // The status page's fleet strip: not kept across restarts.
     // In the order the constructor opens them, each closing what it holds when destroyed: a
     // constructor that throws half-way, like leaving the loop before stop() has finished, closes
     // everything opened so far, the last opened first. Normally finish() has closed them.
@@ -125,6 +128,7 @@ class Server {
     UvHandle<uv_timer_t> grace_timer_;
     UvHandle<uv_timer_t> retention_timer_;
     UvHandle<uv_timer_t> watchdog_timer_;
+    UvHandle<uv_timer_t> fleet_timer_;
     UvHandle<uv_check_t> drain_check_;
     std::unique_ptr<Storage> storage_;        // Null when memory only.
     std::unique_ptr<PostgresSink> postgres_;  // Null without --postgres.

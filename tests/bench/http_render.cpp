@@ -5,11 +5,11 @@
 // a real agent sends (beat_client/core/beat_builder.cpp), and one host in 20 stops beating and is
 // expired silent. Each trial then ingests a round of beats from every host still beating (the
 // baseline, timed through Monitor::on_datagram; as many rounds as make 20,000 beats for a small
-// fleet) and renders /metrics, /hosts, the status page and one host's /hosts/<name> object, each
-// once, alternating so that drift in the machine's speed hits all of them alike. Prints the median
-// of each over the trials, the page's size and its ratio to a beat round: the time one beat from
-// every host of the fleet costs the loop (measured per beat on the hosts still beating, times the
-// fleet's size). Pure computation: no sockets, one thread.
+// fleet) and renders /metrics, /hosts, the status page, one host's /hosts/<name> object and its
+// page over 7 days, each once, alternating so that drift in the machine's speed hits all of them
+// alike. Prints the median of each over the trials, the page's size and its ratio to a beat round:
+// the time one beat from every host of the fleet costs the loop (measured per beat on the hosts
+// still beating, times the fleet's size). Pure computation: no sockets, one thread.
 //
 // /metrics and /hosts are also written as the HTTP port streams them: a slice of 64 KiB at a time
 // (StreamServer::kSlice), each framed as a chunk and dropped as if sent. Each slice is timed, since
@@ -29,6 +29,7 @@
 
 #include "beat_server/core/http/http_message.hpp"
 #include "beat_server/core/ingest/monitor.hpp"
+#include "beat_server/core/pages/host_page.hpp"
 #include "beat_server/core/pages/hosts_json.hpp"
 #include "beat_server/core/pages/metrics_page.hpp"
 #include "beat_server/core/pages/status_page.hpp"
@@ -103,8 +104,9 @@ struct Figures {
     unsigned hosts = 0, beating = 0;
     std::size_t silent = 0;
     double round_ms = 0;  // One beat from every host of the fleet.
-    double metrics_ms = 0, hosts_ms = 0, status_ms = 0, host_ms = 0;
-    std::size_t metrics_bytes = 0, hosts_bytes = 0, status_bytes = 0, host_bytes = 0;
+    double metrics_ms = 0, hosts_ms = 0, status_ms = 0, host_ms = 0, host_page_ms = 0;
+    std::size_t metrics_bytes = 0, hosts_bytes = 0, status_bytes = 0, host_bytes = 0,
+                host_page_bytes = 0;
     StreamFigures metrics_stream, hosts_stream;
 };
 
@@ -209,7 +211,7 @@ Figures measure(unsigned hosts, unsigned trials) {
     f.beating = beating;
     f.silent = monitor.liveness().silent_count();
     const beat::HostRecord* one = monitor.registry().find(host_name(hosts - 1));
-    std::vector<double> round_ns, metrics_ms, hosts_ms, status_ms, host_ms;
+    std::vector<double> round_ns, metrics_ms, hosts_ms, status_ms, host_ms, host_page_ms;
     std::vector<Streamed> metrics_stream, hosts_stream;
     // A small fleet's round is over in a millisecond: a trial times enough rounds for 20,000
     // beats, so that one preemption does not decide its figure.
@@ -239,6 +241,8 @@ Figures measure(unsigned hosts, unsigned trials) {
             time_render([&] { return beat::render_host_json(*one, view); }, f.host_bytes));
         metrics_stream.push_back(time_stream(*beat::stream_metrics(view)));
         hosts_stream.push_back(time_stream(*beat::stream_hosts_json(view)));
+        host_page_ms.push_back(time_render(
+            [&] { return beat::render_host_page(*one, view, 7 * 86'400); }, f.host_page_bytes));
     }
     const std::size_t expected = std::size_t{hosts} + std::size_t{beating} * (r - 1);
     const beat::IngestStats& s = monitor.stats();
@@ -255,6 +259,7 @@ Figures measure(unsigned hosts, unsigned trials) {
     f.host_ms = median(host_ms);
     f.metrics_stream = stream_figures(metrics_stream, metrics_ms);
     f.hosts_stream = stream_figures(hosts_stream, hosts_ms);
+    f.host_page_ms = median(host_page_ms);
     return f;
 }
 
@@ -295,6 +300,7 @@ int main(int argc, char** argv) {
         print_row(f, "GET /hosts", f.hosts_ms, f.hosts_bytes);
         print_row(f, "GET /", f.status_ms, f.status_bytes);
         print_row(f, "GET /hosts/<name>", f.host_ms, f.host_bytes);
+        print_row(f, "GET /host/<name>?range=7d", f.host_page_ms, f.host_page_bytes);
         std::fflush(stdout);
         all.push_back(f);
     }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "beat_server/core/pages/host_page.hpp"
 #include "beat_server/core/pages/hosts_json.hpp"
 #include "beat_server/core/pages/metrics_page.hpp"
 #include "beat_server/core/pages/plans_json.hpp"
@@ -13,6 +14,7 @@ namespace beat {
 namespace {
 
 constexpr std::string_view kHostsPrefix = "/hosts/";
+constexpr std::string_view kHostPagePrefix = "/host/";
 constexpr const char* kJson = "application/json";
 
 int hex_digit(char c) noexcept {
@@ -56,8 +58,22 @@ HttpResponse one_host(std::string_view encoded, const StatusView& view) {
     return response(200, kJson, render_host_json(*host, view) + "\n");
 }
 
+// GET /host/<name>: the host's page over the range the query asks for.
+HttpResponse host_page(std::string_view encoded, std::string_view query, const StatusView& view) {
+    constexpr const char* kHtml = "text/html; charset=utf-8";
+    const std::optional<std::int64_t> range = parse_chart_range(query);
+    if (!range) return text_response(400, "range must be one of 1h, 6h, 24h, 7d\n");
+    if (encoded.size() > 3 * kMaxNameLength)
+        return response(404, kHtml, render_unknown_host_page(""));
+    const std::optional<std::string> name = percent_decode(encoded);
+    if (!name) return text_response(400, "malformed percent-escape in the host name\n");
+    const HostRecord* host = view.monitor.registry().find(*name);
+    if (!host) return response(404, kHtml, render_unknown_host_page(*name));
+    return response(200, kHtml, render_host_page(*host, view, *range));
+}
+
 // What lives at a path.
-enum class Page { none, status, metrics, hosts, host, plans, healthz };
+enum class Page { none, status, metrics, hosts, host, host_page, plans, healthz };
 
 Page page_of(std::string_view path) noexcept {
     if (path == "/") return Page::status;
@@ -66,6 +82,8 @@ Page page_of(std::string_view path) noexcept {
     if (path == "/plans") return Page::plans;
     if (path == "/healthz") return Page::healthz;
     if (path.size() > kHostsPrefix.size() && path.starts_with(kHostsPrefix)) return Page::host;
+    if (path.size() > kHostPagePrefix.size() && path.starts_with(kHostPagePrefix))
+        return Page::host_page;
     return Page::none;
 }
 
@@ -109,6 +127,12 @@ HttpResponse route(const HttpRequest& request, const StatusView& view) {
             return streamed(kJson, stream_hosts_json(view));
         case Page::host:
             return one_host(path.substr(kHostsPrefix.size()), view);
+        case Page::host_page: {
+            const std::size_t q = target.find('?');
+            return host_page(
+                path.substr(kHostPagePrefix.size()),
+                q == std::string_view::npos ? std::string_view() : target.substr(q + 1), view);
+        }
         case Page::plans:
             return response(200, kJson, render_plans_json(view) + "\n");
         case Page::healthz:

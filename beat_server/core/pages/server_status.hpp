@@ -11,6 +11,7 @@
 
 #include "beat_server/core/ingest/ingest_stats.hpp"
 #include "beat_server/core/ingest/monitor.hpp"
+#include "beat_server/core/pages/fleet_history.hpp"
 #include "beat_server/core/query/frame_ingest.hpp"
 #include "beat_server/core/query/protocol_stats.hpp"
 #include "beat_server/core/store/store.hpp"
@@ -91,6 +92,8 @@ struct StatusView {
     // Reads the process collector's figures; called only by the pages that show them (/metrics),
     // since it reads /proc. Unset: no process figures.
     std::function<ProcessStatus()> read_process;
+    // How many hosts were up over the last day, for the status page; null: not sampled.
+    const FleetHistory* fleet = nullptr;
     std::int64_t now_ms = 0;       // The monitor's monotonic clock.
     std::int64_t now_unix_ms = 0;  // The same moment in Unix time.
     std::string version;           // beat's version, e.g. "0.1.0".

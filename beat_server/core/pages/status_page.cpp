@@ -3,30 +3,38 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <iterator>
 #include <optional>
 #include <vector>
 
+#include "beat_server/core/pages/host_page.hpp"
 #include "beat_server/core/pages/hosts_json.hpp"
+#include "beat_server/core/pages/svg_chart.hpp"
 
 namespace beat {
 
 namespace {
 
 // The agent's metrics the page shows (docs/agent_metrics.md), with how each value is written.
+// The first two get a sparkline of their last hour.
 struct KeyMetric {
     std::string_view title;
     std::string_view name;
     std::string_view format;
+    bool sparkline;
 };
 constexpr KeyMetric kKeyMetrics[] = {
-    {"CPU", "cpu", "{:.1f}%"},
-    {"Memory", "mem.used_pct", "{:.1f}%"},
-    {"Load", "load.1", "{:.2f}"},
-    {"Disk /", "disk./.used_pct", "{:.0f}%"},
+    {"CPU", "cpu", "{:.1f}%", true},
+    {"Memory", "mem.used_pct", "{:.1f}%", true},
+    {"Load", "load.1", "{:.2f}", false},
+    {"Disk /", "disk./.used_pct", "{:.0f}%", false},
 };
+
+constexpr int kSparkWidth = 80;
+constexpr int kSparkHeight = 18;
 
 constexpr std::string_view kHead = R"(<!DOCTYPE html>
 <html lang="en">
@@ -53,34 +61,77 @@ tr + tr td {{ border-top: 1px solid #eaeef2; }}
 tr.silent td {{ background: #ffebe9; }}
 tr.silent td:first-child {{ box-shadow: inset 4px 0 0 #cf222e; }}
 .name {{ font-weight: 600; }}
-.state {{ display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px;
-  font-weight: 600; }}
-.state.up {{ background: #dafbe1; color: #1a7f37; }}
-.state.silent {{ background: #cf222e; color: #fff; }}
-.state.flapping {{ background: #fff8c5; color: #9a6700; }}
-.state.unknown {{ background: #eaeef2; color: #656d76; }}
+{state_style}
 .more, .empty {{ color: #656d76; margin: 12px 0 0; }}
+.name a {{ color: inherit; text-decoration: none; }}
+.name a:hover {{ text-decoration: underline; }}
+svg.spark {{ vertical-align: middle; margin-right: 6px; }}
+svg.spark path {{ fill: none; stroke: #0969da; stroke-width: 1.2; stroke-linecap: round; }}
+.fleet {{ margin: 0 0 16px; }}
+.fleet svg {{ background: #fff; border: 1px solid #d0d7de; border-radius: 6px; }}
+.fleet .up {{ stroke: #2da44e; }}
+.fleet .silent {{ stroke: #cf222e; }}
+.fleet span {{ display: block; color: #656d76; font-size: 12px; }}
 </style>
 </head>
 <body>
 )";
 
-// The value of metric `name` of `host`, if it sends one.
-std::optional<double> metric(const HostRecord& host, std::string_view name) {
+// The slot of metric `name` of `host`, if it sends one.
+const HostMetric* metric(const HostRecord& host, std::string_view name) {
     for (const HostMetric& m : host.metrics)
-        if (m.name == name) return m.value;
-    return std::nullopt;
+        if (m.name == name) return &m;
+    return nullptr;
 }
 
-// How a host's state reads on the page, which is also its CSS class.
-std::string_view state_label(const HostRecord& host) {
-    if (host.liveness.state == HostState::up && host.liveness.flapping()) return "flapping";
-    return to_string(host.liveness.state);
+// The sparkline of a metric's last hour up to the view's time.
+std::string sparkline(const HostMetric& m, const StatusView& view) {
+    if (m.series == nullptr) return {};
+    ChartFrame frame;
+    frame.to_s = view.now_unix_ms / 1000;
+    frame.from_s = frame.to_s - 3600;
+    frame.width = kSparkWidth;
+    frame.height = kSparkHeight;
+    frame.gap_s = 2 * 3600 / kSparkWidth;
+    ColumnDownsampler columns(frame);
+    for (const Point& p : m.series->points_after(frame.from_s - 1))
+        columns.add(p);
+    return render_sparkline(columns.columns(), frame);
 }
 
-std::string interval_text(std::uint32_t ms) {
-    if (ms < 60'000) return fmt::format("{:g}s", to_seconds(ms));
-    return human_age(ms);
+// The fleet strip: for each sample of the last day a bar as high as the hosts known, its silent
+// part red, its up part green.
+void append_fleet_strip(std::string& out, const FleetHistory& fleet, const StatusView& view) {
+    constexpr int kWidth = 576;  // Two pixels a sample.
+    constexpr int kHeight = 40;
+    const std::int64_t from_ms =
+        view.now_unix_ms - FleetHistory::kCapacity * kFleetSampleIntervalMs;
+    std::size_t most = 1;
+    for (std::size_t i = 0; i < fleet.size(); ++i)
+        most = std::max(most, fleet[i].up + fleet[i].silent);
+    std::string up, silent;
+    auto up_it = std::back_inserter(up);
+    auto silent_it = std::back_inserter(silent);
+    for (std::size_t i = 0; i < fleet.size(); ++i) {
+        const FleetSample& s = fleet[i];
+        if (s.at_unix_ms <= from_ms) continue;
+        const std::int64_t x =
+            (s.at_unix_ms - from_ms - 1) * kWidth /
+            (static_cast<std::int64_t>(FleetHistory::kCapacity) * kFleetSampleIntervalMs);
+        const double up_h = static_cast<double>(s.up) * kHeight / static_cast<double>(most);
+        const double all_h =
+            static_cast<double>(s.up + s.silent) * kHeight / static_cast<double>(most);
+        if (s.up > 0) fmt::format_to(up_it, "M{} {}V{:.1f}", x + 1, kHeight, kHeight - up_h);
+        if (s.silent > 0)
+            fmt::format_to(silent_it, "M{} {:.1f}V{:.1f}", x + 1, kHeight - up_h, kHeight - all_h);
+    }
+    fmt::format_to(std::back_inserter(out),
+                   "<p class=\"fleet\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" "
+                   "height=\"{}\" viewBox=\"0 0 {} {}\"><path class=\"up\" stroke-width=\"2\" "
+                   "d=\"{}\"/><path class=\"silent\" stroke-width=\"2\" d=\"{}\"/></svg>"
+                   "<span>Hosts up (green) and silent (red) over the last 24 h, sampled every 5 "
+                   "min: {} samples since the server started.</span></p>\n",
+                   kWidth, kHeight, kWidth, kHeight, up, silent, fleet.size());
 }
 
 // When the next beat is expected, `until_ms` from now: "in 3s", or "overdue 12s" once past.
@@ -96,18 +147,20 @@ struct Columns {
     bool plan = false;       // The host's plan: with a plans file.
 };
 
-// One host's row, with the optional `columns`.
-void append_row(std::string& out, const HostRecord& host, const StatusView& view, Columns columns) {
+// One host's row, with the optional `columns`, and sparklines when `sparklines`.
+void append_row(std::string& out, const HostRecord& host, const StatusView& view, Columns columns,
+                bool sparklines) {
     const bool silent = host.liveness.state == HostState::silent;
     const std::string_view state = state_label(host);
     const DetectorReading reading = read_detector(host.liveness, view.now_ms);
     auto it = std::back_inserter(out);
     fmt::format_to(it,
-                   "<tr{}><td class=\"name\">{}</td><td><span class=\"state {}\">{}</span></td>"
+                   "<tr{}><td class=\"name\"><a href=\"{}\">{}</a></td><td><span class=\"state "
+                   "{}\">{}</span></td>"
                    "<td class=\"num\">{} ago</td><td class=\"num\">{}</td><td>{}</td>"
                    "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
-                   silent ? " class=\"silent\"" : "", html_escape(host.name), state, state,
-                   human_age(view.now_ms - host.last_seen_ms),
+                   silent ? " class=\"silent\"" : "", html_escape(host_page_path(host.name)),
+                   html_escape(host.name), state, state, human_age(view.now_ms - host.last_seen_ms),
                    next_beat_text(reading.expected_ms - view.now_ms),
                    html_escape(host.address.to_string()), interval_text(host.interval_ms),
                    // A PyHeartBeat host's beats are not numbered: its loss is unknown.
@@ -126,10 +179,11 @@ void append_row(std::string& out, const HostRecord& host, const StatusView& view
             out += "<td class=\"num\">-</td>";
     }
     for (const KeyMetric& k : kKeyMetrics) {
-        const std::optional<double> v = metric(host, k.name);
+        const HostMetric* m = metric(host, k.name);
         out += "<td class=\"num\">";
-        if (v && std::isfinite(*v))
-            fmt::format_to(it, fmt::runtime(k.format), *v);
+        if (m != nullptr && sparklines && k.sparkline) out += sparkline(*m, view);
+        if (m != nullptr && std::isfinite(m->value))
+            fmt::format_to(it, fmt::runtime(k.format), m->value);
         else
             out += '-';
         out += "</td>";
@@ -138,6 +192,16 @@ void append_row(std::string& out, const HostRecord& host, const StatusView& view
 }
 
 }  // namespace
+
+std::string_view state_label(const HostRecord& host) {
+    if (host.liveness.state == HostState::up && host.liveness.flapping()) return "flapping";
+    return to_string(host.liveness.state);
+}
+
+std::string interval_text(std::uint32_t ms) {
+    if (ms < 60'000) return fmt::format("{:g}s", to_seconds(ms));
+    return human_age(ms);
+}
 
 std::string html_escape(std::string_view text) {
     std::string out;
@@ -191,7 +255,7 @@ std::string render_status_page(const StatusView& view) {
     std::string out;
     out.reserve(4096 + rows.size() * 320);
     auto it = std::back_inserter(out);
-    fmt::format_to(it, fmt::runtime(kHead),
+    fmt::format_to(it, fmt::runtime(kHead), fmt::arg("state_style", kStateStyle),
                    fmt::arg("title", liveness.silent_count() > 0
                                          ? fmt::format("beat: {} silent", liveness.silent_count())
                                          : std::string("beat: all up")));
@@ -207,6 +271,7 @@ std::string render_status_page(const StatusView& view) {
                    "every 5 s &middot; <a href=\"/hosts\">/hosts</a> &middot; "
                    "<a href=\"/metrics\">/metrics</a></p>\n",
                    fmt::gmtime(generated), html_escape(view.version));
+    if (view.fleet != nullptr) append_fleet_strip(out, *view.fleet, view);
 
     if (rows.empty()) {
         out += "<p class=\"empty\">No host has sent a beat yet.</p>\n";
@@ -221,8 +286,8 @@ std::string render_status_page(const StatusView& view) {
         for (const KeyMetric& k : kKeyMetrics)
             fmt::format_to(it, "<th class=\"num\">{}</th>", k.title);
         out += "</tr></thead>\n<tbody>\n";
-        for (const HostRecord* h : rows)
-            append_row(out, *h, view, columns);
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            append_row(out, *rows[i], view, columns, i < kStatusPageSparklineRows);
         out += "</tbody>\n</table>\n";
         if (rows.size() < total) {
             fmt::format_to(it,

@@ -179,3 +179,28 @@ TEST_CASE("percent_decode turns each escape into its byte and refuses malformed 
     CHECK(percent_decode("%x0") == std::nullopt);
     CHECK(percent_decode("%0x") == std::nullopt);
 }
+
+TEST_CASE("/host/<name> is the host's HTML page, its range from the query", "[http_routes]") {
+    const Core c;
+    const HttpResponse page = c.get("/host/rack%2F7");
+    CHECK(page.status == 200);
+    CHECK(page.content_type == "text/html; charset=utf-8");
+    CHECK(page.body.find("<h1>rack/7 ") != std::string::npos);
+    for (const char* range : {"1h", "6h", "24h", "7d"})
+        CHECK(c.get(std::string("/host/web1?range=") + range).status == 200);
+    CHECK(c.get("/host/web1?range=2h").status == 400);
+    CHECK(c.get("/host/web1?range=").status == 400);
+    CHECK(c.get("/host/web1?other=1").status == 400);
+    CHECK(c.get("/host/web1%4").status == 400);
+    CHECK(c.get("/host/web1", "POST").status == 405);
+}
+
+TEST_CASE("/host/<unknown> is a 404 HTML page naming the host, escaped", "[http_routes]") {
+    const Core c;
+    const HttpResponse page = c.get("/host/%3Cb%3Ex");
+    CHECK(page.status == 404);
+    CHECK(page.content_type == "text/html; charset=utf-8");
+    CHECK(page.body.find("&lt;b&gt;x") != std::string::npos);
+    CHECK(page.body.find("<b>x") == std::string::npos);
+    CHECK(c.get("/host/").status == 404);
+}

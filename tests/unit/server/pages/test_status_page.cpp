@@ -250,3 +250,45 @@ TEST_CASE("with a plans file each row names its host's plan, pending until its a
     const std::string row = between(page, ">db-1<", "</tr>");
     CHECK(occurrences(row, "<td") + 1 == occurrences(between(page, "<thead>", "</thead>"), "<th"));
 }
+
+TEST_CASE("host names link to their pages, percent-encoded", "[status_page]") {
+    Servers s;
+    s.beat("rack/7<a>", 1, 0);
+    const std::string page = s.page(0);
+    CHECK(page.find(R"(<a href="/host/rack%2F7%3Ca%3E">rack/7&lt;a&gt;</a>)") != std::string::npos);
+}
+
+TEST_CASE("the first rows get sparklines of their CPU and memory, later rows none",
+          "[status_page]") {
+    Servers s;
+    for (std::size_t h = 0; h < kStatusPageSparklineRows + 5; ++h) {
+        const std::string name = fmt::format("h{:04}", h);
+        for (std::uint64_t seq = 1; seq <= 3; ++seq)
+            s.beat(name, seq, static_cast<std::int64_t>(seq) * 1000,
+                   {{"cpu", static_cast<double>(seq)}, {"mem.used_pct", 50}, {"load.1", 1}});
+    }
+    const std::string page = s.page(4000);
+    CHECK(occurrences(page, "<svg class=\"spark\"") == 2 * kStatusPageSparklineRows);
+    const std::string first = between(page, ">h0000</a>", "</tr>");
+    CHECK(occurrences(first, "<svg class=\"spark\"") == 2);
+    CHECK(occurrences(between(page, fmt::format(">h{:04}</a>", kStatusPageSparklineRows), "</tr>"),
+                      "<svg class=\"spark\"") == 0);
+}
+
+TEST_CASE("the fleet strip draws a bar for each sample of the last day", "[status_page]") {
+    Servers s;
+    s.beat("web1", 1, 0);
+    FleetHistory fleet;
+    // Two days of samples: only the last day's are drawn.
+    for (std::int64_t i = 0; i < 2 * 288; ++i)
+        fleet.push({kUnixAtZero - (575 - i) * kFleetSampleIntervalMs, 3, i % 2 == 0 ? 1u : 0u});
+    StatusView v = s.view(0);
+    CHECK(render_status_page(v).find("class=\"fleet\"") == std::string::npos);
+    v.fleet = &fleet;
+    const std::string page = render_status_page(v);
+    const std::string up = between(page, "<path class=\"up\" stroke-width=\"2\" d=\"", "\"");
+    const std::string silent =
+        between(page, "<path class=\"silent\" stroke-width=\"2\" d=\"", "\"");
+    CHECK(occurrences(up, "M") == 288);
+    CHECK(occurrences(silent, "M") == 144);
+}
