@@ -36,6 +36,18 @@ std::string utc_minute(std::int64_t s) {
 
 }  // namespace
 
+std::string axis_label(double v) {
+    struct Unit {
+        double scale;
+        const char* suffix;
+    };
+    static constexpr Unit kUnits[] = {{1e15, "P"}, {1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}};
+    for (const Unit& u : kUnits)
+        if (std::abs(v) >= u.scale && std::abs(v) < u.scale * 1000)
+            return fmt::format("{:.3g}{}", v / u.scale, u.suffix);
+    return fmt::format("{:.4g}", v);
+}
+
 void ColumnDownsampler::add(const Point& p) {
     if (p.timestamp < frame_.from_s || p.timestamp > frame_.to_s || !std::isfinite(p.value)) return;
     const int x = column_of(p.timestamp, frame_);
@@ -128,9 +140,10 @@ std::string render_chart(const std::vector<ChartColumn>& columns,
                    frame.height);
     if (!columns.empty()) {
         fmt::format_to(it,
-                       "<text class=\"axis\" x=\"{}\" y=\"10\" text-anchor=\"end\">{:.4g}</text>"
-                       "<text class=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.4g}</text>",
-                       kLeft - 4, range.hi, kLeft - 4, frame.height, range.lo);
+                       "<text class=\"axis\" x=\"{}\" y=\"10\" text-anchor=\"end\">{}</text>"
+                       "<text class=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+                       kLeft - 4, axis_label(range.hi), kLeft - 4, frame.height,
+                       axis_label(range.lo));
     }
     fmt::format_to(it,
                    "<text class=\"axis\" x=\"{}\" y=\"{}\">{}</text>"

@@ -70,6 +70,10 @@ struct ShadedSpan {
 // pixel wide. Empty when none overlaps.
 std::string shading_rects(const std::vector<ShadedSpan>& spans, const ChartFrame& frame);
 
+// A value as a chart's axis shows it, short enough for the label column: 4 significant digits,
+// or 3 and an SI suffix from 1,000 (k) to below 10^18 (P): 45.4G for 4.54e10, -12.3k.
+std::string axis_label(double v);
+
 // A whole chart: an <svg> with the shading, the line, the value range and the span's ends as
 // labels, and the columns' values in a data-values attribute ("x:min:max;...") for the page's
 // hover script. `title` is shown as the chart's accessible name and is escaped here. With no

@@ -122,3 +122,14 @@ TEST_CASE("a chart holds the shading, the path and the escaped title", "[svg_cha
     CHECK(svg.find("<rect class=\"silent\"") < svg.find("<path class=\"line\""));
     CHECK(svg.find("data-values=\"0:1:1;1:2:2;\"") != std::string::npos);
 }
+
+TEST_CASE("axis labels stay short: large values take an SI suffix", "[svg_chart]") {
+    CHECK(axis_label(45'400'000'000.0) == "45.4G");
+    CHECK(axis_label(-12'345.0) == "-12.3k");
+    CHECK(axis_label(999.5) == "999.5");
+    CHECK(axis_label(1'000.0) == "1k");
+    CHECK(axis_label(2.5e6) == "2.5M");
+    CHECK(axis_label(14.19) == "14.19");
+    CHECK(axis_label(0.0) == "0");
+    CHECK(axis_label(3e18) == "3e+18");
+}
