@@ -13,10 +13,9 @@
 //
 // /metrics and /hosts are also written as the HTTP port streams them: a slice of 64 KiB at a time
 // (StreamServer::kSlice), each framed as a chunk and dropped as if sent. Each slice is timed, since
-// the port writes one slice per turn of the loop: the first (which copies the fleet's names in one
-// walk of the registry) and the longest of the others are how long the page holds the loop at
-// once. The whole page's time, all slices, is given as a ratio to the one-shot render of the same
-// trial.
+// the port writes one slice per turn of the loop: the first (the page's head and the server's
+// figures) and the longest of the others are how long the page holds the loop at once. The whole
+// page's time, all slices, is given as a ratio to the one-shot render of the same trial.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -86,7 +85,7 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-// A page written slice by slice: the first slice (which copies the fleet's names), the longest of
+// A page written slice by slice: the first slice (the page's head), the longest of
 // the others, all of them, and how many.
 struct Streamed {
     double first_ms = 0, longest_ms = 0, total_ms = 0;
@@ -305,7 +304,7 @@ int main(int argc, char** argv) {
         all.push_back(f);
     }
     std::printf(
-        "\nStreamed in 64 KiB slices (ms; first: the slice that copies the fleet's names; longest "
+        "\nStreamed in 64 KiB slices (ms; first: the page's head; longest "
         "other: median of each trial's longest slice after the first, worst: the longest of any "
         "trial; whole: every slice; ratio: whole over the one-shot render of the same "
         "trial)\n\n");

@@ -34,6 +34,7 @@ HostRecord& Registry::add(std::string_view name, std::int64_t now_ms) {
     if (reuse) free_ids_.pop_back();
     HostRecord& h = it->second;
     h.name = it->first;
+    h.serial = added_++;
     h.first_seen_ms = now_ms;
     h.last_seen_ms = now_ms;
     h.liveness.host_id = id;

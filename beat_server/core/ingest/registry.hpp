@@ -24,6 +24,9 @@ namespace beat {
 // Times are in milliseconds of the server's monotonic clock unless named otherwise.
 struct HostRecord {
     std::string_view name;  // Points at the registry's key.
+    // Records added to the registry before this one: a host added later has a larger number, also
+    // when it takes the index or the name of a removed one.
+    std::uint64_t serial = 0;
     SourceAddress address;  // Where the last accepted datagram came from.
     SequenceWindow sequence;
     std::uint64_t parts_sequence = 0;   // The sequence whose datagrams parts_seen tracks.
@@ -70,6 +73,16 @@ class Registry {
     void remove(HostRecord& host);
 
     std::size_t size() const noexcept { return hosts_.size(); }
+    // Records added since the registry was made: the serial the next one will get.
+    std::uint64_t added() const noexcept { return added_; }
+    // One past the highest index in use or free: every record's index is below it.
+    std::uint32_t index_end() const noexcept { return static_cast<std::uint32_t>(by_id_.size()); }
+    // The record at index `id`, or nullptr when the index is free or not below index_end(). A walk
+    // over the indexes can be resumed after the registry changed: it meets every record present
+    // throughout once (by its index, which a record keeps for its life).
+    const HostRecord* at_index(std::uint32_t id) const noexcept {
+        return id < by_id_.size() ? by_id_[id] : nullptr;
+    }
     template <typename F>
     void for_each(F&& f) const {
         for (const auto& [name, host] : hosts_)
@@ -80,6 +93,7 @@ class Registry {
     std::unordered_map<std::string, HostRecord, StringHash, std::equal_to<>> hosts_;
     std::vector<HostRecord*> by_id_;       // nullptr: a free index.
     std::vector<std::uint32_t> free_ids_;  // Freed indexes, reused before by_id_ grows.
+    std::uint64_t added_ = 0;
 };
 
 }  // namespace beat

@@ -1,4 +1,4 @@
-// The order in which a streamed page lists the fleet: the hosts' names copied at one moment and
+// The order in which a streamed page lists the fleet: the hosts' names copied (fleet_walk.hpp) and
 // sorted a bounded step at a time, so that listing 100,000 hosts never holds the loop for the
 // whole sort. Pure.
 //

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
+#include "beat_server/core/pages/fleet_walk.hpp"
 #include "beat_server/core/pages/host_order.hpp"
 #include "beat_server/core/pages/json_text.hpp"
 
@@ -55,10 +57,14 @@ class HostsJsonStream final : public BodySource {
             case Stage::start:
                 out += page_head(view_);
                 order_.reserve(view_.monitor.registry().size());
-                view_.monitor.registry().for_each([&](const HostRecord& h) {
-                    order_.add(h.name, h.liveness.state == HostState::silent);
-                });
-                stage_ = Stage::sort;
+                walk_.emplace(view_.monitor.registry());
+                stage_ = Stage::collect;
+                return false;
+            case Stage::collect:
+                if (walk_->copy(
+                        view_.monitor.registry(), order_, kFleetWalkStep,
+                        [](const HostRecord& h) { return h.liveness.state == HostState::silent; }))
+                    stage_ = Stage::sort;
                 return false;
             case Stage::sort:
                 if (order_.sort(kSortStep)) stage_ = Stage::hosts;
@@ -75,7 +81,7 @@ class HostsJsonStream final : public BodySource {
     }
 
   private:
-    enum class Stage { start, sort, hosts, done };
+    enum class Stage { start, collect, sort, hosts, done };
 
     // Lists hosts from where the last slice stopped, up to about `budget` bytes or kHostsPerSlice
     // hosts; true once every host is listed.
@@ -95,6 +101,7 @@ class HostsJsonStream final : public BodySource {
 
     StatusView view_;
     Stage stage_ = Stage::start;
+    std::optional<FleetWalk> walk_;  // Copies the names into order_.
     HostOrder order_;
     std::size_t next_ = 0;  // The position in order_ of the next host to list.
     bool listed_ = false;   // A host was listed: the next one follows a comma.

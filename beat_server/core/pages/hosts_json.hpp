@@ -32,11 +32,13 @@ std::string render_hosts_json(const StatusView& view);
 // The page of render_hosts_json() and a line feed, written a slice at a time as the connection
 // takes it. `view` is copied; what it refers to must outlive the source. Each write() does one
 // bounded step: the first writes generated_at, hosts_up and hosts_silent (the fleet at that
-// moment) and copies the hosts' names and states (O(hosts)); the next ones sort them (kSortStep
-// comparisons each); then hosts are listed, about `budget` bytes or 4,096 hosts a slice.
+// moment); the next ones copy the hosts' names and states (kFleetWalkStep registry indexes each,
+// fleet_walk.hpp), then sort them (kSortStep comparisons each); then hosts are listed, about
+// `budget` bytes or 4,096 hosts a slice.
 //
-// What the page says when the fleet changes meanwhile: hosts are listed in the order of the
-// first slice (silent ones then, first); each host's object is written whole in one slice, so it
+// What the page says when the fleet changes meanwhile: the hosts listed are those present at the
+// first slice and still present when the walk copied them, in the order of their states then
+// (silent ones first); each host's object is written whole in one slice, so it
 // is of one moment (times and ages at `view.now_ms`), though its state may have changed since the
 // order was taken; a host added later is not listed; one removed (forgotten) is not listed after
 // its removal, and no slice reads its record; no host is listed twice. The counts may then differ

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "beat_server/core/pages/exposition_writer.hpp"
+#include "beat_server/core/pages/fleet_walk.hpp"
 #include "beat_server/core/pages/host_order.hpp"
 
 namespace beat {
@@ -473,7 +474,12 @@ class MetricsStream final : public BodySource {
         switch (stage_) {
             case Stage::start:
                 start(out);
-                stage_ = Stage::sort;
+                stage_ = Stage::collect;
+                return false;
+            case Stage::collect:
+                if (walk_->copy(view_.monitor.registry(), order_, kFleetWalkStep,
+                                [](const HostRecord&) { return false; }))
+                    stage_ = Stage::sort;
                 return false;
             case Stage::sort:
                 if (order_.sort(kSortStep)) stage_ = Stage::hosts;
@@ -492,14 +498,14 @@ class MetricsStream final : public BodySource {
     }
 
   private:
-    enum class Stage { start, sort, hosts, server, done };
+    enum class Stage { start, collect, sort, hosts, server, done };
 
     // Takes the fleet's names and the server's figures, and writes beat_build_info.
     void start(std::string& out) {
         figures_ = server_figures(view_);
         const Registry& registry = view_.monitor.registry();
         order_.reserve(registry.size());
-        registry.for_each([&](const HostRecord& h) { order_.add(h.name); });
+        walk_.emplace(registry);
         ExpositionWriter w;
         write_build_info(w, view_);
         out += w.take();
@@ -584,6 +590,7 @@ class MetricsStream final : public BodySource {
 
     StatusView view_;
     Stage stage_ = Stage::start;
+    std::optional<FleetWalk> walk_;  // Copies the names into order_.
     HostOrder order_;
     ServerFigures figures_;  // Taken at the start; the plan counts as the hosts are listed.
     // The family being written: an index in kHostFamilies, or its size for beat_metric.

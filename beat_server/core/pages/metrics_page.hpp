@@ -23,8 +23,8 @@ std::string render_metrics(const StatusView& view);
 // The page of render_metrics(), written a slice at a time as the connection takes it, so that a
 // fleet of any size never holds the loop for the whole page. `view` is copied; what it refers to
 // must outlive the source. Each write() does one bounded step: the first takes the server's
-// figures and copies the hosts' names (O(hosts), about 40 bytes a host); the next ones sort the
-// names (kSortStep comparisons each); then the per-host families are written, about `budget`
+// figures; the next ones copy the hosts' names (kFleetWalkStep registry indexes each,
+// fleet_walk.hpp; about 40 bytes a host), then sort them (kSortStep comparisons each); then the per-host families are written, about `budget`
 // bytes or 4,096 hosts a slice, each host looked up by name as it is reached.
 //
 // What the page says when the fleet changes meanwhile:
@@ -32,8 +32,8 @@ std::string render_metrics(const StatusView& view);
 //   beat_registry_hosts, beat_hosts_judged, the process figures) are those of the first slice,
 //   though they come last on the page; beat_hosts_plan counts the hosts as beat_host_up lists
 //   them, each as of its slice.
-// - The hosts listed are those known at the first slice, by name: a host added later is not
-//   listed; one removed (forgotten) is not listed after its removal, and no slice reads its
+// - The hosts listed are those known at the first slice and still known when the walk copied
+//   their names: a host added later is not listed; one removed (forgotten) is not listed after its removal, and no slice reads its
 //   record; no host is listed twice in a family.
 // - A host's samples in one family are written in one slice, so its beat_metric samples are of
 //   one moment; its samples in different families may be of different moments (its counters may
