@@ -1,6 +1,6 @@
 #include "beat_server/core/http/http_message.hpp"
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <strings.h>
 
 #include <algorithm>
