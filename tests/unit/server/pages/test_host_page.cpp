@@ -74,8 +74,8 @@ TEST_CASE("the host page lists the transitions newest first", "[host_page]") {
 TEST_CASE("the host page's size does not grow with the range's points", "[host_page]") {
     StatusFixture s;
     std::uint64_t seq = 1;
-    for (std::int64_t t = 0; t <= 7 * 86'400'000LL; t += 60'000)
-        s.beat("web1", seq++, t, {{"cpu", static_cast<double>(seq % 97)}});
+    for (std::int64_t t = 0; t <= 7 * 86'400'000LL; t += 60'000, ++seq)
+        s.beat("web1", seq, t, {{"cpu", static_cast<double>(seq % 97)}});
     const HostRecord& h = *s.monitor.registry().find("web1");
     const std::string week = render_host_page(h, s.view(7 * 86'400'000LL), 7 * 86'400);
     // 10,081 points, at most 720 columns of two coordinates each.
