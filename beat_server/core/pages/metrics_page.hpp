@@ -24,8 +24,9 @@ std::string render_metrics(const StatusView& view);
 // fleet of any size never holds the loop for the whole page. `view` is copied; what it refers to
 // must outlive the source. Each write() does one bounded step: the first takes the server's
 // figures; the next ones copy the hosts' names (kFleetWalkStep registry indexes each,
-// fleet_walk.hpp; about 40 bytes a host), then sort them (kSortStep comparisons each); then the per-host families are written, about `budget`
-// bytes or 4,096 hosts a slice, each host looked up by name as it is reached.
+// fleet_walk.hpp; about 40 bytes a host), then sort them (kSortStep comparisons each); then the
+// per-host families are written, about `budget` bytes or 4,096 hosts a slice, each host looked up
+// by name as it is reached.
 //
 // What the page says when the fleet changes meanwhile:
 // - The fleet-wide lines (the server's counters, beat_hosts, beat_hosts_flapping,
@@ -33,8 +34,8 @@ std::string render_metrics(const StatusView& view);
 //   though they come last on the page; beat_hosts_plan counts the hosts as beat_host_up lists
 //   them, each as of its slice.
 // - The hosts listed are those known at the first slice and still known when the walk copied
-//   their names: a host added later is not listed; one removed (forgotten) is not listed after its removal, and no slice reads its
-//   record; no host is listed twice in a family.
+//   their names: a host added later is not listed; one removed (forgotten) is not listed after its
+//   removal, and no slice reads its record; no host is listed twice in a family.
 // - A host's samples in one family are written in one slice, so its beat_metric samples are of
 //   one moment; its samples in different families may be of different moments (its counters may
 //   have grown between them). Times and ages are computed at `view.now_ms`.
