@@ -19,6 +19,10 @@ namespace beat {
 
 // Indexes a streamed page's walk visits per slice: about a millisecond of copying names.
 inline constexpr std::size_t kFleetWalkStep = 16'384;
+// Comparisons of the host order's sort per slice: about a millisecond.
+inline constexpr std::size_t kFleetSortStep = 1 << 16;
+// Hosts a streamed page looks up per slice at most, listed or found gone.
+inline constexpr std::size_t kFleetHostsPerSlice = 4096;
 
 class FleetWalk {
   public:
@@ -39,10 +43,23 @@ class FleetWalk {
         return next_ == end_;
     }
 
+    // One bounded step towards a streamed page's list of hosts in `order`: a copy() of
+    // kFleetWalkStep indexes until the walk is done, then kFleetSortStep comparisons of the sort;
+    // returns true once `order` is sorted.
+    template <typename First>
+    bool step(const Registry& registry, HostOrder& order, First first) {
+        if (!walked_) {
+            walked_ = copy(registry, order, kFleetWalkStep, first);
+            return false;
+        }
+        return order.sort(kFleetSortStep);
+    }
+
   private:
     std::uint64_t serial_limit_;  // Hosts with this serial or a later one came after the start.
     std::uint32_t end_;           // Every host present at the start has an index below it.
     std::uint32_t next_ = 0;
+    bool walked_ = false;
 };
 
 }  // namespace beat

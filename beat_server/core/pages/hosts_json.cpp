@@ -32,11 +32,6 @@ void string_or_null(std::string& out, const std::string* text) {
     }
 }
 
-// Comparisons of the host order's sort per slice: about 1 ms.
-constexpr std::size_t kSortStep = 1 << 16;
-// Hosts looked up per slice at most, listed or found gone.
-constexpr std::size_t kHostsPerSlice = 4096;
-
 // {"generated_at": ..., "hosts_up": n, "hosts_silent": n, "hosts":[
 std::string page_head(const StatusView& view) {
     const Liveness& liveness = view.monitor.liveness();
@@ -58,16 +53,13 @@ class HostsJsonStream final : public BodySource {
                 out += page_head(view_);
                 order_.reserve(view_.monitor.registry().size());
                 walk_.emplace(view_.monitor.registry());
-                stage_ = Stage::collect;
+                stage_ = Stage::order;
                 return false;
-            case Stage::collect:
-                if (walk_->copy(
-                        view_.monitor.registry(), order_, kFleetWalkStep,
-                        [](const HostRecord& h) { return h.liveness.state == HostState::silent; }))
-                    stage_ = Stage::sort;
-                return false;
-            case Stage::sort:
-                if (order_.sort(kSortStep)) stage_ = Stage::hosts;
+            case Stage::order:
+                if (walk_->step(view_.monitor.registry(), order_, [](const HostRecord& h) {
+                        return h.liveness.state == HostState::silent;
+                    }))
+                    stage_ = Stage::hosts;
                 return false;
             case Stage::hosts:
                 if (!write_hosts(out, budget)) return false;
@@ -81,15 +73,15 @@ class HostsJsonStream final : public BodySource {
     }
 
   private:
-    enum class Stage { start, collect, sort, hosts, done };
+    enum class Stage { start, order, hosts, done };
 
-    // Lists hosts from where the last slice stopped, up to about `budget` bytes or kHostsPerSlice
-    // hosts; true once every host is listed.
+    // Lists hosts from where the last slice stopped, up to about `budget` bytes or
+    // kFleetHostsPerSlice hosts; true once every host is listed.
     bool write_hosts(std::string& out, std::size_t budget) {
         const std::size_t limit = out.size() + std::min(budget, out.max_size() - out.size());
         const Registry& registry = view_.monitor.registry();
         for (std::size_t visits = 0; next_ < order_.size(); ++next_, ++visits) {
-            if (visits > 0 && (out.size() >= limit || visits == kHostsPerSlice)) return false;
+            if (visits > 0 && (out.size() >= limit || visits == kFleetHostsPerSlice)) return false;
             const HostRecord* h = registry.find(order_.name(next_));
             if (h == nullptr) continue;  // Forgotten since the page began.
             if (listed_) out += ',';

@@ -33,7 +33,7 @@ std::string render_hosts_json(const StatusView& view);
 // takes it. `view` is copied; what it refers to must outlive the source. Each write() does one
 // bounded step: the first writes generated_at, hosts_up and hosts_silent (the fleet at that
 // moment); the next ones copy the hosts' names and states (kFleetWalkStep registry indexes each,
-// fleet_walk.hpp), then sort them (kSortStep comparisons each); then hosts are listed, about
+// fleet_walk.hpp), then sort them (kFleetSortStep comparisons each); then hosts are listed, about
 // `budget` bytes or 4,096 hosts a slice.
 //
 // What the page says when the fleet changes meanwhile: the hosts listed are those present at the

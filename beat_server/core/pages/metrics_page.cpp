@@ -460,11 +460,6 @@ void write_server(ExpositionWriter& w, const StatusView& v, const ServerFigures&
     write_process(w, f);
 }
 
-// Comparisons of the host order's sort per slice: about 1 ms.
-constexpr std::size_t kSortStep = 1 << 16;
-// Hosts looked up per slice at most, listed or found gone.
-constexpr std::size_t kHostsPerSlice = 4096;
-
 // The page a slice at a time (see stream_metrics()).
 class MetricsStream final : public BodySource {
   public:
@@ -474,15 +469,12 @@ class MetricsStream final : public BodySource {
         switch (stage_) {
             case Stage::start:
                 start(out);
-                stage_ = Stage::collect;
+                stage_ = Stage::order;
                 return false;
-            case Stage::collect:
-                if (walk_->copy(view_.monitor.registry(), order_, kFleetWalkStep,
+            case Stage::order:
+                if (walk_->step(view_.monitor.registry(), order_,
                                 [](const HostRecord&) { return false; }))
-                    stage_ = Stage::sort;
-                return false;
-            case Stage::sort:
-                if (order_.sort(kSortStep)) stage_ = Stage::hosts;
+                    stage_ = Stage::hosts;
                 return false;
             case Stage::hosts:
                 if (write_hosts(out, budget)) stage_ = Stage::server;
@@ -498,7 +490,7 @@ class MetricsStream final : public BodySource {
     }
 
   private:
-    enum class Stage { start, collect, sort, hosts, server, done };
+    enum class Stage { start, order, hosts, server, done };
 
     // Takes the fleet's names and the server's figures, and writes beat_build_info.
     void start(std::string& out) {
@@ -519,7 +511,7 @@ class MetricsStream final : public BodySource {
     }
 
     // Writes the per-host families from where the last slice stopped, up to about `budget` bytes
-    // or kHostsPerSlice hosts; true once beat_metric is complete.
+    // or kFleetHostsPerSlice hosts; true once beat_metric is complete.
     bool write_hosts(std::string& out, std::size_t budget) {
         const std::size_t limit = out.size() + std::min(budget, out.max_size() - out.size());
         const Registry& registry = view_.monitor.registry();
@@ -540,7 +532,8 @@ class MetricsStream final : public BodySource {
                 begun_ = true;
             }
             for (; next_ < order_.size(); ++next_) {
-                if (visits > 0 && (out.size() >= limit || visits == kHostsPerSlice)) return false;
+                if (visits > 0 && (out.size() >= limit || visits == kFleetHostsPerSlice))
+                    return false;
                 ++visits;
                 const HostRecord* h = registry.find(order_.name(next_));
                 if (h == nullptr) continue;  // Forgotten since the page began.

@@ -24,9 +24,9 @@ std::string render_metrics(const StatusView& view);
 // fleet of any size never holds the loop for the whole page. `view` is copied; what it refers to
 // must outlive the source. Each write() does one bounded step: the first takes the server's
 // figures; the next ones copy the hosts' names (kFleetWalkStep registry indexes each,
-// fleet_walk.hpp; about 40 bytes a host), then sort them (kSortStep comparisons each); then the
-// per-host families are written, about `budget` bytes or 4,096 hosts a slice, each host looked up
-// by name as it is reached.
+// fleet_walk.hpp; about 40 bytes a host), then sort them (kFleetSortStep comparisons each); then
+// the per-host families are written, about `budget` bytes or 4,096 hosts a slice, each host looked
+// up by name as it is reached.
 //
 // What the page says when the fleet changes meanwhile:
 // - The fleet-wide lines (the server's counters, beat_hosts, beat_hosts_flapping,

@@ -76,3 +76,20 @@ TEST_CASE("a fleet walk sorts first the hosts its predicate picks", "[fleet_walk
     REQUIRE(walk.copy(r, order, 10, [](const HostRecord& h) { return h.name == "c"; }));
     CHECK(names(order) == std::vector<std::string>{"c", "a", "b"});
 }
+
+TEST_CASE("a fleet walk's steps copy the names, then sort them, then say the order is ready",
+          "[fleet_walk]") {
+    Registry r;
+    for (const char* n : {"c", "a", "b"})
+        r.add(n, 0);
+    FleetWalk walk(r);
+    HostOrder order;
+    CHECK_FALSE(walk.step(r, order, kNoneFirst));  // The walk: every index at once here.
+    CHECK(order.size() == 3);
+    CHECK_FALSE(order.sorted());
+    CHECK(walk.step(r, order, kNoneFirst));  // The sort, done in one step.
+    REQUIRE(order.sorted());
+    CHECK(std::vector<std::string>{std::string(order.name(0)), std::string(order.name(1)),
+                                   std::string(order.name(2))} ==
+          std::vector<std::string>{"a", "b", "c"});
+}
